@@ -1,0 +1,78 @@
+"""Shared benchmark helpers: the cached region-scale profile, timing, reporting.
+
+Benchmarks are not part of the test run (the machine is shared and noisy): they print
+figures and their ratio to a baseline measured in the same run, and the numbers go
+into docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / ".data"
+#: The reference date every benchmark dataset is generated for.
+BENCH_TODAY = date(2026, 11, 20)
+#: Bump when the generator changes, so cached datasets are rebuilt.
+DATASET_VERSION = "1"
+
+
+@dataclass
+class Result:
+    name: str
+    value: float
+    unit: str
+    baseline: float | None = None
+    target: str = ""
+
+    def line(self) -> str:
+        ratio = f"  ratio {self.value / self.baseline:5.2f}x" if self.baseline else ""
+        target = f"  (obiettivo {self.target})" if self.target else ""
+        return f"{self.name:<58} {self.value:10.1f} {self.unit:<4}{ratio}{target}"
+
+
+def region_profile(fresh: bool = False) -> Path:
+    """The region-scale profile (1,502 Comuni, 120 experts, 300,000 practices,
+    1,000,000 time logs), generated once and cached under benchmarks/.data/."""
+    folder = DATA / f"region-v{DATASET_VERSION}"
+    db = folder / "taskforce.sqlite3"
+    if db.exists() and not fresh:
+        return folder
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    os.environ["TASKFORCE_OGGI"] = BENCH_TODAY.isoformat()
+    from taskforce_tui.store import dataset
+    from taskforce_tui.store.db import Store
+
+    started = time.perf_counter()
+
+    def progress(label: str, fraction: float) -> None:
+        print(f"  [{time.perf_counter() - started:6.1f}s] {label} {fraction:4.0%}", flush=True)
+
+    with Store(db) as store:
+        counts = dataset.generate(store, dataset.region_spec(today=BENCH_TODAY), progress)
+        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    print(f"  region dataset: {counts} in {time.perf_counter() - started:.1f} s", flush=True)
+    return folder
+
+
+def timed(fn: Callable[[], object], repeat: int) -> list[float]:
+    """Wall-clock milliseconds of each call."""
+    out = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)

@@ -1,0 +1,3 @@
+from taskforce_tui.cli import main
+
+raise SystemExit(main())

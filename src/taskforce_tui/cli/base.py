@@ -1,0 +1,206 @@
+"""Shared pieces of the `taskforce` command: an Italian argparse, output helpers,
+argument types that validate with the domain's rules, and opening the store.
+
+Kept free of heavy imports: `taskforce log ...` must start in well under 300 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from taskforce_tui.domain.dates import parse_date
+from taskforce_tui.domain.errors import DomainError
+
+if TYPE_CHECKING:
+    from taskforce_tui.domain.records import Comune
+    from taskforce_tui.store.db import Store
+    from taskforce_tui.store.paths import Profile
+
+# --- argparse in Italian ----------------------------------------------------------------------
+_IT = {
+    "usage: ": "uso: ",
+    "positional arguments": "argomenti",
+    "options": "opzioni",
+    "show this help message and exit": "mostra questo aiuto ed esce",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: errore: %(message)s\n",
+    "the following arguments are required: %s": "mancano questi argomenti: %s",
+    "unrecognized arguments: %s": "argomenti non riconosciuti: %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": (
+        "scelta non valida: %(value)r (scegli tra %(choices)s)"
+    ),
+    "argument %(argument_name)s: %(message)s": "argomento %(argument_name)s: %(message)s",
+    "expected one argument": "serve un valore",
+    "expected at most one argument": "al massimo un valore",
+    "expected at least one argument": "almeno un valore",
+    "invalid %(type)s value: %(value)r": "valore non valido: %(value)r",
+    "ambiguous option: %(option)s could match %(matches)s": (
+        "opzione ambigua: %(option)s può essere %(matches)s"
+    ),
+    "not allowed with argument %s": "non ammesso insieme a %s",
+    "one of the arguments %s is required": "serve uno di questi argomenti: %s",
+    "ignored explicit argument %r": "argomento esplicito ignorato %r",
+    "unexpected option string: %s": "opzione inattesa: %s",
+    "expected %s argument": "servono %s valori",
+    "expected %s arguments": "servono %s valori",
+}
+
+
+def _translate(message: str) -> str:
+    return _IT.get(message, message)
+
+
+def _ntranslate(singular: str, plural: str, n: int) -> str:
+    return _translate(singular if n == 1 else plural)
+
+
+argparse._ = _translate  # type: ignore[attr-defined]
+argparse.ngettext = _ntranslate  # type: ignore[attr-defined]
+
+
+class Parser(argparse.ArgumentParser):
+    """ArgumentParser that speaks Italian and exits with status 2 on bad input."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
+# --- argument types (validate on parse: bad input never reaches the store) ------------------
+def date_arg(text: str) -> date:
+    try:
+        return parse_date(text)
+    except DomainError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"«{text}» non è un numero intero.") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{value}: serve un numero maggiore di zero.")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"«{text}» non è un numero intero.") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value}: serve un numero maggiore o uguale a zero.")
+    return value
+
+
+def choice_arg(allowed: dict[str, str], what: str) -> Callable[[str], str]:
+    from taskforce_tui.domain.vocab import choose
+
+    def parse(text: str) -> str:
+        try:
+            return choose(text, allowed, what)
+        except DomainError as exc:
+            raise argparse.ArgumentTypeError(exc.message) from None
+
+    return parse
+
+
+# --- context passed to every handler ---------------------------------------------------------
+class Context:
+    """What a command needs: the profile, and the store opened on first use."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        from taskforce_tui.store.paths import Profile
+
+        self.args = args
+        self.profile: Profile = Profile.resolve(getattr(args, "data_dir", None))
+        self._store: Store | None = None
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            from taskforce_tui.store.db import Store
+
+            if not self.profile.exists():
+                raise DomainError(
+                    f"Nessun profilo in {self.profile.root}. Crea il profilo aprendo "
+                    "l'applicazione (`taskforce`), unisciti alla task force con "
+                    "`taskforce init --da CARTELLA --email EMAIL`, oppure prova la demo "
+                    "(`taskforce demo`)."
+                )
+            self._store = Store(self.profile.db)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    # --- lookups shared by commands ----------------------------------------------------------
+    def scope(self) -> list[str]:
+        """The expert's assigned Comuni (all Comuni if the profile has no expert yet)."""
+        codes = self.store.comuni.assigned_codes(self.store.expert_id)
+        if codes:
+            return codes
+        return [c.istat_code for c in self.store.comuni.all()]
+
+    def comune(self, text: str) -> Comune:
+        return self.store.comuni.resolve(text)
+
+
+# --- output ------------------------------------------------------------------------------------
+def emit_json(data: object) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=_json_default)
+    sys.stdout.write("\n")
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+def emit_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+    """A plain aligned text table (fast, greppable, no colours)."""
+    cells = [[_cell(v) for v in row] for row in rows]
+    widths = [len(h) for h in headers]
+    for row in cells:
+        for i, value in enumerate(row):
+            widths[i] = min(max(widths[i], len(value)), 60)
+    out = sys.stdout
+    out.write("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip() + "\n")
+    out.write("  ".join("-" * w for w in widths) + "\n")
+    for row in cells:
+        out.write(
+            "  ".join(_clip(v, w).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip()
+            + "\n"
+        )
+
+
+def _cell(value: object) -> str:
+    from taskforce_tui.domain.dates import format_date
+
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "sì" if value else "no"
+    if isinstance(value, date):
+        return format_date(value)
+    return str(value)
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def say(message: str) -> None:
+    sys.stdout.write(message + "\n")
+
+
+def warn(message: str) -> None:
+    sys.stderr.write(message + "\n")

@@ -1,0 +1,1 @@
+"""Pure domain logic: no Textual, no SQL, no I/O."""

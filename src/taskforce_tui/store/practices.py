@@ -1,0 +1,514 @@
+"""Practices: SQL-paged lists with filters, lookup, and every workflow step.
+
+Every write goes through `Store.write()`, so it is validated by the domain and
+op-logged in the same transaction.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from taskforce_tui.domain import practice as workflow
+from taskforce_tui.domain import vocab
+from taskforce_tui.domain.dates import from_iso, today
+from taskforce_tui.domain.errors import DomainError, NotFoundError
+from taskforce_tui.domain.records import Practice, Suspension
+from taskforce_tui.store.db import new_id
+
+if TYPE_CHECKING:
+    from taskforce_tui.store.db import Store
+    from taskforce_tui.store.tx import Tx
+
+_COLUMNS = (
+    "id, comune_code, ambito, procedure_type, protocol_no, subject, received_on, "
+    "legal_term_days, status, service_conference, concluded_on, outcome, expert_id, notes, "
+    "reopen_reason"
+)
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_ID_PREFIX = re.compile(r"^[0-9a-f]{6,}(-[0-9a-f-]*)?$")
+
+
+def _practice(row: tuple[Any, ...], suspensions: list[Suspension]) -> Practice:
+    received = from_iso(row[6])
+    assert received is not None
+    return Practice(
+        id=row[0],
+        comune_code=row[1],
+        ambito=row[2],
+        procedure_type=row[3],
+        protocol_no=row[4],
+        subject=row[5],
+        received_on=received,
+        legal_term_days=int(row[7]),
+        status=row[8],
+        service_conference=bool(row[9]),
+        concluded_on=from_iso(row[10]),
+        outcome=row[11],
+        expert_id=row[12],
+        notes=row[13],
+        reopen_reason=row[14],
+        suspensions=suspensions,
+    )
+
+
+def _suspension(row: tuple[Any, ...]) -> Suspension:
+    start = from_iso(row[2])
+    assert start is not None
+    return Suspension(row[0], row[1], start, from_iso(row[3]), row[4])
+
+
+# --- list views -------------------------------------------------------------------------
+@dataclass(slots=True)
+class PracticeFilter:
+    """What the practice list shows. Empty fields mean "any"."""
+
+    comuni: list[str] | None = None
+    statuses: list[str] | None = None
+    ambito: str | None = None
+    procedure_type: str | None = None
+    overdue_only: bool = False
+    text: str = ""
+
+
+@dataclass(slots=True)
+class PracticeRow:
+    """One line of a practice list, with the derived figures computed in SQL."""
+
+    id: str
+    comune_code: str
+    comune_name: str
+    ambito: str
+    procedure_type: str
+    type_name: str
+    protocol_no: str
+    subject: str
+    received_on: date
+    legal_term_days: int
+    status: str
+    due_on: date
+    overdue: bool
+    days_left: int | None
+    concluded_on: date | None
+    outcome: str | None
+    suspended_days: int
+
+
+#: Sort keys offered to users -> SQL expressions.
+SORT_KEYS: dict[str, str] = {
+    "comune": "c.name",
+    "tipo": "p.procedure_type",
+    "protocollo": "p.protocol_no",
+    "oggetto": "p.subject",
+    "avvio": "p.received_on",
+    "stato": "p.status",
+    "scadenza": "eff_due",
+    "giorni": "eff_due",
+    "conclusione": "p.concluded_on",
+}
+
+# Effective due date: for a suspended practice the clock is stopped since
+# suspended_since, so the due date moves with today.
+_EFF_DUE = (
+    "CASE WHEN p.status = 'sospesa' AND p.suspended_since IS NOT NULL "
+    "THEN date(p.due_on, '+' || CAST(julianday(:today) - julianday(p.suspended_since) "
+    "AS INTEGER) || ' days') ELSE p.due_on END"
+)
+_OVERDUE = (
+    "CASE p.status WHEN 'aperta' THEN p.due_on < :today "
+    "WHEN 'sospesa' THEN p.suspended_since > p.due_on "
+    "WHEN 'conclusa' THEN p.concluded_on > p.due_on ELSE 0 END"
+)
+
+
+def fts_query(text: str) -> str:
+    """A literal FTS5 phrase (trigram tokenizer: substring match)."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _where(flt: PracticeFilter, params: dict[str, object]) -> str:
+    clauses = ["p.deleted = 0"]
+    if flt.comuni is not None:
+        if not flt.comuni:
+            return "0"
+        names = []
+        for i, code in enumerate(flt.comuni):
+            params[f"c{i}"] = code
+            names.append(f":c{i}")
+        clauses.append(f"p.comune_code IN ({', '.join(names)})")
+    if flt.statuses:
+        names = []
+        for i, status in enumerate(flt.statuses):
+            params[f"s{i}"] = status
+            names.append(f":s{i}")
+        clauses.append(f"p.status IN ({', '.join(names)})")
+    if flt.ambito:
+        params["ambito"] = flt.ambito
+        clauses.append("p.ambito = :ambito")
+    if flt.procedure_type:
+        params["ptype"] = flt.procedure_type
+        clauses.append("p.procedure_type = :ptype")
+    if flt.overdue_only:
+        clauses.append(f"p.status IN ('aperta', 'sospesa') AND ({_OVERDUE})")
+    text = flt.text.strip()
+    if text:
+        # Protocol and subject through the trigram index (LIKE below 3 characters);
+        # Comune and type names through their own small tables.
+        params["like"] = f"%{text}%"
+        if len(text) >= 3:
+            params["fts"] = fts_query(text)
+            own = "p.rowid IN (SELECT rowid FROM practice_fts WHERE practice_fts MATCH :fts)"
+        else:
+            own = "(p.protocol_no LIKE :like OR p.subject LIKE :like)"
+        clauses.append(
+            f"({own} OR p.comune_code IN (SELECT istat_code FROM comune WHERE name LIKE :like)"
+            " OR p.procedure_type IN (SELECT code FROM procedure_type WHERE name LIKE :like))"
+        )
+    return " AND ".join(clauses)
+
+
+class PracticeRepo:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # --- reading ---------------------------------------------------------------------------
+    def get(self, practice_id: str) -> Practice:
+        with self.store.read() as conn:
+            found = self._load(conn, practice_id)
+        if found is None:
+            raise NotFoundError(f"Pratica non trovata: {practice_id}.", "pratica")
+        return found
+
+    def _load(self, conn: sqlite3.Connection, practice_id: str) -> Practice | None:
+        row = conn.execute(
+            f"SELECT {_COLUMNS} FROM practice WHERE id = ? AND deleted = 0", (practice_id,)
+        ).fetchone()
+        if row is None:
+            return None
+        suspensions = [
+            _suspension(r)
+            for r in conn.execute(
+                "SELECT id, practice_id, start_on, end_on, reason FROM suspension "
+                "WHERE practice_id = ? AND deleted = 0 ORDER BY start_on",
+                (practice_id,),
+            )
+        ]
+        return _practice(row, suspensions)
+
+    def find(self, ref: str, scope: list[str] | None = None) -> Practice:
+        """A practice by id, by protocol number (among `scope` Comuni) or by id prefix."""
+        ref = ref.strip()
+        if not ref:
+            raise DomainError("Indica la pratica (id o numero di protocollo).", "pratica")
+        with self.store.read() as conn:
+            if _UUID.match(ref.lower()):
+                found = self._load(conn, ref.lower())
+                if found is not None:
+                    return found
+            sql = "SELECT id, comune_code FROM practice WHERE protocol_no = ? AND deleted = 0"
+            params: list[object] = [ref]
+            if scope is not None:
+                sql += f" AND comune_code IN ({', '.join('?' for _ in scope)})"
+                params += scope
+            matches = conn.execute(sql, params).fetchall()
+            if len(matches) > 1:
+                ids = ", ".join(m[0][:8] for m in matches[:10])
+                raise DomainError(
+                    f"Il protocollo {ref} corrisponde a {len(matches)} pratiche: indica l'id "
+                    f"(inizia con {ids}).",
+                    "pratica",
+                )
+            if not matches and _ID_PREFIX.match(ref.lower()):
+                matches = conn.execute(
+                    "SELECT id, comune_code FROM practice WHERE id LIKE ? AND deleted = 0 LIMIT 2",
+                    (ref.lower() + "%",),
+                ).fetchall()
+                if len(matches) > 1:
+                    raise DomainError(
+                        f"L'id «{ref}» è ambiguo: scrivine qualche carattere in più.", "pratica"
+                    )
+            if not matches:
+                raise NotFoundError(f"Nessuna pratica con protocollo o id «{ref}».", "pratica")
+            found = self._load(conn, matches[0][0])
+        assert found is not None
+        return found
+
+    def page(
+        self,
+        flt: PracticeFilter,
+        *,
+        on: date | None = None,
+        sort: str = "avvio",
+        descending: bool = True,
+        limit: int = 200,
+        offset: int = 0,
+    ) -> list[PracticeRow]:
+        """One page of practices, filtered and sorted in SQL."""
+        day = on or today()
+        params: dict[str, object] = {"today": day.isoformat(), "limit": limit, "offset": offset}
+        where = _where(flt, params)
+        key = SORT_KEYS.get(sort, "p.received_on")
+        direction = "DESC" if descending else "ASC"
+        sql = (
+            "SELECT p.id, p.comune_code, c.name, p.ambito, p.procedure_type, "
+            "COALESCE(t.name, p.procedure_type), p.protocol_no, p.subject, p.received_on, "
+            f"p.legal_term_days, p.status, {_EFF_DUE} AS eff_due, {_OVERDUE}, "
+            "p.concluded_on, p.outcome, p.suspended_days "
+            "FROM practice p JOIN comune c ON c.istat_code = p.comune_code "
+            "LEFT JOIN procedure_type t ON t.code = p.procedure_type "
+            f"WHERE {where} ORDER BY {key} {direction}, p.rowid {direction} "
+            "LIMIT :limit OFFSET :offset"
+        )
+        with self.store.read() as conn:
+            rows = conn.execute(sql, params).fetchall()
+        result = []
+        for r in rows:
+            due = from_iso(r[11])
+            assert due is not None
+            received = from_iso(r[8])
+            assert received is not None
+            is_open = r[10] in vocab.OPEN_STATUSES
+            result.append(
+                PracticeRow(
+                    id=r[0],
+                    comune_code=r[1],
+                    comune_name=r[2],
+                    ambito=r[3],
+                    procedure_type=r[4],
+                    type_name=r[5],
+                    protocol_no=r[6],
+                    subject=r[7],
+                    received_on=received,
+                    legal_term_days=r[9],
+                    status=r[10],
+                    due_on=due,
+                    overdue=bool(r[12]),
+                    days_left=(due - day).days if is_open else None,
+                    concluded_on=from_iso(r[13]),
+                    outcome=r[14],
+                    suspended_days=r[15],
+                )
+            )
+        return result
+
+    def count(self, flt: PracticeFilter, *, on: date | None = None) -> int:
+        params: dict[str, object] = {"today": (on or today()).isoformat()}
+        where = _where(flt, params)
+        with self.store.read() as conn:
+            return int(
+                conn.execute(f"SELECT COUNT(*) FROM practice p WHERE {where}", params).fetchone()[0]
+            )
+
+    # --- writing -----------------------------------------------------------------------------
+    def _scope_check(self, comune_code: str) -> None:
+        """Refuse work on a Comune the profile's expert is not assigned to."""
+        expert = self.store.expert_id
+        comune = self.store.comuni.get(comune_code)
+        if comune is None:
+            raise NotFoundError(f"Comune sconosciuto: {comune_code}.", "comune")
+        assigned = self.store.comuni.assigned_codes(expert)
+        if assigned and comune_code not in assigned:
+            raise DomainError(
+                f"{comune.name} non è tra i tuoi Comuni assegnati: le modifiche sarebbero "
+                "respinte dalla sincronizzazione. Chiedi l'assegnazione alla Segreteria Tecnica.",
+                "comune",
+            )
+
+    def _check_unique(
+        self, conn: sqlite3.Connection, p: Practice, exclude: str | None = None
+    ) -> None:
+        row = conn.execute(
+            "SELECT id FROM practice WHERE comune_code = ? AND procedure_type = ? "
+            "AND protocol_no = ? AND deleted = 0 AND id != ?",
+            (p.comune_code, p.procedure_type, p.protocol_no, exclude or ""),
+        ).fetchone()
+        if row:
+            raise DomainError(
+                f"Esiste già una pratica {p.procedure_type} con protocollo {p.protocol_no} "
+                f"in questo Comune (id {row[0][:8]}).",
+                "protocol_no",
+            )
+
+    def _procedure_type(self, conn: sqlite3.Connection, code: str) -> tuple[str, int]:
+        row = conn.execute(
+            "SELECT ambito, legal_term_days FROM procedure_type WHERE code = ? AND deleted = 0",
+            (code,),
+        ).fetchone()
+        if row is None:
+            codes = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT code FROM procedure_type WHERE deleted = 0 AND active = 1 ORDER BY code"
+                )
+            ]
+            raise NotFoundError(
+                f"Tipo di procedimento sconosciuto: «{code}». Tipi disponibili: "
+                f"{', '.join(codes)}.",
+                "procedure_type",
+                codes,
+            )
+        return row[0], int(row[1])
+
+    def create(
+        self,
+        *,
+        comune_code: str,
+        procedure_type: str,
+        protocol_no: str,
+        received_on: date,
+        legal_term_days: int | None = None,
+        subject: str = "",
+        ambito: str | None = None,
+        service_conference: bool = False,
+        notes: str = "",
+        expert_id: str | None = None,
+        on: date | None = None,
+    ) -> Practice:
+        self._scope_check(comune_code)
+        comune = self.store.comuni.get(comune_code)
+        if comune is not None and not comune.active:
+            raise DomainError(
+                f"{comune.name} è un Comune soppresso: registra la pratica nel Comune che lo "
+                "ha incorporato.",
+                "comune",
+            )
+        with self.store.write() as tx:
+            type_ambito, type_term = self._procedure_type(tx.conn, procedure_type)
+            practice = Practice(
+                id=new_id(),
+                comune_code=comune_code,
+                ambito=ambito or type_ambito,
+                procedure_type=procedure_type,
+                protocol_no=protocol_no.strip(),
+                received_on=received_on,
+                legal_term_days=legal_term_days if legal_term_days is not None else type_term,
+                status=vocab.APERTA,
+                subject=subject.strip(),
+                service_conference=service_conference,
+                expert_id=expert_id or self.store.expert_id,
+                notes=notes,
+            )
+            workflow.new_practice(practice, on or today())
+            self._check_unique(tx.conn, practice)
+            tx.insert("practice", _values(practice))
+        return practice
+
+    def _transition(self, practice_id: str, step: object) -> Practice:
+        """Load, apply a domain step (a callable Practice -> Transition), write it."""
+        with self.store.write() as tx:
+            before = self._load(tx.conn, practice_id)
+            if before is None:
+                raise NotFoundError(f"Pratica non trovata: {practice_id}.", "pratica")
+            self._scope_check(before.comune_code)
+            result: workflow.Transition = step(before)  # type: ignore[operator]
+            if {"protocol_no", "procedure_type"} & result.changed.keys():
+                self._check_unique(tx.conn, result.practice, exclude=before.id)
+            if "procedure_type" in result.changed:
+                self._procedure_type(tx.conn, result.practice.procedure_type)
+            self._write(tx, before, result)
+        return self.get(practice_id)
+
+    @staticmethod
+    def _write(tx: Tx, before: Practice, result: workflow.Transition) -> None:
+        if result.new_suspension is not None:
+            s = result.new_suspension
+            tx.insert(
+                "suspension",
+                {
+                    "id": s.id,
+                    "practice_id": s.practice_id,
+                    "start_on": s.start_on,
+                    "end_on": s.end_on,
+                    "reason": s.reason,
+                },
+            )
+        if result.closed_suspension is not None:
+            s = result.closed_suspension
+            tx.update("suspension", s.id, {"end_on": s.end_on})
+        if result.changed:
+            tx.update("practice", before.id, result.changed)
+
+    def suspend(self, practice_id: str, on: date, reason: str) -> Practice:
+        day = today()
+        return self._transition(
+            practice_id, lambda p: workflow.suspend(p, on, reason, new_id(), day)
+        )
+
+    def resume(self, practice_id: str, on: date) -> Practice:
+        day = today()
+        return self._transition(practice_id, lambda p: workflow.resume(p, on, day))
+
+    def conclude(self, practice_id: str, on: date, outcome: str) -> Practice:
+        day = today()
+        return self._transition(practice_id, lambda p: workflow.conclude(p, on, outcome, day))
+
+    def archive(self, practice_id: str, on: date) -> Practice:
+        day = today()
+        return self._transition(practice_id, lambda p: workflow.archive(p, on, day))
+
+    def reopen(self, practice_id: str, reason: str) -> Practice:
+        day = today()
+        return self._transition(practice_id, lambda p: workflow.reopen(p, reason, day))
+
+    def edit(self, practice_id: str, **changes: object) -> Practice:
+        day = today()
+        return self._transition(practice_id, lambda p: workflow.edit(p, day, **changes))
+
+    def delete(self, practice_id: str) -> None:
+        """Tombstone a practice (kept, synced as a versioned delete)."""
+        with self.store.write() as tx:
+            before = self._load(tx.conn, practice_id)
+            if before is None:
+                raise NotFoundError(f"Pratica non trovata: {practice_id}.", "pratica")
+            self._scope_check(before.comune_code)
+            tx.delete("practice", practice_id)
+
+    def history(self, practice_id: str) -> list[HistoryEntry]:
+        """Every logged change of the practice and its suspensions, oldest first."""
+        with self.store.read() as conn:
+            rows = conn.execute(
+                "SELECT o.tbl, o.pk, o.field, o.value, o.at, o.hlc, "
+                "COALESCE(e.name, o.author, o.replica), "
+                "(SELECT v.value FROM oplog v WHERE v.replica = o.prev_replica "
+                " AND v.seq = o.prev_seq) "
+                "FROM oplog o LEFT JOIN expert e ON e.id = o.author "
+                "WHERE (o.tbl = 'practice' AND o.pk = ?) OR (o.tbl = 'suspension' AND o.pk IN "
+                "(SELECT id FROM suspension WHERE practice_id = ?)) ORDER BY o.hlc, o.seq",
+                (practice_id, practice_id),
+            ).fetchall()
+        return [HistoryEntry(*r) for r in rows]
+
+
+@dataclass(slots=True)
+class HistoryEntry:
+    table: str
+    pk: str
+    field: str
+    value: str | None  # JSON
+    at: str
+    hlc: str
+    who: str
+    old_value: str | None = None  # JSON of the version the writer saw
+
+
+def _values(p: Practice) -> dict[str, object]:
+    return {
+        "id": p.id,
+        "comune_code": p.comune_code,
+        "ambito": p.ambito,
+        "procedure_type": p.procedure_type,
+        "protocol_no": p.protocol_no,
+        "subject": p.subject,
+        "received_on": p.received_on,
+        "legal_term_days": p.legal_term_days,
+        "status": p.status,
+        "service_conference": p.service_conference,
+        "concluded_on": p.concluded_on,
+        "outcome": p.outcome,
+        "expert_id": p.expert_id,
+        "notes": p.notes,
+        "reopen_reason": p.reopen_reason,
+    }

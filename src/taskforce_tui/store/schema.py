@@ -1,0 +1,436 @@
+"""Schema migrations, keyed on `PRAGMA user_version`.
+
+Why a small runner rather than Alembic: the store is a single-user SQLite file that
+must open in milliseconds (`taskforce log` has a 300 ms budget and importing
+SQLAlchemy alone costs about 0.2 s here); each migration is plain SQL that runs in
+one transaction together with the version bump, so a crash leaves the previous
+version intact. Alembic would add SQLAlchemy + Mako to every start and, on SQLite,
+its batch mode rebuilds tables exactly as we would by hand.
+
+Rules: a released migration is never edited; add a new one at the end. The tables
+are also declared as SQLModel classes in `models.py`; tests/test_store_schema.py
+checks that both agree.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+#: Synced tables carry: a global id made at creation, created/updated stamps (UTC,
+#: ISO 8601) and a tombstone flag instead of hard deletes.
+_V1 = """
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT
+) WITHOUT ROWID;
+
+-- this installation's replica identity and counters (one current row)
+CREATE TABLE replica (
+    id          TEXT PRIMARY KEY,
+    last_seq    INTEGER NOT NULL DEFAULT 0,
+    hlc_wall    INTEGER NOT NULL DEFAULT 0,
+    hlc_counter INTEGER NOT NULL DEFAULT 0,
+    created_at  TEXT NOT NULL,
+    retired_at  TEXT
+);
+
+-- reference data (written by the centre) -------------------------------------------
+CREATE TABLE comune (
+    istat_code     TEXT PRIMARY KEY CHECK (length(istat_code) = 6),
+    name           TEXT NOT NULL,
+    province       TEXT NOT NULL,
+    province_name  TEXT NOT NULL DEFAULT '',
+    cadastral_code TEXT NOT NULL DEFAULT '',
+    is_capoluogo   INTEGER NOT NULL DEFAULT 0,
+    nuts3          TEXT NOT NULL DEFAULT '',
+    phase          INTEGER CHECK (phase IN (1, 2, 3)),
+    inner_area     TEXT,
+    active         INTEGER NOT NULL DEFAULT 1,
+    created_at     TEXT NOT NULL,
+    updated_at     TEXT NOT NULL,
+    deleted        INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX comune_province ON comune(province, name);
+
+CREATE TABLE ambito (
+    code       TEXT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    active     INTEGER NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted    INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE procedure_type (
+    code            TEXT PRIMARY KEY,
+    name            TEXT NOT NULL,
+    ambito          TEXT NOT NULL,
+    legal_term_days INTEGER NOT NULL CHECK (legal_term_days > 0),
+    active          INTEGER NOT NULL DEFAULT 1,
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    deleted         INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE activity (
+    code       TEXT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    active     INTEGER NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted    INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE expert (
+    id         TEXT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    email      TEXT NOT NULL,
+    ambiti     TEXT NOT NULL DEFAULT '[]',   -- JSON list of ambito codes
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted    INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX expert_email ON expert(email);
+
+CREATE TABLE assignment (
+    id          TEXT PRIMARY KEY,
+    expert_id   TEXT NOT NULL REFERENCES expert(id),
+    comune_code TEXT NOT NULL REFERENCES comune(istat_code),
+    ambito      TEXT,
+    valid_from  TEXT,
+    valid_to    TEXT,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    deleted     INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX assignment_expert ON assignment(expert_id, comune_code);
+CREATE INDEX assignment_comune ON assignment(comune_code);
+
+CREATE TABLE baseline (
+    id                TEXT PRIMARY KEY,
+    comune_code       TEXT NOT NULL REFERENCES comune(istat_code),
+    procedure_type    TEXT NOT NULL REFERENCES procedure_type(code),
+    period            TEXT NOT NULL,           -- reference semester, e.g. 2022-H1
+    avg_duration_days REAL,
+    backlog           INTEGER,
+    source            TEXT NOT NULL DEFAULT '',
+    created_at        TEXT NOT NULL,
+    updated_at        TEXT NOT NULL,
+    deleted           INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX baseline_comune ON baseline(comune_code, procedure_type);
+
+-- practices, requests, time logs (written by experts) ----------------------------------
+CREATE TABLE practice (
+    id                 TEXT PRIMARY KEY,
+    comune_code        TEXT NOT NULL REFERENCES comune(istat_code),
+    ambito             TEXT NOT NULL,
+    procedure_type     TEXT NOT NULL REFERENCES procedure_type(code),
+    protocol_no        TEXT NOT NULL,
+    subject            TEXT NOT NULL DEFAULT '',
+    received_on        TEXT NOT NULL,
+    legal_term_days    INTEGER NOT NULL,
+    status             TEXT NOT NULL
+                       CHECK (status IN ('aperta', 'sospesa', 'conclusa', 'archiviata')),
+    service_conference INTEGER NOT NULL DEFAULT 0,
+    concluded_on       TEXT,
+    outcome            TEXT,
+    expert_id          TEXT REFERENCES expert(id),
+    notes              TEXT NOT NULL DEFAULT '',
+    reopen_reason      TEXT,
+    created_at         TEXT NOT NULL,
+    updated_at         TEXT NOT NULL,
+    deleted            INTEGER NOT NULL DEFAULT 0,
+    -- derived, never synced: closed suspended days and the start of the open
+    -- suspension (kept by the suspension triggers below), and the due date without
+    -- the open suspension (a generated column, so no write path can forget it)
+    suspended_days     INTEGER NOT NULL DEFAULT 0,
+    suspended_since    TEXT,
+    due_on             TEXT GENERATED ALWAYS AS
+                       (date(received_on, '+' || (legal_term_days + suspended_days) || ' days'))
+                       VIRTUAL
+);
+CREATE INDEX practice_comune_status ON practice(comune_code, status, received_on);
+CREATE INDEX practice_status_due ON practice(status, due_on);
+CREATE INDEX practice_protocol ON practice(protocol_no);
+CREATE INDEX practice_key ON practice(comune_code, procedure_type, protocol_no);
+CREATE INDEX practice_concluded ON practice(concluded_on);
+CREATE INDEX practice_type ON practice(procedure_type, status);
+
+CREATE TABLE suspension (
+    id          TEXT PRIMARY KEY,
+    practice_id TEXT NOT NULL REFERENCES practice(id),
+    start_on    TEXT NOT NULL,
+    end_on      TEXT,
+    reason      TEXT NOT NULL DEFAULT '',
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    deleted     INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX suspension_practice ON suspension(practice_id);
+
+CREATE TABLE request (
+    id          TEXT PRIMARY KEY,
+    comune_code TEXT NOT NULL REFERENCES comune(istat_code),
+    ambito      TEXT,
+    kind        TEXT NOT NULL CHECK (kind IN ('tecnica', 'giuridica')),
+    subject     TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    opened_on   TEXT NOT NULL,
+    status      TEXT NOT NULL,
+    expert_id   TEXT REFERENCES expert(id),
+    closed_on   TEXT,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    deleted     INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX request_comune ON request(comune_code, status);
+
+CREATE TABLE request_practice (
+    id          TEXT PRIMARY KEY,
+    request_id  TEXT NOT NULL REFERENCES request(id),
+    practice_id TEXT NOT NULL REFERENCES practice(id),
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    deleted     INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX request_practice_request ON request_practice(request_id);
+CREATE INDEX request_practice_practice ON request_practice(practice_id);
+
+CREATE TABLE time_log (
+    id          TEXT PRIMARY KEY,
+    expert_id   TEXT NOT NULL REFERENCES expert(id),
+    work_date   TEXT NOT NULL,
+    minutes     INTEGER NOT NULL CHECK (minutes > 0),
+    comune_code TEXT REFERENCES comune(istat_code),
+    activity    TEXT NOT NULL,
+    mode        TEXT NOT NULL CHECK (mode IN ('presenza', 'remoto')),
+    practice_id TEXT REFERENCES practice(id),
+    request_id  TEXT REFERENCES request(id),
+    note        TEXT NOT NULL DEFAULT '',
+    start_time  TEXT,
+    end_time    TEXT,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    deleted     INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX time_log_expert_date ON time_log(expert_id, work_date);
+CREATE INDEX time_log_comune_date ON time_log(comune_code, work_date);
+
+-- the operation log: every change to synced data, in the same transaction -----------
+CREATE TABLE oplog (
+    replica     TEXT NOT NULL,
+    seq         INTEGER NOT NULL,
+    tbl         TEXT NOT NULL,
+    pk          TEXT NOT NULL,
+    field       TEXT NOT NULL,
+    value       TEXT,              -- JSON of the stored value
+    prev_replica TEXT,             -- version (replica, seq) the writer saw; NULL = base
+    prev_seq    INTEGER,
+    hlc         TEXT NOT NULL,
+    author      TEXT,              -- expert id of the writer
+    at          TEXT NOT NULL,     -- wall-clock time, UTC ISO 8601
+    acked       INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (replica, seq)
+) WITHOUT ROWID;
+CREATE INDEX oplog_record ON oplog(tbl, pk);
+CREATE INDEX oplog_pending ON oplog(acked, replica, seq);
+
+-- current version of each field value (absent = base version, from the centre)
+CREATE TABLE field_version (
+    tbl     TEXT NOT NULL,
+    pk      TEXT NOT NULL,
+    field   TEXT NOT NULL,
+    replica TEXT NOT NULL,
+    seq     INTEGER NOT NULL,
+    hlc     TEXT NOT NULL,
+    PRIMARY KEY (tbl, pk, field)
+) WITHOUT ROWID;
+
+-- conflicts recorded by the central merge, resolved by a person in the app
+CREATE TABLE conflict (
+    id           TEXT PRIMARY KEY,
+    tbl          TEXT NOT NULL,
+    pk           TEXT NOT NULL,
+    field        TEXT NOT NULL,
+    kept_value   TEXT,             -- JSON of the provisional winner
+    kept_version TEXT,             -- replica:seq of the winner
+    kept_author  TEXT,
+    kept_hlc     TEXT,
+    other_value  TEXT,             -- JSON of the value that lost
+    other_version TEXT,
+    other_author TEXT,
+    other_hlc    TEXT,
+    generation   INTEGER,
+    created_at   TEXT NOT NULL,
+    resolved_at  TEXT,
+    resolution   TEXT
+);
+CREATE INDEX conflict_open ON conflict(resolved_at, tbl, pk);
+
+-- local only (never synced) -------------------------------------------------------------
+CREATE TABLE timer (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    started_at  TEXT NOT NULL,     -- local wall-clock time, ISO 8601 with offset
+    comune_code TEXT,
+    activity    TEXT NOT NULL,
+    mode        TEXT NOT NULL DEFAULT 'presenza',
+    practice_id TEXT,
+    request_id  TEXT,
+    note        TEXT NOT NULL DEFAULT ''
+);
+
+CREATE TABLE import_mapping (
+    key        TEXT PRIMARY KEY,   -- comune code, or '*' for the default
+    mapping    TEXT NOT NULL,      -- JSON {column header: field}
+    updated_at TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- text filter over practices: FTS5 trigram (substring, case-insensitive), external
+-- content (the text lives only in practice); Comune and type names are matched by
+-- their own small tables instead of being copied into every row
+CREATE VIRTUAL TABLE practice_fts USING fts5(
+    protocol_no, subject, content = 'practice', content_rowid = 'rowid', tokenize = 'trigram'
+);
+
+-- triggers: suspension totals and the FTS index stay right whatever writes ----------
+CREATE TRIGGER practice_ai AFTER INSERT ON practice BEGIN
+    INSERT INTO practice_fts(rowid, protocol_no, subject)
+    VALUES (new.rowid, new.protocol_no, new.subject);
+END;
+
+CREATE TRIGGER practice_au_fts AFTER UPDATE OF protocol_no, subject ON practice BEGIN
+    INSERT INTO practice_fts(practice_fts, rowid, protocol_no, subject)
+    VALUES ('delete', old.rowid, old.protocol_no, old.subject);
+    INSERT INTO practice_fts(rowid, protocol_no, subject)
+    VALUES (new.rowid, new.protocol_no, new.subject);
+END;
+
+CREATE TRIGGER practice_ad AFTER DELETE ON practice BEGIN
+    INSERT INTO practice_fts(practice_fts, rowid, protocol_no, subject)
+    VALUES ('delete', old.rowid, old.protocol_no, old.subject);
+END;
+
+CREATE TRIGGER suspension_ai AFTER INSERT ON suspension BEGIN
+    UPDATE practice SET
+        suspended_days = (SELECT COALESCE(SUM(julianday(end_on) - julianday(start_on)), 0)
+            FROM suspension WHERE practice_id = new.practice_id AND deleted = 0
+            AND end_on IS NOT NULL),
+        suspended_since = (SELECT MIN(start_on) FROM suspension
+            WHERE practice_id = new.practice_id AND deleted = 0 AND end_on IS NULL)
+    WHERE id = new.practice_id;
+END;
+
+CREATE TRIGGER suspension_au AFTER UPDATE ON suspension BEGIN
+    UPDATE practice SET
+        suspended_days = (SELECT COALESCE(SUM(julianday(end_on) - julianday(start_on)), 0)
+            FROM suspension WHERE practice_id = practice.id AND deleted = 0
+            AND end_on IS NOT NULL),
+        suspended_since = (SELECT MIN(start_on) FROM suspension
+            WHERE practice_id = practice.id AND deleted = 0 AND end_on IS NULL)
+    WHERE id IN (new.practice_id, old.practice_id);
+END;
+"""
+
+#: Migrations in order; index i (0-based) brings user_version from i to i + 1.
+MIGRATIONS: Final[tuple[str, ...]] = (_V1,)
+
+SCHEMA_VERSION: Final = len(MIGRATIONS)
+
+#: Synced tables and their fields, in op-log order. `pk` is the record's global id.
+SYNCED_TABLES: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
+    "comune": (
+        "istat_code",
+        (
+            "name",
+            "province",
+            "province_name",
+            "cadastral_code",
+            "is_capoluogo",
+            "nuts3",
+            "phase",
+            "inner_area",
+            "active",
+            "deleted",
+        ),
+    ),
+    "ambito": ("code", ("name", "active", "deleted")),
+    "procedure_type": ("code", ("name", "ambito", "legal_term_days", "active", "deleted")),
+    "activity": ("code", ("name", "active", "deleted")),
+    "expert": ("id", ("name", "email", "ambiti", "deleted")),
+    "assignment": (
+        "id",
+        ("expert_id", "comune_code", "ambito", "valid_from", "valid_to", "deleted"),
+    ),
+    "baseline": (
+        "id",
+        (
+            "comune_code",
+            "procedure_type",
+            "period",
+            "avg_duration_days",
+            "backlog",
+            "source",
+            "deleted",
+        ),
+    ),
+    "practice": (
+        "id",
+        (
+            "comune_code",
+            "ambito",
+            "procedure_type",
+            "protocol_no",
+            "subject",
+            "received_on",
+            "legal_term_days",
+            "status",
+            "service_conference",
+            "concluded_on",
+            "outcome",
+            "expert_id",
+            "notes",
+            "reopen_reason",
+            "deleted",
+        ),
+    ),
+    "suspension": ("id", ("practice_id", "start_on", "end_on", "reason", "deleted")),
+    "request": (
+        "id",
+        (
+            "comune_code",
+            "ambito",
+            "kind",
+            "subject",
+            "description",
+            "opened_on",
+            "status",
+            "expert_id",
+            "closed_on",
+            "deleted",
+        ),
+    ),
+    "request_practice": ("id", ("request_id", "practice_id", "deleted")),
+    "time_log": (
+        "id",
+        (
+            "expert_id",
+            "work_date",
+            "minutes",
+            "comune_code",
+            "activity",
+            "mode",
+            "practice_id",
+            "request_id",
+            "note",
+            "start_time",
+            "end_time",
+            "deleted",
+        ),
+    ),
+}
+
+#: Tables only the centre may change (an expert's op on them is logged and ignored).
+CENTRE_ONLY_TABLES: Final = frozenset(
+    {"comune", "ambito", "procedure_type", "activity", "expert", "assignment"}
+)

@@ -1,0 +1,188 @@
+"""Write transactions that log every change to synced data in the operation log.
+
+Each op is `{replica, seq, table, pk, field, value, prev, hlc}` as docs/sync.md
+describes: `seq` is gap-free per replica (allocated inside the IMMEDIATE
+transaction, so a rollback gives the numbers back), `prev` is the version of the
+field value the writer saw, `hlc` a hybrid logical clock.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from taskforce_tui.store.db import now_utc
+from taskforce_tui.store.schema import SYNCED_TABLES
+
+
+def to_db(value: object) -> object:
+    """Python value -> the scalar stored in SQLite (and carried in ops)."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return json.dumps(list(value), ensure_ascii=False)
+    return value
+
+
+def encode(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass(slots=True)
+class Hlc:
+    """Hybrid logical clock: wall milliseconds plus a counter, as a sortable string."""
+
+    wall: int
+    counter: int
+
+    def tick(self, now_ms: int | None = None) -> str:
+        now = int(time.time() * 1000) if now_ms is None else now_ms
+        if now > self.wall:
+            self.wall, self.counter = now, 0
+        else:
+            self.counter += 1
+        return self.format(self.wall, self.counter)
+
+    def observe(self, remote: str) -> None:
+        """Move past a clock value seen from another replica."""
+        wall, counter = self.parse(remote)
+        if (wall, counter) > (self.wall, self.counter):
+            self.wall, self.counter = wall, counter
+
+    @staticmethod
+    def format(wall: int, counter: int) -> str:
+        return f"{wall:013d}-{counter:05d}"
+
+    @staticmethod
+    def parse(text: str) -> tuple[int, int]:
+        wall, counter = text.split("-")
+        return int(wall), int(counter)
+
+
+class Tx:
+    """A change set being written; use through `Store.write()`."""
+
+    def __init__(self, conn: sqlite3.Connection, replica: str, author: str | None) -> None:
+        self.conn = conn
+        self.replica = replica
+        self.author = author
+        row = conn.execute(
+            "SELECT last_seq, hlc_wall, hlc_counter FROM replica WHERE id = ?", (replica,)
+        ).fetchone()
+        self.seq = int(row[0])
+        self.clock = Hlc(int(row[1]), int(row[2]))
+        self.stamp = now_utc()
+        self.ops = 0
+
+    # --- generic record operations -------------------------------------------------------
+    def insert(self, table: str, values: Mapping[str, object]) -> str:
+        """Insert a record (values keyed by column, pk included) and log every field."""
+        pk_name, fields = SYNCED_TABLES[table]
+        row = {k: to_db(v) for k, v in values.items()}
+        row.setdefault("deleted", 0)
+        unknown = set(row) - {pk_name, *fields}
+        if unknown:
+            raise ValueError(f"unknown columns for {table}: {sorted(unknown)}")
+        pk = str(row[pk_name])
+        columns = [pk_name, *row.keys() - {pk_name}, "created_at", "updated_at"]
+        params = [row[c] for c in columns[:-2]] + [self.stamp, self.stamp]
+        self.conn.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) "
+            f"VALUES ({', '.join('?' for _ in columns)})",
+            params,
+        )
+        for name in fields:
+            if name in row:
+                self._log(table, pk, name, row[name], fresh=True)
+        return pk
+
+    def update(self, table: str, pk: str, changes: Mapping[str, object]) -> dict[str, object]:
+        """Set the fields that really change; log one op each. Returns what changed."""
+        pk_name, fields = SYNCED_TABLES[table]
+        unknown = set(changes) - set(fields)
+        if unknown:
+            raise ValueError(f"unknown fields for {table}: {sorted(unknown)}")
+        names = list(changes)
+        if not names:
+            return {}
+        current = self.conn.execute(
+            f"SELECT {', '.join(names)} FROM {table} WHERE {pk_name} = ?", (pk,)
+        ).fetchone()
+        if current is None:
+            raise KeyError(f"{table} {pk} not found")
+        changed = {
+            name: to_db(changes[name])
+            for name, old in zip(names, current, strict=True)
+            if to_db(changes[name]) != old
+        }
+        if not changed:
+            return {}
+        assignments = ", ".join(f"{name} = ?" for name in changed)
+        self.conn.execute(
+            f"UPDATE {table} SET {assignments}, updated_at = ? WHERE {pk_name} = ?",
+            [*changed.values(), self.stamp, pk],
+        )
+        for name, value in changed.items():
+            self._log(table, pk, name, value)
+        return changed
+
+    def delete(self, table: str, pk: str) -> bool:
+        """Tombstone a record (a versioned `deleted` field, never a hard delete)."""
+        return bool(self.update(table, pk, {"deleted": 1}))
+
+    def insert_many(self, table: str, rows: Iterable[Mapping[str, object]]) -> int:
+        count = 0
+        for values in rows:
+            self.insert(table, values)
+            count += 1
+        return count
+
+    # --- the log ---------------------------------------------------------------------------
+    def _log(self, table: str, pk: str, field: str, value: object, *, fresh: bool = False) -> None:
+        self.seq += 1
+        hlc = self.clock.tick()
+        # A record created in this very insert has no earlier version to look up.
+        prev = None
+        if not fresh:
+            prev = self.conn.execute(
+                "SELECT replica, seq FROM field_version WHERE tbl = ? AND pk = ? AND field = ?",
+                (table, pk, field),
+            ).fetchone()
+        self.conn.execute(
+            "INSERT INTO oplog(replica, seq, tbl, pk, field, value, prev_replica, prev_seq, "
+            "hlc, author, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                self.replica,
+                self.seq,
+                table,
+                pk,
+                field,
+                encode(value),
+                prev[0] if prev else None,
+                prev[1] if prev else None,
+                hlc,
+                self.author,
+                self.stamp,
+            ),
+        )
+        self.conn.execute(
+            "INSERT INTO field_version(tbl, pk, field, replica, seq, hlc) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(tbl, pk, field) DO UPDATE SET "
+            "replica = excluded.replica, seq = excluded.seq, hlc = excluded.hlc",
+            (table, pk, field, self.replica, self.seq, hlc),
+        )
+        self.ops += 1
+
+    def flush(self) -> None:
+        """Persist the replica's counters (called before COMMIT)."""
+        if self.ops:
+            self.conn.execute(
+                "UPDATE replica SET last_seq = ?, hlc_wall = ?, hlc_counter = ? WHERE id = ?",
+                (self.seq, self.clock.wall, self.clock.counter, self.replica),
+            )
