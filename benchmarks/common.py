@@ -17,7 +17,8 @@ from datetime import date
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-DATA = HERE / ".data"
+#: Where generated datasets are cached (shared between worktrees with TASKFORCE_BENCH_DATA).
+DATA = Path(os.environ.get("TASKFORCE_BENCH_DATA") or HERE / ".data")
 #: The reference date every benchmark dataset is generated for.
 BENCH_TODAY = date(2026, 11, 20)
 #: Bump when the generator changes, so cached datasets are rebuilt.

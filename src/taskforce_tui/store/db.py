@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from taskforce_tui.store.practices import PracticeRepo
     from taskforce_tui.store.requests import RequestRepo
     from taskforce_tui.store.timelogs import TimeLogRepo
+    from taskforce_tui.store.timer import TimerRepo
     from taskforce_tui.store.tx import Tx
 
 
@@ -183,6 +184,13 @@ class Store:
                     (key, value),
                 )
 
+    def pending_ops(self) -> int:
+        """Changes made here and not yet acknowledged by the centre."""
+        with self.lock:
+            return int(
+                self.conn.execute("SELECT COUNT(*) FROM oplog WHERE acked = 0").fetchone()[0]
+            )
+
     @property
     def expert_id(self) -> str | None:
         """This installation's own expert identity (None until the profile is set up)."""
@@ -282,6 +290,12 @@ class Store:
         from taskforce_tui.store.timelogs import TimeLogRepo
 
         return TimeLogRepo(self)
+
+    @cached_property
+    def timer(self) -> TimerRepo:
+        from taskforce_tui.store.timer import TimerRepo
+
+        return TimerRepo(self)
 
     @cached_property
     def lists(self) -> ListsRepo:
