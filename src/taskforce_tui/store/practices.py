@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -99,7 +100,7 @@ class PracticeRow:
 
 #: Sort keys offered to users -> SQL expressions.
 SORT_KEYS: dict[str, str] = {
-    "comune": "c.name",
+    "comune": "(SELECT name FROM comune WHERE istat_code = p.comune_code)",
     "tipo": "p.procedure_type",
     "protocollo": "p.protocol_no",
     "oggetto": "p.subject",
@@ -129,22 +130,26 @@ def fts_query(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def _where(flt: PracticeFilter, params: dict[str, object]) -> str:
+def _bind(params: dict[str, object], prefix: str, values: Sequence[str]) -> str:
+    names = []
+    for i, value in enumerate(values):
+        params[f"{prefix}{i}"] = value
+        names.append(f":{prefix}{i}")
+    return ", ".join(names)
+
+
+def _where(
+    flt: PracticeFilter,
+    params: dict[str, object],
+    name_matches: tuple[Sequence[str], Sequence[str]] | None = None,
+) -> str:
     clauses = ["p.deleted = 0"]
     if flt.comuni is not None:
         if not flt.comuni:
             return "0"
-        names = []
-        for i, code in enumerate(flt.comuni):
-            params[f"c{i}"] = code
-            names.append(f":c{i}")
-        clauses.append(f"p.comune_code IN ({', '.join(names)})")
+        clauses.append(f"p.comune_code IN ({_bind(params, 'c', flt.comuni)})")
     if flt.statuses:
-        names = []
-        for i, status in enumerate(flt.statuses):
-            params[f"s{i}"] = status
-            names.append(f":s{i}")
-        clauses.append(f"p.status IN ({', '.join(names)})")
+        clauses.append(f"p.status IN ({_bind(params, 's', flt.statuses)})")
     if flt.ambito:
         params["ambito"] = flt.ambito
         clauses.append("p.ambito = :ambito")
@@ -152,21 +157,29 @@ def _where(flt: PracticeFilter, params: dict[str, object]) -> str:
         params["ptype"] = flt.procedure_type
         clauses.append("p.procedure_type = :ptype")
     if flt.overdue_only:
-        clauses.append(f"p.status IN ('aperta', 'sospesa') AND ({_OVERDUE})")
+        # Two index-friendly halves (practice_status_due), not one CASE the planner
+        # cannot search: open past the due date, or suspended after it.
+        clauses.append(
+            "((p.status = 'aperta' AND p.due_on < :today) OR "
+            "(p.status = 'sospesa' AND p.suspended_since > p.due_on))"
+        )
     text = flt.text.strip()
     if text:
         # Protocol and subject through the trigram index (LIKE below 3 characters);
-        # Comune and type names through their own small tables.
-        params["like"] = f"%{text}%"
+        # Comune and type names were matched beforehand in their own small tables
+        # (see PracticeRepo._name_matches), so the planner never scans practices for them.
         if len(text) >= 3:
             params["fts"] = fts_query(text)
-            own = "p.rowid IN (SELECT rowid FROM practice_fts WHERE practice_fts MATCH :fts)"
+            terms = ["p.rowid IN (SELECT rowid FROM practice_fts WHERE practice_fts MATCH :fts)"]
         else:
-            own = "(p.protocol_no LIKE :like OR p.subject LIKE :like)"
-        clauses.append(
-            f"({own} OR p.comune_code IN (SELECT istat_code FROM comune WHERE name LIKE :like)"
-            " OR p.procedure_type IN (SELECT code FROM procedure_type WHERE name LIKE :like))"
-        )
+            params["like"] = f"%{text}%"
+            terms = ["p.protocol_no LIKE :like", "p.subject LIKE :like"]
+        comuni, types = name_matches or ((), ())
+        if comuni:
+            terms.append(f"p.comune_code IN ({_bind(params, 'tc', comuni)})")
+        if types:
+            terms.append(f"p.procedure_type IN ({_bind(params, 'tt', types)})")
+        clauses.append(f"({' OR '.join(terms)})")
     return " AND ".join(clauses)
 
 
@@ -249,16 +262,17 @@ class PracticeRepo:
         """One page of practices, filtered and sorted in SQL."""
         day = on or today()
         params: dict[str, object] = {"today": day.isoformat(), "limit": limit, "offset": offset}
-        where = _where(flt, params)
+        where = _where(flt, params, self._name_matches(flt.text))
         key = SORT_KEYS.get(sort, "p.received_on")
         direction = "DESC" if descending else "ASC"
         sql = (
-            "SELECT p.id, p.comune_code, c.name, p.ambito, p.procedure_type, "
-            "COALESCE(t.name, p.procedure_type), p.protocol_no, p.subject, p.received_on, "
-            f"p.legal_term_days, p.status, {_EFF_DUE} AS eff_due, {_OVERDUE}, "
+            "SELECT p.id, p.comune_code, "
+            "(SELECT name FROM comune WHERE istat_code = p.comune_code), p.ambito, "
+            "p.procedure_type, COALESCE((SELECT name FROM procedure_type "
+            "WHERE code = p.procedure_type), p.procedure_type), p.protocol_no, p.subject, "
+            f"p.received_on, p.legal_term_days, p.status, {_EFF_DUE} AS eff_due, {_OVERDUE}, "
             "p.concluded_on, p.outcome, p.suspended_days "
-            "FROM practice p JOIN comune c ON c.istat_code = p.comune_code "
-            "LEFT JOIN procedure_type t ON t.code = p.procedure_type "
+            "FROM practice p "
             f"WHERE {where} ORDER BY {key} {direction}, p.rowid {direction} "
             "LIMIT :limit OFFSET :offset"
         )
@@ -296,11 +310,28 @@ class PracticeRepo:
 
     def count(self, flt: PracticeFilter, *, on: date | None = None) -> int:
         params: dict[str, object] = {"today": (on or today()).isoformat()}
-        where = _where(flt, params)
+        where = _where(flt, params, self._name_matches(flt.text))
         with self.store.read() as conn:
             return int(
                 conn.execute(f"SELECT COUNT(*) FROM practice p WHERE {where}", params).fetchone()[0]
             )
+
+    def _name_matches(self, text: str) -> tuple[list[str], list[str]]:
+        """Codes of the Comuni and procedure types whose name contains `text`."""
+        text = text.strip()
+        if not text:
+            return [], []
+        like = f"%{text}%"
+        with self.store.read() as conn:
+            comuni = [
+                r[0]
+                for r in conn.execute("SELECT istat_code FROM comune WHERE name LIKE ?", (like,))
+            ]
+            types = [
+                r[0]
+                for r in conn.execute("SELECT code FROM procedure_type WHERE name LIKE ?", (like,))
+            ]
+        return comuni, types
 
     # --- writing -----------------------------------------------------------------------------
     def _scope_check(self, comune_code: str) -> None:
