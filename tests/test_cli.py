@@ -360,3 +360,81 @@ def test_python_dash_m_and_env_profile(tmp_path: Path) -> None:
         env=env,
     )
     assert listed.returncode == 0 and len(json.loads(listed.stdout)) == 8
+
+
+def test_reference_lists_are_editable(demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    d = ("--data-dir", str(demo))
+    code, out, _ = run(capsys, *d, "tipi", "--json")
+    types = {t["code"]: t for t in json.loads(out)}
+    assert code == 0 and types["scia"]["legal_term_days"] == 30
+    assert (
+        run(
+            capsys,
+            *d,
+            "tipi",
+            "imposta",
+            "scia",
+            "--nome",
+            "SCIA",
+            "--ambito",
+            "edilizia",
+            "--termine",
+            "45",
+        )[0]
+        == 0
+    )
+    assert (
+        run(
+            capsys,
+            *d,
+            "tipi",
+            "imposta",
+            "--nome",
+            "Permesso in sanatoria",
+            "--ambito",
+            "edilizia_urbanistica",
+            "--termine",
+            "60",
+        )[0]
+        == 0
+    )
+    code, out, _ = run(capsys, *d, "tipi", "--json")
+    types = {t["code"]: t for t in json.loads(out)}
+    assert types["scia"]["legal_term_days"] == 45
+    assert types["permesso_in_sanatoria"]["ambito"] == "edilizia_urbanistica"
+    # a new practice takes the new term by default
+    code, out, _ = run(
+        capsys,
+        *d,
+        "pratica",
+        "nuova",
+        "--comune",
+        "Bergamo",
+        "--tipo",
+        "sanatoria",
+        "--protocollo",
+        "S-1",
+        "--avvio",
+        "2026-11-02",
+    )
+    assert code == 0
+    code, out, _ = run(capsys, *d, "pratica", "mostra", "S-1", "--json")
+    assert json.loads(out)["legal_term_days"] == 60
+    assert run(capsys, *d, "attivita", "imposta", "--nome", "Sopralluogo")[0] == 0
+    code, out, _ = run(capsys, *d, "attivita", "--json")
+    assert any(a["code"] == "sopralluogo" for a in json.loads(out))
+    before = counts(demo)
+    code, _, err = run(
+        capsys,
+        *d,
+        "tipi",
+        "imposta",
+        "x",
+        "--nome",
+        "X",
+        "--ambito",
+        "astronomia",
+        "--termine",
+        "5",
+    )
+    assert code == 2 and "Ambito non valido" in err and counts(demo) == before

@@ -46,9 +46,10 @@ class ListsRepo:
         exact = [t for t in types if wanted in (t.code, _code(t.name))]
         if len(exact) == 1:
             return exact[0]
-        prefix = [t for t in types if t.code.startswith(wanted) or _code(t.name).startswith(wanted)]
-        if wanted and len(prefix) == 1:
-            return prefix[0]
+        for match in (str.startswith, str.__contains__):  # unique prefix, else unique substring
+            hits = [t for t in types if match(t.code, wanted) or match(_code(t.name), wanted)]
+            if wanted and len(hits) == 1:
+                return hits[0]
         codes = [t.code for t in types if t.active]
         raise NotFoundError(
             f"Tipo di procedimento sconosciuto o ambiguo: «{text}». Tipi disponibili: "
@@ -97,9 +98,10 @@ class ListsRepo:
         exact = [a for a in items if wanted in (a.code, _code(a.name))]
         if len(exact) == 1:
             return exact[0]
-        prefix = [a for a in items if a.code.startswith(wanted) or _code(a.name).startswith(wanted)]
-        if wanted and len(prefix) == 1:
-            return prefix[0]
+        for match in (str.startswith, str.__contains__):  # unique prefix, else unique substring
+            hits = [a for a in items if match(a.code, wanted) or match(_code(a.name), wanted)]
+            if wanted and len(hits) == 1:
+                return hits[0]
         codes = [a.code for a in items if a.active]
         raise NotFoundError(
             f"Attività sconosciuta o ambigua: «{text}». Attività disponibili: {', '.join(codes)}.",
