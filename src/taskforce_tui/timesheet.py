@@ -119,7 +119,9 @@ def write(sheet: Timesheet, fmt: str, path: Path) -> Path:
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
-        raise DomainError(f"La cartella {folder} non esiste: creala o scegli un altro percorso.")
+        raise DomainError(
+            f"La cartella {folder} non esiste: creala o scegli un altro percorso.", "file"
+        )
     fd, tmp = tempfile.mkstemp(prefix=".~" + path.name, suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as out:
@@ -129,7 +131,8 @@ def write(sheet: Timesheet, fmt: str, path: Path) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise DomainError(
             f"Non posso scrivere {path}: se è aperto in Excel o LibreOffice chiudilo, "
-            "oppure scegli un altro nome."
+            "oppure scegli un altro nome.",
+            "file",
         ) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
