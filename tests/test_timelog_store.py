@@ -102,7 +102,9 @@ def test_a_comune_not_assigned_is_a_warning_only(expert_store: Store) -> None:
         ({"activity": "pesca"}, "Attività sconosciuta"),
     ],
 )
-def test_refusals_write_nothing(expert_store: Store, changes: dict[str, object], message: str) -> None:
+def test_refusals_write_nothing(
+    expert_store: Store, changes: dict[str, object], message: str
+) -> None:
     before = snapshot(expert_store)
     log = entry(expert_store, **{"minutes": 90, **changes})  # type: ignore[arg-type]
     with pytest.raises(DomainError, match=message):
