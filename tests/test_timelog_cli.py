@@ -366,7 +366,7 @@ def test_monthly_csv_json_and_hours_per_day(
 
     parsed = list(csv.reader(text.splitlines(), delimiter=";"))
     notes = [r[11] for r in parsed if len(r) == 12 and r[0] != "Data"]
-    assert notes == ["", "'=HYPERLINK(\"http://x\";\"clic\")", "'+39 035 123", ""]
+    assert notes == ["", '\'=HYPERLINK("http://x";"clic")', "'+39 035 123", ""]
     assert "novembre 2026;;11,17;11:10;1,49\r\n" in text  # 670 min / 450 min per day
     code, said, _ = run(capsys, "report", "mensile", "2026-11", "--formato", "json")
     data = json.loads(said)
