@@ -122,6 +122,16 @@ async def test_week_view_days_by_comuni_with_totals(week: Path) -> None:
         assert "totale 0:00 ore in 0 registrazioni" in title(screen)
         await pilot.press("c")
         await until(pilot, lambda: "dal 16/11/2026" in title(screen))
+        # Enter on a cell: a new entry for that Comune and day
+        table = screen.query_one("#week", DataTable)
+        table.focus()
+        table.move_cursor(row=list(grid(screen)).index("Seriate"), column=4)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, TimeLogForm))
+        assert app.screen.query_one("#comune", Input).value == "Seriate"
+        assert app.screen.query_one("#data", Input).value == "19/11/2026"
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, TimeLogScreen))
 
 
 async def fill(pilot: Pilot[Any], **values: str) -> None:

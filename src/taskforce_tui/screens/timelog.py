@@ -1,7 +1,8 @@
 """Registro ore: the week's hours, Comuni by days with totals, and its entries.
 
-Keys: p / s previous and next week, c this week, n new entry, e (or Enter) edit,
-d delete, x export the monthly timesheet; t starts or stops the timer anywhere.
+Keys: p / s previous and next week, c this week, n new entry (Enter on a cell of the
+grid: for that Comune and day), e (or Enter on an entry) edit, d delete, x export the
+monthly timesheet; t starts or stops the timer anywhere.
 """
 
 from __future__ import annotations
@@ -249,6 +250,27 @@ class TimeLogScreen(Screen[None]):
                 log=row.log,
                 comune_name=row.comune_name or "",
                 protocol_no=row.protocol_no or "",
+            ),
+            self._saved,
+        )
+
+    @on(DataTable.CellSelected, "#week")
+    def cell_chosen(self, event: DataTable.CellSelected) -> None:
+        """Enter on a Comune and a day: a new entry for them."""
+        name = event.cell_key.row_key.value
+        column = event.coordinate.column
+        if self.data is None or name == "__totale__" or not 1 <= column <= 7:
+            return
+        day = self.start + timedelta(days=column - 1)
+        if day > today():
+            self.notify(
+                f"Il {format_date(day)} è nel futuro: si registrano solo ore già lavorate.",
+                severity="warning",
+            )
+            return
+        self.app.push_screen(
+            TimeLogForm(
+                self.data.choices, day=day, comune_name="" if name == CROSS_CUTTING else name or ""
             ),
             self._saved,
         )
