@@ -364,7 +364,8 @@ class TimeLogRepo:
 
     def update(self, log: TimeLog, *, confirmed: bool = False) -> TimeLog:
         current = self.get(log.id)
-        if current.expert_id != log.expert_id:
+        mine = self.store.expert_id
+        if current.expert_id != log.expert_id or (mine is not None and current.expert_id != mine):
             raise DomainError("Si possono modificare solo le proprie registrazioni.", "ore")
         with self.store.write() as tx:
             warnings = self._check(tx.conn, log)
