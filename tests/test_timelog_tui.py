@@ -32,6 +32,8 @@ from taskforce_tui.store.paths import Profile
 
 BERGAMO, SERIATE, TREVIGLIO = "016024", "016198", "016219"
 SIZE = (100, 30)
+# "Now" carries its offset: this process's local zone and a child process's (TZ set
+# by the fixtures after start-up) may differ, and the timer is shared between them.
 
 
 async def until(pilot: Pilot[Any], check: Callable[[], object], timeout: float = 10) -> None:
@@ -254,7 +256,7 @@ async def test_edit_and_delete_an_entry(week: Path) -> None:
 
 
 async def test_timer_key_from_any_screen(week: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TASKFORCE_ADESSO", "2026-11-20T14:05:00")
+    monkeypatch.setenv("TASKFORCE_ADESSO", "2026-11-20T14:05:00+01:00")
     app = TaskforceApp(Profile(week))
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.store is not None)
@@ -269,7 +271,7 @@ async def test_timer_key_from_any_screen(week: Path, monkeypatch: pytest.MonkeyP
         running = app.store.timer.current()
         assert running is not None and running.comune_code == TREVIGLIO
         screen = await open_registro(pilot)
-        monkeypatch.setenv("TASKFORCE_ADESSO", "2026-11-20T15:50:30")
+        monkeypatch.setenv("TASKFORCE_ADESSO", "2026-11-20T15:50:30+01:00")
         await pilot.press("t")  # stop it from Registro ore
         await until(pilot, lambda: app.store is not None and app.store.timer.current() is None)
         await until(pilot, lambda: grid(screen)["Treviglio"][4] == "1:45")
@@ -295,13 +297,13 @@ async def test_timer_started_in_the_shell_stops_in_the_app(
             "--attivita",
             "arretrato",
         ],
-        env={**os.environ, "TASKFORCE_ADESSO": "2026-11-20T08:30"},
+        env={**os.environ, "TASKFORCE_ADESSO": "2026-11-20T08:30+01:00"},
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert started.returncode == 0, started.stderr
-    monkeypatch.setenv("TASKFORCE_ADESSO", "2026-11-20T10:00")
+    monkeypatch.setenv("TASKFORCE_ADESSO", "2026-11-20T10:00+01:00")
     app = TaskforceApp(Profile(week))
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: "Timer in corso dalle 08:30 - Seriate" in app.sub_title)
@@ -314,9 +316,9 @@ async def test_overrun_prompt_asks_what_to_record(
     week: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with Store(week / "taskforce.sqlite3") as s:
-        monkeypatch.setenv("TASKFORCE_ADESSO", "2026-11-19T17:00")
+        monkeypatch.setenv("TASKFORCE_ADESSO", "2026-11-19T17:00+01:00")
         s.timer.start(activity="istruttoria", comune_code=BERGAMO)
-    monkeypatch.setenv("TASKFORCE_ADESSO", "2026-11-20T08:40")
+    monkeypatch.setenv("TASKFORCE_ADESSO", "2026-11-20T08:40+01:00")
     before = live_logs(week)
     app = TaskforceApp(Profile(week))
     async with app.run_test(size=SIZE) as pilot:

@@ -37,10 +37,10 @@ def timer_label(store: Store, timer: RunningTimer | None) -> str:
         return ""
     comune = store.comuni.get(timer.comune_code) if timer.comune_code else None
     where = comune.name if comune else "attività trasversale"
-    since = f"{timer.started_at:%H:%M}"
+    since = f"dalle {timer.started_at:%H:%M}"
     if timer.started_at.date() != now().date():
-        since = f"{format_date(timer.started_at.date())} {since}"
-    return f"Timer in corso dalle {since} - {where}"
+        since = f"dal {format_date(timer.started_at.date())} {since}"
+    return f"Timer in corso {since} - {where}"
 
 
 def _stopped_message(stopped: Stopped) -> str:
