@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -23,6 +24,8 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv(HOME_ENV, str(tmp_path / "profile"))
     monkeypatch.setenv(TODAY_ENV, TODAY.isoformat())
     monkeypatch.setenv("TZ", "Europe/Rome")
+    if hasattr(time, "tzset"):  # POSIX: make this process see the zone too
+        time.tzset()
 
 
 @pytest.fixture

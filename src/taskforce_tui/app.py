@@ -32,6 +32,9 @@ class TaskforceApp(App[int]):
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
         Binding("q", "quit", "Esci", id="app.quit"),
+        # --- time tracking (Registro ore, timer) ---
+        Binding("o", "registro_ore", "Registro ore", id="app.registro_ore"),
+        Binding("t", "timer", "Timer", id="app.timer"),
     ]
 
     def __init__(self, profile: Profile) -> None:
@@ -58,9 +61,36 @@ class TaskforceApp(App[int]):
 
     def on_store_ready(self, message: StoreReady) -> None:
         self.screen.post_message(StoreReady())
+        self.run_worker(self._timer_status(), group="timer-status", exit_on_error=False)
 
     def on_store_failed(self, message: StoreFailed) -> None:
         self.notify(message.message, title="Profilo non utilizzabile", severity="error", timeout=30)
+
+    # --- time tracking: the Registro ore screen and the timer key, from any screen ---
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("registro_ore", "timer"):
+            from textual.screen import ModalScreen
+
+            return not isinstance(self.screen, ModalScreen)
+        return True
+
+    def action_registro_ore(self) -> None:
+        from taskforce_tui.screens.timelog import TimeLogScreen
+
+        if not isinstance(self.screen, TimeLogScreen):
+            self.push_screen(TimeLogScreen())
+
+    def action_timer(self) -> None:
+        from taskforce_tui.screens.timer import TIMER_GROUP, toggle_timer
+
+        if any(w.group == TIMER_GROUP and w.is_running for w in self.workers):
+            return
+        self.run_worker(toggle_timer(self), group=TIMER_GROUP, exit_on_error=False)
+
+    async def _timer_status(self) -> None:
+        from taskforce_tui.screens.timer import refresh_timer_status
+
+        await refresh_timer_status(self)
 
     def on_unmount(self) -> None:
         if self.store is not None:
