@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import re
+import sys
 import warnings
 import zipfile
 import zlib
@@ -203,8 +206,10 @@ def _open_zip(path: Path, data: bytes) -> Source:
         if "mimetype" in names:
             mimetype = archive.read("mimetype")[:100].decode("ascii", "replace").strip()
         if mimetype.startswith("application/vnd.oasis.opendocument.spreadsheet"):
-            return _OdsSource(path, data, archive)
+            _check_prologs(archive, name)
+            return _OdsSource(path, data)
         if "xl/workbook.xml" in names:
+            _check_prologs(archive, name)
             return _XlsxSource(path, data)
         if mimetype.startswith("application/vnd.oasis.opendocument"):
             what = "un documento OpenDocument che non è un foglio di calcolo"
@@ -315,10 +320,51 @@ def _blank(value: Any) -> bool:
 
 
 # --- XLSX (openpyxl, read-only) -------------------------------------------------------
+def _use_stdlib_xml_if_safe() -> None:
+    """Let openpyxl parse with the C-accelerated standard library parser (about 25%
+    faster than defusedxml's pure-Python one) when the expat it links is immune to
+    entity expansion bombs (2.4.1 and later). The standard parser never fetches external
+    entities, and every XML member's prolog is checked for a DTD before parsing
+    (`_check_prologs`). Decided before openpyxl is first imported; an explicit
+    OPENPYXL_DEFUSEDXML setting is respected."""
+    import pyexpat
+
+    if "openpyxl" in sys.modules or "OPENPYXL_DEFUSEDXML" in os.environ:
+        return
+    version = tuple(int(p) for p in pyexpat.version_info)
+    if version >= (2, 4, 1):
+        os.environ["OPENPYXL_DEFUSEDXML"] = "False"
+
+
+_PROLOG = re.compile(rb"\s*(<\?.*?\?>|<!--.*?-->)", re.DOTALL)
+
+
+def _check_prologs(archive: zipfile.ZipFile, name: str) -> None:
+    """Refuse any XML member that declares a DTD (entities) before its root element."""
+    for info in archive.infolist():
+        if not info.filename.endswith((".xml", ".rels")):
+            continue
+        with archive.open(info) as member:
+            head = member.read(65536)
+        pos = 0
+        while True:
+            match = _PROLOG.match(head, pos)
+            if match is None:
+                break
+            pos = match.end()
+        rest = head[pos:].lstrip()
+        if rest.startswith(b"<!") or (not rest and len(head) == 65536):
+            raise ImportFileError(
+                f"{name} contiene costrutti XML non ammessi (DTD o entità): per sicurezza non "
+                "viene letto. Aprilo in Excel o LibreOffice e salvalo di nuovo."
+            )
+
+
 class _XlsxSource(Source):
     kind = "xlsx"
 
     def __init__(self, path: Path, data: bytes) -> None:
+        _use_stdlib_xml_if_safe()
         import openpyxl
 
         with warnings.catch_warnings():
@@ -380,16 +426,8 @@ def _xlsx_cell(value: Any) -> Any:
 class _OdsSource(Source):
     kind = "ods"
 
-    def __init__(self, path: Path, data: bytes, archive: zipfile.ZipFile) -> None:
+    def __init__(self, path: Path, data: bytes) -> None:
         name = path.name
-        for member in ("content.xml", "styles.xml", "meta.xml", "settings.xml"):
-            if member in archive.namelist():
-                head = archive.open(member).read(4096)
-                if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                    raise ImportFileError(
-                        f"{name} contiene costrutti XML non ammessi (DTD o entità): per "
-                        "sicurezza non viene letto. Aprilo in LibreOffice e salvalo di nuovo."
-                    )
         try:
             from odf.opendocument import load
             from odf.table import Table

@@ -34,7 +34,7 @@ from taskforce_tui.domain.errors import DomainError
 from taskforce_tui.domain.practice import check_consistency
 from taskforce_tui.domain.records import Comune, Practice, ProcedureType, Suspension
 from taskforce_tui.importer import convert
-from taskforce_tui.importer.columns import Header, Mapping, header_key
+from taskforce_tui.importer.columns import Header, Mapping
 from taskforce_tui.importer.convert import CellError
 from taskforce_tui.importer.files import Formula, ImportFileError
 
@@ -106,7 +106,10 @@ class FileRow:
     row: int
     key: Key
     values: dict[str, Any]  # practice field -> value (only fields the file has)
-    cells: dict[str, str] = field(default_factory=dict)  # import field -> shown value
+    cells: dict[str, Any] = field(default_factory=dict)  # import field -> raw cell
+
+    def shown(self, fld: str) -> str:
+        return convert.display(self.cells.get(fld))
 
 
 @dataclass(slots=True)
@@ -164,11 +167,11 @@ def read_rows(
     rejected: list[Rejection] = []
     seen: dict[Key, int] = {}
     data = rows[header.data_start :]
-    header_keys = [header_key(t) for t in header.titles]
+    titles = [t or None for t in header.titles]
     for n, (number, cells) in enumerate(data):
         if progress is not None and n % 2000 == 0:
             progress(n / max(len(data), 1))
-        if [header_key(c) for c in cells] == header_keys[: len(cells)]:
+        if _is_header_copy(cells, titles):
             rejected.append(Rejection(number, "", "", "riga di intestazione ripetuta: ignorata"))
             continue
         result = reader.read(number, cells)
@@ -189,6 +192,13 @@ def read_rows(
         seen[result.key] = number
         good.append(result)
     return good, rejected
+
+
+def _is_header_copy(cells: list[Any], titles: list[str | None]) -> bool:
+    """A header printed again further down (a file made of pasted pages)."""
+    if not cells or not isinstance(cells[0], str) or cells[0].strip() != (titles[0] or ""):
+        return False
+    return [c.strip() if isinstance(c, str) else c for c in cells] == titles[: len(cells)]
 
 
 class _RowReader:
@@ -227,15 +237,17 @@ class _RowReader:
 
     def read(self, number: int, cells: list[Any]) -> FileRow | list[Rejection]:
         errors: list[Rejection] = []
-        shown: dict[str, str] = {}
+        raw_cells: dict[str, Any] = {}
 
         def get(fld: str, convert_fn: Callable[[Any], Any]) -> Any:
             raw = self._cell(cells, fld)
-            shown[fld] = convert.display(raw)
+            raw_cells[fld] = raw
             try:
                 return convert_fn(raw)
             except CellError as exc:
-                errors.append(Rejection(number, self._column(fld), shown[fld], exc.reason))
+                errors.append(
+                    Rejection(number, self._column(fld), convert.display(raw), exc.reason)
+                )
                 return MISSING
 
         if all(
@@ -255,9 +267,7 @@ class _RowReader:
             else:
                 found_type = self._type(type_text)
                 if isinstance(found_type, str):
-                    errors.append(
-                        Rejection(number, self._column("tipo"), shown["tipo"], found_type)
-                    )
+                    errors.append(Rejection(number, self._column("tipo"), type_text, found_type))
                 else:
                     ptype = found_type
         protocol = get("protocollo", lambda v: convert.text(v, limit=convert.MAX_PROTOCOL_CHARS))
@@ -288,13 +298,13 @@ class _RowReader:
                     )
                 except DomainError as exc:
                     errors.append(
-                        Rejection(number, self._column("ambito"), shown["ambito"], exc.message)
+                        Rejection(number, self._column("ambito"), ambito_text, exc.message)
                     )
         self._read_workflow(number, get, values, errors)
         if errors or comune is None or ptype is None:
             return errors or [Rejection(number, "", "", "riga incompleta")]
         key = (comune.istat_code, ptype.code, str(protocol))
-        return FileRow(number, key, values, shown)
+        return FileRow(number, key, values, raw_cells)
 
     def _read_comune(
         self,
@@ -580,7 +590,7 @@ def make_plan(
                 Rejection(
                     row.row,
                     _column_for(mapping, fld) if fld else "",
-                    row.cells.get(fld, "") if fld else "",
+                    row.shown(fld) if fld else "",
                     exc.message,
                 )
             )

