@@ -383,9 +383,7 @@ def test_best_sheet_is_chosen(expert_store: Store, tmp_path: Path) -> None:
 
 # --- the rejects file and the bulk text index ---------------------------------------------------
 def test_rejections_saved_next_to_the_source(expert_store: Store, tmp_path: Path) -> None:
-    path = write_xlsx(
-        tmp_path / "pratiche.xlsx", [row("1/2026"), row("2/2026", tipo="@SOMMA(A1)")]
-    )
+    path = write_xlsx(tmp_path / "pratiche.xlsx", [row("1/2026"), row("2/2026", tipo="@SOMMA(A1)")])
     session = load(expert_store, path)
     saved = session.save_rejections()
     assert saved == tmp_path / "pratiche_scarti.csv"
