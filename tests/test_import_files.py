@@ -226,7 +226,7 @@ def test_truncated_xlsx(tmp_path: Path) -> None:
     for cut in (len(data) // 2, len(data) - 10):
         broken = tmp_path / f"troncato{cut}.xlsx"
         broken.write_bytes(data[:cut])
-        with pytest.raises(ImportFileError, match="incompleto|danneggiato"):
+        with pytest.raises(ImportFileError, match=r"incompleto|danneggiato"):
             read_all(broken)
 
 
@@ -239,7 +239,7 @@ def test_damaged_member_fails_the_integrity_check(tmp_path: Path) -> None:
     data[start : start + 8] = b"\xff" * 8
     damaged = tmp_path / "danneggiato.xlsx"
     damaged.write_bytes(bytes(data))
-    with pytest.raises(ImportFileError, match="danneggiato|incompleto"):
+    with pytest.raises(ImportFileError, match=r"danneggiato|incompleto"):
         read_all(damaged)
 
 
