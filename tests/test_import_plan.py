@@ -38,7 +38,7 @@ def test_every_format_imports_the_same_practices(expert_store: Store, tmp_path: 
         row("1/2026"),
         row(
             "2/2026",
-            tipo="Permesso di costruire",
+            tipo="PdC",
             termine=90.0,
             stato="conclusa",
             conclusione=date(2026, 6, 1),

@@ -56,6 +56,16 @@ READING = "Lettura del file"
 CHECKING = "Controllo delle righe"
 WRITING = "Scrittura"
 ANY_COMUNE = "*"
+#: Abbreviations the Comuni's registers use for procedure types (after header_key).
+TYPE_ALIASES = {
+    "pdc": "permesso_costruire",
+    "p d c": "permesso_costruire",
+    "permesso a costruire": "permesso_costruire",
+    "aut paesaggistica": "paesaggistica",
+    "autorizzazione unica": "au_rinnovabili",
+    "au": "au_rinnovabili",
+    "verifica di assoggettabilita": "verifica_via",
+}
 
 
 @dataclass(slots=True)
@@ -197,7 +207,8 @@ class ImportSession:
 
             def resolve_type(text: str) -> ProcedureType:
                 if text not in types:
-                    types[text] = self.store.lists.resolve_procedure_type(text, "procedure_type")
+                    wanted = TYPE_ALIASES.get(header_key(text), text)
+                    types[text] = self.store.lists.resolve_procedure_type(wanted, "procedure_type")
                 return types[text]
 
             assigned = set(self.store.comuni.assigned_codes(self.store.expert_id))
