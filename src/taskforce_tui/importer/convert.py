@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any, Final
 
 from taskforce_tui.domain import vocab
@@ -162,7 +163,7 @@ def whole_number(value: Any) -> int | None:
 
 
 _TRUE = {"si", "s", "x", "vero", "true", "yes", "y", "1", "ok", "con cds", "si cds"}
-_FALSE = {"no", "n", "falso", "false", "0", "-", "senza", "nessuna"}
+_FALSE = {"no", "n", "falso", "false", "0", "", "senza", "nessuna"}
 
 
 def yes_no(value: Any) -> bool:
@@ -174,7 +175,7 @@ def yes_no(value: Any) -> bool:
         return value
     if isinstance(value, int | float) and value in (0, 1):
         return bool(value)
-    key = normalize(str(value)).strip(" .")
+    key = _word_key(str(value))
     if not key or key in _FALSE:
         return False
     if key in _TRUE:
@@ -186,6 +187,7 @@ def _vocabulary(groups: dict[str, tuple[str, ...]]) -> dict[str, str]:
     return {_word_key(word): code for code, words in groups.items() for word in words}
 
 
+@lru_cache(maxsize=4096)
 def _word_key(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", normalize(text)).split())
 
