@@ -310,3 +310,15 @@ def test_empty_and_missing_files(tmp_path: Path) -> None:
     html.write_text("<html><table><tr><td>1</td></tr></table></html>")
     with pytest.raises(ImportFileError, match="HTML"):
         open_source(html)
+
+
+def test_the_importer_never_imports_textual() -> None:
+    from tests.test_layering import _modules_after
+
+    modules = _modules_after(
+        "import taskforce_tui.importer.service, taskforce_tui.importer.files\n"
+        "import taskforce_tui.cli.importer"
+    )
+    assert "taskforce_tui.importer.plan" in modules and "taskforce_tui.store.imports" in modules
+    assert not {m for m in modules if m == "textual" or m.startswith("textual.")}
+    assert "openpyxl" not in modules  # loaded only when an XLSX is opened

@@ -417,3 +417,20 @@ def test_bulk_import_keeps_the_text_index(
         subject="Silos agricolo",
     )
     assert len(expert_store.practices.page(PracticeFilter(text="Silos agr"))) == 1
+
+
+def test_a_type_corrected_in_the_app_still_matches_its_row(
+    expert_store: Store, tmp_path: Path
+) -> None:
+    imported(expert_store, write_xlsx(tmp_path / "v1.xlsx", [row("1/2026", tipo="SCIA")]))
+    practice = practice_by_protocol(expert_store, "1/2026")
+    expert_store.practices.edit(practice.id, procedure_type="permesso_costruire")
+    newer = write_xlsx(
+        tmp_path / "v2.xlsx",
+        [row("1/2026", tipo="SCIA", termine=45), row("1/2026", tipo="Permesso di costruire")],
+    )
+    session = load(expert_store, newer)
+    assert not session.plan.new
+    assert [p.practice.id for p in session.plan.updated] == [practice.id]
+    (rejected,) = session.rejections
+    assert rejected.row == 5 and "stessa pratica della riga 4" in rejected.reason

@@ -560,6 +560,7 @@ def make_plan(
     or "app" (the default) for each conflict."""
     decisions = decisions or {}
     plan = Plan()
+    matched: dict[str, int] = {}  # practice id -> the row that updates it
     for row in rows:
         comune_code = row.key[0]
         if lookups.assigned and comune_code not in lookups.assigned:
@@ -575,6 +576,19 @@ def make_plan(
             )
             continue
         found = existing.get(row.key)
+        if found is not None:
+            first = matched.setdefault(found.practice.id, row.row)
+            if first != row.row:
+                plan.rejected.append(
+                    Rejection(
+                        row.row,
+                        _column_for(mapping, "protocollo"),
+                        row.key[2],
+                        f"aggiorna la stessa pratica della riga {first} (il tipo o il "
+                        "protocollo è stato corretto nell'app)",
+                    )
+                )
+                continue
         try:
             if found is None:
                 plan.new.append(_plan_new(row, lookups, new_id))
