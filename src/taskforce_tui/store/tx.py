@@ -152,6 +152,7 @@ class Tx:
         ops: list[tuple[object, ...]] = []
         versions: list[tuple[object, ...]] = []
         count = 0
+        clock, replica, author, stamp = self.clock, self.replica, self.author, self.stamp
 
         def flush_rows() -> None:
             if batch and layout is not None:
@@ -177,21 +178,22 @@ class Tx:
             for name in fields:
                 if name in row:
                     self.seq += 1
-                    hlc = self.clock.tick()
-                    ops.append(
-                        (
-                            self.replica,
-                            self.seq,
-                            table,
-                            pk,
-                            name,
-                            encode(row[name]),
-                            hlc,
-                            self.author,
-                            self.stamp,
-                        )
-                    )
-                    versions.append((table, pk, name, self.replica, self.seq, hlc))
+                    # Hlc.tick inlined (the hot loop of a bulk import)
+                    now = int(time.time() * 1000)
+                    if now > clock.wall:
+                        clock.wall, clock.counter = now, 0
+                    else:
+                        clock.counter += 1
+                    hlc = f"{clock.wall:013d}-{clock.counter:05d}"
+                    value = row[name]
+                    if value is None:
+                        text = "null"
+                    elif type(value) is int:
+                        text = str(value)
+                    else:
+                        text = encode(value)
+                    ops.append((replica, self.seq, table, pk, name, text, hlc, author, stamp))
+                    versions.append((table, pk, name, replica, self.seq, hlc))
             count += 1
         flush_rows()
         # A record created in this very insert has no earlier version: prev is NULL.
