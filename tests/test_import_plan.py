@@ -434,3 +434,19 @@ def test_a_type_corrected_in_the_app_still_matches_its_row(
     assert [p.practice.id for p in session.plan.updated] == [practice.id]
     (rejected,) = session.rejections
     assert rejected.row == 5 and "stessa pratica della riga 4" in rejected.reason
+
+
+def test_progress_is_reported_for_every_phase(expert_store: Store, tmp_path: Path) -> None:
+    from taskforce_tui.importer.service import CHECKING, READING, WRITING
+
+    seen: list[tuple[str, float]] = []
+    path = write_xlsx(tmp_path / "p.xlsx", [row(f"{i}/2026") for i in range(3)])
+    session = ImportSession(expert_store, path)
+    session.load(lambda phase, f: seen.append((phase, f)))
+    session.apply(lambda phase, f: seen.append((phase, f)))
+    phases = [p for p, _ in seen]
+    assert phases.index(READING) < phases.index(CHECKING) < phases.index(WRITING)
+    assert (CHECKING, 1.0) in seen and seen[-1] == (WRITING, 1.0)
+    for phase in (READING, CHECKING, WRITING):
+        values = [f for p, f in seen if p == phase]
+        assert values == sorted(values) and all(0 <= f <= 1 for f in values)

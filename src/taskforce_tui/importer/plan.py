@@ -555,13 +555,16 @@ def make_plan(
     decisions: dict[tuple[str, str], str] | None = None,
     *,
     new_id: Callable[[], str],
+    progress: Callable[[float], None] | None = None,
 ) -> Plan:
     """Match, compare and validate every row. `decisions[(practice id, unit)]` is "file"
     or "app" (the default) for each conflict."""
     decisions = decisions or {}
     plan = Plan()
     matched: dict[str, int] = {}  # practice id -> the row that updates it
-    for row in rows:
+    for n, row in enumerate(rows):
+        if progress is not None and n % 2000 == 0:
+            progress(n / max(len(rows), 1))
         comune_code = row.key[0]
         if lookups.assigned and comune_code not in lookups.assigned:
             comune = lookups.resolve_comune(comune_code)

@@ -232,18 +232,28 @@ class ImportSession:
             return
         lookups = self._lookups_for()
         self.file_rows, self.read_rejections = read_rows(
-            self.rows, self.header, self.mapping, lookups, progress
+            self.rows,
+            self.header,
+            self.mapping,
+            lookups,
+            None if progress is None else (lambda f: progress(f * 0.6)),
         )
-        self._plan()
+        self._plan(None if progress is None else (lambda f: progress(0.6 + f * 0.4)))
         if progress is not None:
             progress(1.0)
 
-    def _plan(self) -> None:
+    def _plan(self, progress: Callable[[float], None] | None = None) -> None:
         assert self.mapping is not None
         lookups = self._lookups_for()
         existing = self.repo.existing({r.key[0] for r in self.file_rows})
         self.plan = make_plan(
-            self.file_rows, existing, lookups, self.mapping, self.decisions, new_id=new_id
+            self.file_rows,
+            existing,
+            lookups,
+            self.mapping,
+            self.decisions,
+            new_id=new_id,
+            progress=progress,
         )
 
     # --- what the user sees ----------------------------------------------------------------
