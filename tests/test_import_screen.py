@@ -189,3 +189,37 @@ async def test_reachable_from_the_command_palette(expert_store: Store) -> None:
         await until(pilot, offered)
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, ImportScreen))
+
+
+async def test_browsing_to_the_file(expert_store: Store, tmp_path: Path) -> None:
+    from textual.widgets import DirectoryTree
+
+    from taskforce_tui.screens.importer import FileBrowser
+
+    folder = tmp_path / "dal-comune"
+    folder.mkdir()
+    path = write_xlsx(folder / "pratiche.xlsx", [row("1/2026")])
+    (folder / "note.txt.bak").write_text("non un foglio")
+    profile = expert_store.path.parent
+    expert_store.close()
+    app = TaskforceApp(Profile(profile))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: getattr(app, "store", None) is not None)
+        await pilot.press("i")
+        await until(pilot, lambda: isinstance(app.screen, ImportScreen))
+        screen = app.screen
+        assert isinstance(screen, ImportScreen)
+        screen.query_one("#path", Input).value = str(folder)
+        await pilot.press("f2")
+        await until(pilot, lambda: isinstance(app.screen, FileBrowser))
+        tree = app.screen.query_one(DirectoryTree)
+        await until(pilot, lambda: len(tree.root.children) > 0)
+        names = [str(node.label) for node in tree.root.children]
+        assert names == ["pratiche.xlsx"]  # only spreadsheets are offered
+        tree.move_cursor(tree.root.children[0])
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ImportScreen))
+        assert screen.query_one("#path", Input).value == str(path)
+        await pilot.press("enter")
+        await until(pilot, lambda: screen.session is not None)
+        assert "Nuove 1" in text(app, "#summary")
