@@ -139,6 +139,10 @@ async def test_differences_with_the_app_are_decided_by_the_user(
         await pilot.press("f")
         await until(pilot, lambda: conflicts.get_row_at(0)[5] == "usa il file")
         assert "aggiornate 1" in text(app, "#summary")
+        await pilot.press("A")  # all of them: the app's
+        await until(pilot, lambda: conflicts.get_row_at(0)[5] == "tieni l'app")
+        await pilot.press("F")  # all of them: the file's
+        await until(pilot, lambda: conflicts.get_row_at(0)[5] == "usa il file")
         await pilot.press("c")
         await until(pilot, lambda: isinstance(app.screen, ConfirmImport))
         await pilot.press("s")

@@ -167,6 +167,16 @@ class ImportScreen(Screen[bool]):
         Binding("m", "remap", "Associa colonna", id="import.remap"),
         Binding("f", "choose('file')", "Usa il file", id="import.take_file"),
         Binding("a", "choose('app')", "Tieni l'app", id="import.keep_app"),
+        Binding(
+            "F",
+            "choose_all('file')",
+            "Usa il file per tutte",
+            id="import.take_file_all",
+            show=False,
+        ),
+        Binding(
+            "A", "choose_all('app')", "Tieni l'app per tutte", id="import.keep_app_all", show=False
+        ),
         Binding("s", "save_rejections", "Salva scarti", id="import.save_rejections"),
     ]
     DEFAULT_CSS = """
@@ -330,7 +340,7 @@ class ImportScreen(Screen[bool]):
         conflicts = self.query_one("#conflicts", DataTable)
         row = conflicts.cursor_row
         conflicts.clear()
-        for i, conflict in enumerate(session.conflicts):
+        for i, conflict in enumerate(session.conflicts[:2000]):
             choice = "usa il file" if session.choice(conflict) == "file" else "tieni l'app"
             conflicts.add_row(
                 conflict.row,
@@ -406,13 +416,24 @@ class ImportScreen(Screen[bool]):
             conflict = session.conflicts[index]
             self.decide(conflict.practice_id, conflict.unit, choice)
 
+    def action_choose_all(self, choice: str) -> None:
+        if self.session is None or not self.session.conflicts:
+            self.notify("Nessuna differenza da decidere.", timeout=3)
+            return
+        self.query_one("#tabs", TabbedContent).active = "tab-conflicts"
+        self.decide(None, "", choice)
+
     @work(thread=True, exclusive=True, group="import", exit_on_error=False)
-    def decide(self, practice_id: str, unit: str, choice: str) -> None:
+    def decide(self, practice_id: str | None, unit: str, choice: str) -> None:
+        """One difference (or all of them when practice_id is None)."""
         from taskforce_tui.domain.errors import DomainError
 
         assert self.session is not None
         try:
-            self.session.decide(practice_id, unit, choice)
+            if practice_id is None:
+                self.session.decide_all(choice)
+            else:
+                self.session.decide(practice_id, unit, choice)
         except DomainError as exc:
             self.app.call_from_thread(self._failed, exc.message)
             return
