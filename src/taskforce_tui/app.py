@@ -12,6 +12,8 @@ from textual.message import Message
 from taskforce_tui.store.paths import Profile
 
 if TYPE_CHECKING:
+    from textual.command import Provider
+
     from taskforce_tui.store.db import Store
 
 
@@ -25,16 +27,25 @@ class StoreFailed(Message, bubble=False):
         self.message = message
 
 
+# --- spreadsheet import (screens/importer.py), loaded on first use ------------------------
+def _import_commands() -> type[Provider]:
+    from taskforce_tui.screens.importer import ImportCommands
+
+    return ImportCommands
+
+
 class TaskforceApp(App[int]):
     TITLE = "taskforce-tui"
     SUB_TITLE = "Task force PNRR - Regione Lombardia"
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
+    COMMANDS = App.COMMANDS | {_import_commands}
     BINDINGS = [
         Binding("q", "quit", "Esci", id="app.quit"),
         # --- time tracking (Registro ore, timer) ---
         Binding("o", "registro_ore", "Registro ore", id="app.registro_ore"),
         Binding("t", "timer", "Timer", id="app.timer"),
+        Binding("i", "import_practices", "Importa pratiche", id="app.import"),
     ]
 
     def __init__(self, profile: Profile) -> None:
@@ -91,6 +102,19 @@ class TaskforceApp(App[int]):
         from taskforce_tui.screens.timer import refresh_timer_status
 
         await refresh_timer_status(self)
+
+    def action_import_practices(self) -> None:
+        from taskforce_tui.screens.importer import ImportScreen
+
+        if isinstance(self.screen, ImportScreen):
+            return
+
+        def done(imported: bool | None) -> None:
+            load = getattr(self.screen, "load", None)
+            if imported and callable(load):
+                load()  # the screen below shows the new counts
+
+        self.push_screen(ImportScreen(), done)
 
     def on_unmount(self) -> None:
         if self.store is not None:

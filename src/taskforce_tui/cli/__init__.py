@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "taskforce_tui.cli.lists",
     "taskforce_tui.cli.time",
     "taskforce_tui.cli.report",
+    "taskforce_tui.cli.importer",
 )
 
 

@@ -330,6 +330,21 @@ CREATE TRIGGER suspension_au AFTER UPDATE ON suspension BEGIN
             WHERE practice_id = practice.id AND deleted = 0 AND end_on IS NULL)
     WHERE id IN (new.practice_id, old.practice_id);
 END;
+
+-- spreadsheet import ---------------------------------------------------------------------
+-- local only (never synced): what was last imported into each practice from a Comune's
+-- spreadsheet, keyed as the file named it. It is the base of the three-way comparison
+-- that keeps an edit made in the app from being silently overwritten by a re-import.
+CREATE TABLE import_record (
+    practice_id    TEXT PRIMARY KEY,
+    comune_code    TEXT NOT NULL,
+    procedure_type TEXT NOT NULL,
+    protocol_no    TEXT NOT NULL,
+    fields         TEXT NOT NULL,  -- JSON {field: value} as last imported
+    source         TEXT NOT NULL,  -- file name
+    imported_at    TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX import_record_key ON import_record(comune_code, procedure_type, protocol_no);
 """
 
 #: Migrations in order; index i (0-based) brings user_version from i to i + 1.

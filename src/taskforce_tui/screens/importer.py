@@ -1,0 +1,528 @@
+"""Importa pratiche: a Comune's spreadsheet into the store, with a preview first.
+
+The user types (or browses to) the file, optionally the Comune; the preview runs in a
+worker with a progress bar and shows the counts, the column mapping (fixable with `m`),
+the rejected rows (savable next to the source with `s`) and the differences with edits
+made in the app (`f` takes the file's value, `a` keeps the app's). Nothing is written
+until `c` and a confirmation; the import then runs in a worker too.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import (
+    Button,
+    DataTable,
+    DirectoryTree,
+    Footer,
+    Header,
+    Input,
+    Label,
+    OptionList,
+    ProgressBar,
+    Static,
+    TabbedContent,
+    TabPane,
+)
+from textual.widgets.option_list import Option
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from taskforce_tui.app import TaskforceApp
+    from taskforce_tui.importer.service import ImportSession
+
+_IGNORE = "(non importare)"
+
+
+class FileBrowser(ModalScreen[Path | None]):
+    """Pick a spreadsheet from the folders (Escape cancels)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Annulla", id="import.browse.cancel")]
+    DEFAULT_CSS = """
+    FileBrowser { align: center middle; }
+    FileBrowser > Vertical { width: 90%; height: 90%; border: round $accent; background: $surface; }
+    FileBrowser DirectoryTree { height: 1fr; }
+    """
+
+    def __init__(self, start: Path) -> None:
+        super().__init__()
+        self.start = start
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Scegli il file (.xlsx, .csv, .ods) e premi Invio; Esc annulla.")
+            yield _SpreadsheetTree(self.start, id="tree")
+        yield Footer()
+
+    @on(DirectoryTree.FileSelected)
+    def chosen(self, event: DirectoryTree.FileSelected) -> None:
+        self.dismiss(Path(event.path))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class _SpreadsheetTree(DirectoryTree):
+    def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
+        from taskforce_tui.importer.files import SUPPORTED
+
+        return [
+            p
+            for p in paths
+            if not p.name.startswith(".") and (p.is_dir() or p.suffix.lower() in SUPPORTED)
+        ]
+
+
+class FieldPicker(ModalScreen[str | None]):
+    """Which field a column holds: "" = not imported, None = cancelled."""
+
+    BINDINGS = [Binding("escape", "cancel", "Annulla", id="import.field.cancel")]
+    DEFAULT_CSS = """
+    FieldPicker { align: center middle; }
+    FieldPicker > Vertical { width: 60; height: 22; border: round $accent; background: $surface; }
+    FieldPicker OptionList { height: 1fr; }
+    """
+
+    def __init__(self, column: str, current: str | None) -> None:
+        super().__init__()
+        self.column = column
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        from taskforce_tui.importer.columns import FIELDS
+
+        options = [Option(_IGNORE, id="")]
+        options += [Option(f"{f.label}{' *' if f.required else ''}", id=f.key) for f in FIELDS]
+        with Vertical():
+            yield Label(f"Colonna {self.column}: che cosa contiene? (* = obbligatorio)")
+            yield OptionList(*options, id="fields")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        picker = self.query_one("#fields", OptionList)
+        if self.current:
+            picker.highlighted = picker.get_option_index(self.current)
+        picker.focus()
+
+    @on(OptionList.OptionSelected)
+    def chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id or "")
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ConfirmImport(ModalScreen[bool]):
+    """Sì / No before writing (Escape = No)."""
+
+    BINDINGS = [
+        Binding("s", "answer(True)", "Sì, importa", id="import.confirm.yes"),
+        Binding("n,escape", "answer(False)", "No", id="import.confirm.no"),
+    ]
+    DEFAULT_CSS = """
+    ConfirmImport { align: center middle; }
+    ConfirmImport > Vertical {
+        width: 70; height: auto; border: round $warning; background: $surface; padding: 1 2;
+    }
+    ConfirmImport Horizontal { height: auto; margin-top: 1; }
+    ConfirmImport Button { margin-right: 2; }
+    """
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.question, id="question")
+            with Horizontal():
+                yield Button("Sì, importa (s)", id="yes", variant="primary")
+                yield Button("No (n)", id="no")
+        yield Footer()
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
+class ImportScreen(Screen[bool]):
+    """Returns True when practices were imported (the caller refreshes its lists)."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Indietro", id="import.close"),
+        Binding("f2", "browse", "Sfoglia", id="import.browse"),
+        Binding("c", "confirm", "Importa", id="import.confirm"),
+        Binding("m", "remap", "Associa colonna", id="import.remap"),
+        Binding("f", "choose('file')", "Usa il file", id="import.take_file"),
+        Binding("a", "choose('app')", "Tieni l'app", id="import.keep_app"),
+        Binding(
+            "F",
+            "choose_all('file')",
+            "Usa il file per tutte",
+            id="import.take_file_all",
+            show=False,
+        ),
+        Binding(
+            "A", "choose_all('app')", "Tieni l'app per tutte", id="import.keep_app_all", show=False
+        ),
+        Binding("s", "save_rejections", "Salva scarti", id="import.save_rejections"),
+    ]
+    DEFAULT_CSS = """
+    ImportScreen #inputs { height: auto; }
+    ImportScreen #path { width: 2fr; }
+    ImportScreen #comune { width: 1fr; }
+    ImportScreen #error { color: $error; height: auto; padding: 0 1; }
+    ImportScreen #progress-row { height: 1; padding: 0 1; }
+    ImportScreen #phase { width: auto; margin-right: 1; }
+    ImportScreen #summary { height: auto; padding: 0 1; }
+    ImportScreen TabbedContent { height: 1fr; }
+    """
+
+    def __init__(self, path: str = "") -> None:
+        super().__init__()
+        self.initial_path = path
+        self.session: ImportSession | None = None
+        self.imported = False
+
+    @property
+    def tf_app(self) -> TaskforceApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="inputs"):
+            yield Input(
+                self.initial_path,
+                placeholder="Percorso del file .xlsx, .csv o .ods (F2 per sfogliare)",
+                id="path",
+            )
+            yield Input(placeholder="Comune (facoltativo): ISTAT o nome", id="comune")
+        yield Static("", id="error")
+        with Horizontal(id="progress-row"):
+            yield Label("", id="phase")
+            yield ProgressBar(total=100, show_eta=False, id="progress")
+        yield Static(
+            "Scrivi il percorso del file e premi Invio per l'anteprima: nulla viene salvato "
+            "finché non confermi.",
+            id="summary",
+        )
+        with TabbedContent(id="tabs"):
+            with TabPane("Colonne", id="tab-columns"):
+                yield DataTable(id="columns", cursor_type="row", zebra_stripes=True)
+            with TabPane("Scarti", id="tab-rejections"):
+                yield DataTable(id="rejections", cursor_type="row", zebra_stripes=True)
+            with TabPane("Differenze", id="tab-conflicts"):
+                yield DataTable(id="conflicts", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#columns", DataTable).add_columns(
+            "Col.", "Intestazione", "Campo", "Esempio"
+        )
+        self.query_one("#rejections", DataTable).add_columns("Riga", "Colonna", "Valore", "Motivo")
+        self.query_one("#conflicts", DataTable).add_columns(
+            "Riga", "Protocollo", "Campo", "Nell'app", "Nel file", "Scelta"
+        )
+        self.query_one("#progress-row").display = False
+        self.query_one("#path", Input).focus()
+
+    # --- helpers ---------------------------------------------------------------------
+    def _error(self, message: str) -> None:
+        self.query_one("#error", Static).update(message)
+
+    def _progress(self, phase: str, fraction: float) -> None:
+        self.query_one("#progress-row").display = True
+        self.query_one("#phase", Label).update(phase)
+        self.query_one("#progress", ProgressBar).update(progress=round(fraction * 100))
+
+    def _report(self, phase: str, fraction: float) -> None:
+        """Progress from a worker thread."""
+        self.app.call_from_thread(self._progress, phase, fraction)
+
+    def _done(self) -> None:
+        self.query_one("#progress-row").display = False
+
+    # --- preview -----------------------------------------------------------------------
+    @on(Input.Submitted)
+    def submitted(self, event: Input.Submitted) -> None:
+        path = self.query_one("#path", Input).value.strip()
+        if not path:
+            self._error("Indica il file da importare (F2 per sfogliare).")
+            self.query_one("#path", Input).focus()
+            return
+        if self.tf_app.store is None:
+            self._error("Il profilo non è ancora aperto: riprova tra un istante.")
+            return
+        self._error("")
+        comune = self.query_one("#comune", Input).value.strip() or None
+        self.preview(Path(path).expanduser(), comune)
+
+    @work(thread=True, exclusive=True, group="import", exit_on_error=False)
+    def preview(self, path: Path, comune: str | None) -> None:
+        from taskforce_tui.domain.errors import DomainError
+        from taskforce_tui.importer.service import ImportSession
+
+        store = self.tf_app.store
+        assert store is not None
+        session = ImportSession(store, path, comune=comune)
+        try:
+            session.load(self._report)
+        except DomainError as exc:
+            self.app.call_from_thread(self._failed, exc.message, exc.field)
+            return
+        self.app.call_from_thread(self._show, session)
+
+    def _failed(self, message: str, field: str | None = None) -> None:
+        self._done()
+        self._error(message)
+        self.query_one("#comune" if field == "comune" else "#path", Input).focus()
+
+    def _show(self, session: ImportSession) -> None:
+        self._done()
+        self.session = session
+        self._fill()
+        tabs = self.query_one("#tabs", TabbedContent)
+        if session.missing:
+            tabs.active = "tab-columns"
+            self.query_one("#columns", DataTable).focus()
+        elif session.conflicts:
+            tabs.active = "tab-conflicts"
+            self.query_one("#conflicts", DataTable).focus()
+        elif session.rejections:
+            tabs.active = "tab-rejections"
+            self.query_one("#rejections", DataTable).focus()
+        else:
+            self.query_one("#columns", DataTable).focus()
+
+    def _fill(self) -> None:
+        session = self.session
+        assert session is not None and session.header is not None
+        counts = session.counts()
+        lines = [
+            f"{session.path.name} - {session.description}, foglio «{session.sheet}», "
+            f"intestazione alla riga {session.header.row}."
+        ]
+        if session.missing:
+            lines.append(
+                "MANCANO le colonne: " + ", ".join(session.missing) + ". Scegli la riga "
+                "nella scheda Colonne e premi m per associarla."
+            )
+        else:
+            lines.append(
+                f"Nuove {counts['nuove']}, aggiornate {counts['aggiornate']}, invariate "
+                f"{counts['invariate']}, scartate {counts['scartate']}, differenze con l'app "
+                f"{counts['conflitti']}. Premi c per importare."
+            )
+        self.query_one("#summary", Static).update("\n".join(lines))
+        columns = self.query_one("#columns", DataTable)
+        row = columns.cursor_row
+        columns.clear()
+        for c in session.columns():
+            columns.add_row(c.letter, c.title, c.label, c.sample, key=str(c.index))
+        if 0 <= row < columns.row_count:
+            columns.move_cursor(row=row)
+        rejections = self.query_one("#rejections", DataTable)
+        rejections.clear()
+        for i, r in enumerate(session.rejections[:2000]):
+            rejections.add_row(r.row, r.column, r.value, r.reason, key=str(i))
+        conflicts = self.query_one("#conflicts", DataTable)
+        row = conflicts.cursor_row
+        conflicts.clear()
+        for i, conflict in enumerate(session.conflicts[:2000]):
+            choice = "usa il file" if session.choice(conflict) == "file" else "tieni l'app"
+            conflicts.add_row(
+                conflict.row,
+                conflict.protocol_no,
+                conflict.label,
+                conflict.app_value,
+                conflict.file_value,
+                choice,
+                key=str(i),
+            )
+        if 0 <= row < conflicts.row_count:
+            conflicts.move_cursor(row=row)
+        tabs = self.query_one("#tabs", TabbedContent)
+        tabs.get_tab("tab-rejections").label = f"Scarti ({counts['scartate']})"
+        tabs.get_tab("tab-conflicts").label = f"Differenze ({counts['conflitti']})"
+
+    # --- the user's choices ------------------------------------------------------------------
+    def action_browse(self) -> None:
+        current = self.query_one("#path", Input).value.strip()
+        start = Path(current).expanduser() if current else Path.cwd()
+        if start.is_file():
+            start = start.parent
+        if not start.is_dir():
+            start = Path.cwd()
+
+        def picked(path: Path | None) -> None:
+            if path is not None:
+                field = self.query_one("#path", Input)
+                field.value = str(path)
+                field.focus()
+
+        self.app.push_screen(FileBrowser(start), picked)
+
+    def action_remap(self) -> None:
+        session = self.session
+        if session is None or session.mapping is None:
+            self._error("Prima apri l'anteprima di un file (Invio nel campo del file).")
+            return
+        table = self.query_one("#columns", DataTable)
+        self.query_one("#tabs", TabbedContent).active = "tab-columns"
+        index = table.cursor_row
+        if not 0 <= index < len(session.mapping.columns):
+            return
+        name = session.mapping.column_name(index)
+
+        def picked(field: str | None) -> None:
+            if field is not None:
+                self.remap(index, field or None)
+
+        self.app.push_screen(FieldPicker(name, session.mapping.columns[index]), picked)
+
+    @work(thread=True, exclusive=True, group="import", exit_on_error=False)
+    def remap(self, index: int, field: str | None) -> None:
+        from taskforce_tui.domain.errors import DomainError
+
+        assert self.session is not None
+        try:
+            self.session.remap(index, field)
+        except DomainError as exc:
+            self.app.call_from_thread(self._failed, exc.message)
+            return
+        self.app.call_from_thread(self._fill)
+
+    def action_choose(self, choice: str) -> None:
+        session = self.session
+        if session is None or not session.conflicts:
+            self.notify("Nessuna differenza da decidere.", timeout=3)
+            return
+        self.query_one("#tabs", TabbedContent).active = "tab-conflicts"
+        table = self.query_one("#conflicts", DataTable)
+        index = table.cursor_row
+        if 0 <= index < len(session.conflicts):
+            conflict = session.conflicts[index]
+            self.decide(conflict.practice_id, conflict.unit, choice)
+
+    def action_choose_all(self, choice: str) -> None:
+        if self.session is None or not self.session.conflicts:
+            self.notify("Nessuna differenza da decidere.", timeout=3)
+            return
+        self.query_one("#tabs", TabbedContent).active = "tab-conflicts"
+        self.decide(None, "", choice)
+
+    @work(thread=True, exclusive=True, group="import", exit_on_error=False)
+    def decide(self, practice_id: str | None, unit: str, choice: str) -> None:
+        """One difference (or all of them when practice_id is None)."""
+        from taskforce_tui.domain.errors import DomainError
+
+        assert self.session is not None
+        try:
+            if practice_id is None:
+                self.session.decide_all(choice)
+            else:
+                self.session.decide(practice_id, unit, choice)
+        except DomainError as exc:
+            self.app.call_from_thread(self._failed, exc.message)
+            return
+        self.app.call_from_thread(self._fill)
+
+    def action_save_rejections(self) -> None:
+        from taskforce_tui.domain.errors import DomainError
+
+        session = self.session
+        if session is None or not session.rejections:
+            self.notify("Nessuna riga scartata da salvare.", timeout=3)
+            return
+        try:
+            saved = session.save_rejections()
+        except DomainError as exc:
+            self._error(exc.message)
+            return
+        self.notify(f"Righe scartate salvate in {saved}", title="Scarti", timeout=8)
+
+    def action_confirm(self) -> None:
+        session = self.session
+        if session is None:
+            self._error("Prima apri l'anteprima di un file (Invio nel campo del file).")
+            return
+        if session.missing:
+            self._error("Associa prima le colonne mancanti: " + ", ".join(session.missing) + ".")
+            return
+        if not session.plan.has_writes:
+            self.notify("Nessuna modifica da importare.", timeout=4)
+            return
+        counts = session.counts()
+        question = (
+            f"Importare {counts['nuove']} nuove pratiche e aggiornarne {counts['aggiornate']}?"
+        )
+        if counts["scartate"]:
+            question += f"\nLe {counts['scartate']} righe scartate non saranno importate."
+        if counts["conflitti"]:
+            question += (
+                f"\nPer {counts['conflitti']} differenze con l'app vale la scelta nella "
+                "scheda Differenze."
+            )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.apply()
+
+        self.app.push_screen(ConfirmImport(question), answered)
+
+    @work(thread=True, exclusive=True, group="import", exit_on_error=False)
+    def apply(self) -> None:
+        from taskforce_tui.domain.errors import DomainError
+
+        session = self.session
+        assert session is not None
+        try:
+            result = session.apply(self._report)
+        except DomainError as exc:
+            self.app.call_from_thread(self._failed, exc.message)
+            return
+        message = f"Importate {result.created} nuove pratiche, aggiornate {result.updated}."
+        self.app.call_from_thread(self._applied, message)
+
+    def _applied(self, message: str) -> None:
+        self._done()
+        self.imported = True
+        self.session = None
+        self.query_one("#summary", Static).update(message + " Esc per tornare.")
+        for table in self.query(DataTable):
+            table.clear()
+        self.notify(message, title="Importazione completata", timeout=8)
+
+    def action_close(self) -> None:
+        self.dismiss(self.imported)
+
+
+class ImportCommands(Provider):
+    """Command palette: "Importa pratiche da file"."""
+
+    _NAME = "Importa pratiche da file"
+    _HELP = "Anteprima e importazione di un foglio .xlsx, .csv o .ods di un Comune"
+
+    async def _open(self) -> None:
+        await self.app.run_action("import_practices")
+
+    async def discover(self) -> Hits:
+        yield DiscoveryHit(self._NAME, self._open, help=self._HELP)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        score = matcher.match(self._NAME)
+        if score > 0:
+            yield Hit(score, matcher.highlight(self._NAME), self._open, help=self._HELP)
