@@ -330,6 +330,14 @@ CREATE TRIGGER suspension_au AFTER UPDATE ON suspension BEGIN
             WHERE practice_id = practice.id AND deleted = 0 AND end_on IS NULL)
     WHERE id IN (new.practice_id, old.practice_id);
 END;
+
+-- indicators -------------------------------------------------------------------------------
+-- The semester figures (store/indicators.py) read only this covering index: rows come
+-- grouped by Comune and type in index order, one Comune is a range, and the wide
+-- practice rows (subject, notes) are never read.
+CREATE INDEX practice_indicators ON practice(comune_code, procedure_type, received_on,
+    concluded_on, status, outcome, service_conference, legal_term_days, suspended_days,
+    suspended_since, deleted, id);
 """
 
 #: Migrations in order; index i (0-based) brings user_version from i to i + 1.
