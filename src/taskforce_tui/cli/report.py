@@ -6,7 +6,7 @@ import importlib
 from typing import Any
 
 #: Modules with a `register(report_subparsers)` function, in help order.
-REPORT_MODULES: tuple[str, ...] = ()
+REPORT_MODULES: tuple[str, ...] = ("taskforce_tui.cli.semester_report",)
 
 
 def register(sub: Any) -> None:
