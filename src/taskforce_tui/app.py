@@ -12,6 +12,8 @@ from textual.message import Message
 from taskforce_tui.store.paths import Profile
 
 if TYPE_CHECKING:
+    from textual.command import Provider
+
     from taskforce_tui.store.db import Store
 
 
@@ -25,6 +27,13 @@ class StoreFailed(Message, bubble=False):
         self.message = message
 
 
+def _indicators_commands() -> type[Provider]:
+    """The Indicatori palette commands, imported when the palette first opens."""
+    from taskforce_tui.screens.indicators import IndicatorsCommands
+
+    return IndicatorsCommands
+
+
 class TaskforceApp(App[int]):
     TITLE = "taskforce-tui"
     SUB_TITLE = "Task force PNRR - Regione Lombardia"
@@ -32,7 +41,9 @@ class TaskforceApp(App[int]):
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
         Binding("q", "quit", "Esci", id="app.quit"),
+        Binding("4", "indicators", "Indicatori", id="app.indicators"),
     ]
+    COMMANDS = App.COMMANDS | {_indicators_commands}
 
     def __init__(self, profile: Profile) -> None:
         super().__init__()
@@ -55,6 +66,12 @@ class TaskforceApp(App[int]):
             self.post_message(StoreFailed(str(exc)))
             return
         self.post_message(StoreReady())
+
+    def action_indicators(self) -> None:
+        from taskforce_tui.screens.indicators import IndicatorsScreen
+
+        if not isinstance(self.screen, IndicatorsScreen):
+            self.push_screen(IndicatorsScreen())
 
     def on_store_ready(self, message: StoreReady) -> None:
         self.screen.post_message(StoreReady())
