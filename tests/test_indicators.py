@@ -61,7 +61,7 @@ def all_practices(store: Store) -> list[Practice]:
     return [store.practices.get(i) for i in ids]
 
 
-# --- semesters ---------------------------------------------------------------------------------
+# --- semesters -----------------------------------------------------------------------------------
 def test_semester_previous_and_next() -> None:
     assert Semester(2026, 1).previous() == Semester(2025, 2)
     assert Semester(2026, 2).previous() == Semester(2026, 1)
@@ -118,19 +118,20 @@ def test_semester_without_activity_is_empty(case_store: Store) -> None:
 def test_the_query_reads_the_covering_index(case_store: Store) -> None:
     from taskforce_tui.store import indicators
 
-    sql = indicators._SQL.format(keys="comune_code, procedure_type", where="")
+    sql = indicators._SQL.format(keys="p.comune_code, p.procedure_type", where="")
     with case_store.read() as conn:
         plan = " ".join(
             str(r[3])
             for r in conn.execute(
-                "EXPLAIN QUERY PLAN " + sql, {"start": "2026-01-01", "asof": "2026-06-30"}
+                "EXPLAIN QUERY PLAN " + sql,
+                {"start": "2026-01-01", "asof": "2026-06-30", "asof_jd": 0, "current": 0},
             )
         )
     assert "COVERING INDEX practice_indicators" in plan
     assert "TEMP B-TREE" not in plan
 
 
-# --- progress ---------------------------------------------------------------------------------------
+# --- progress ------------------------------------------------------------------------------------
 def _baseline(comune: str, ptype: str, avg: float | None, backlog: int | None) -> Baseline:
     return Baseline(f"{comune}-{ptype}", comune, ptype, "2022-H1", avg, backlog, "test")
 
@@ -187,7 +188,7 @@ def test_report_rows_totals_and_progress(case_store: Store) -> None:
     assert not current.complete and "in corso" in current.as_of_label
 
 
-# --- SQL and domain agree on random practices --------------------------------------------------------
+# --- SQL and domain agree on random practices ----------------------------------------------------
 @st.composite
 def practices(draw: st.DrawFn) -> Practice:
     term = draw(st.sampled_from([1, 10, 30, 60, 90]))
@@ -292,7 +293,7 @@ def test_sql_and_domain_agree_on_random_practices(store: Store, items: list[Prac
         assert repo.by_type(semester, today=TODAY) == compute(live, semester, TODAY), semester
 
 
-# --- baselines ---------------------------------------------------------------------------------------
+# --- baselines -----------------------------------------------------------------------------------
 def test_baseline_input_is_validated() -> None:
     assert check_baseline(" 2022 h1 ", "87,5", "12") == check_baseline("2022-H1", 87.5, 12)
     assert check_baseline("2023-H2", "1.234,5", None).avg_duration_days == 1234.5

@@ -1,9 +1,8 @@
 """The semester report (DPCM 12/11/2021 table) as JSON, CSV and XLSX files.
 
 The figures come from `store.indicators.IndicatorRepo.report`; this module only lays
-them out. XLSX is written with openpyxl in write-only mode (streamed: a region-wide
-report has ~16,000 rows): A4 landscape, fit to the page width, header rows repeated
-on every printed page, a summary sheet first. Text is always stored as text, never
+them out. XLSX (see `write_xlsx`): A4 landscape, fit to the page width, the header row
+repeated on every printed page, a summary sheet first. Text is always stored as text, never
 as a formula; CSV follows the Italian spreadsheet convention (docs/indicators.md).
 """
 
@@ -176,13 +175,20 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 def render(report: SemesterReport, fmt: str) -> bytes:
+    """JSON or CSV as bytes (XLSX is written straight to its file: `write`)."""
     if fmt == "json":
         return to_json(report).encode("utf-8")
     if fmt == "csv":
         return to_csv(report)
-    if fmt == "xlsx":
-        return to_xlsx(report)
     raise DomainError(f"Formato sconosciuto: «{fmt}». Usa xlsx, csv o json.")
+
+
+def write(report: SemesterReport, fmt: str, path: Path) -> None:
+    """Write the report to `path` in `fmt`, whole or not at all."""
+    if fmt == "xlsx":
+        write_xlsx(report, path)
+    else:
+        write_atomic(path, render(report, fmt))
 
 
 # --- JSON ----------------------------------------------------------------------------------------
@@ -223,103 +229,186 @@ def _safe_text(value: str) -> str:
     return _CONTROL.sub(" ", value)[:32_000]
 
 
-def to_xlsx(report: SemesterReport) -> bytes:
-    """Two sheets, summary first, laid out for print; returns the file's bytes."""
-    import io
+#: The sheet whose data rows are streamed (see `write_xlsx`), and its first data row.
+_DETAIL_SHEET = "xl/worksheets/sheet2.xml"
+_FIRST_ROW = 5
 
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-    from openpyxl.utils import get_column_letter
 
-    workbook = Workbook(write_only=True)
-    workbook.properties.title = f"Monitoraggio tempi e arretrato {report.semester}"
-    workbook.properties.creator = "taskforce-tui"
-    thin = Side(style="thin", color="808080")
-    header_font = Font(bold=True)
-    header_fill = PatternFill("solid", fgColor="D9D9D9")
-    header_align = Alignment(wrap_text=True, vertical="top")
-    header_border = Border(bottom=thin, top=thin, left=thin, right=thin)
+def write_xlsx(report: SemesterReport, path: Path) -> None:
+    """Two sheets, summary first, laid out for print; written whole or not at all.
 
-    def text_cell(ws: Any, value: str, **style: Any) -> Any:
-        cell = WriteOnlyCell(ws, value=_safe_text(value))
-        cell.data_type = "s"  # never a formula, whatever the text starts with
-        for name, item in style.items():
-            setattr(cell, name, item)
-        return cell
+    XlsxWriter writes the workbook (styles, print setup, the summary sheet, the detail
+    sheet's title and header rows): it produces exactly what Excel itself writes.
+    The detail rows (17,000 x 21 cells for the whole region) are then streamed into
+    the detail sheet as plain SpreadsheetML - numbers as `<v>`, text as inline
+    strings, never formulas - because XlsxWriter's per-cell cost put the region-wide
+    report over its 3 s budget (docs/performance.md).
+    """
+    import xlsxwriter
 
-    def plain(ws: Any, value: Any, kind: str) -> Any:
-        if value is None:
-            return None
-        if kind == "text":
-            text = _safe_text(str(value))
-            return text_cell(ws, text) if text.startswith("=") else text
-        return value
-
-    def sheet(title: str, columns: tuple[Column, ...], items: list[Any], total: Any) -> None:
-        ws = workbook.create_sheet(title)
-        for i, column in enumerate(columns, start=1):
-            ws.column_dimensions[get_column_letter(i)].width = column.width
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.paperSize = "9"  # A4
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.print_options.gridLines = True
-        ws.page_margins.left = ws.page_margins.right = 0.4
-        ws.page_margins.top = ws.page_margins.bottom = 0.5
-        ws.print_title_rows = "4:4"
-        ws.freeze_panes = "A5"
-        ws.oddFooter.center.text = "Pagina &P di &N"
-        ws.oddHeader.center.text = _safe_text(
-            f"Tempi e arretrato - {report.semester.label}"
-        ).replace("&", "&&")
-        last = get_column_letter(len(columns))
-        ws.auto_filter.ref = f"A4:{last}{4 + len(items)}"
-        ws.append(
-            [
-                text_cell(
-                    ws,
-                    "Monitoraggio tempi medi e arretrato (DPCM 12/11/2021) - "
-                    + report.semester.label,
-                    font=Font(bold=True, size=13),
-                )
-            ]
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise DomainError(f"La cartella {folder} non esiste: creala o scegli un altro file.")
+    if path.is_dir():
+        raise DomainError(f"{path} è una cartella: indica il nome del file da creare.")
+    try:
+        fd, first = tempfile.mkstemp(prefix=".tmp-", suffix=".xlsx", dir=folder)
+        os.close(fd)
+        fd, final = tempfile.mkstemp(prefix=".tmp-", suffix=".xlsx", dir=folder)
+        os.close(fd)
+    except OSError as exc:
+        raise DomainError(f"Impossibile scrivere in {folder}: {exc.strerror}.") from None
+    base, done = Path(first), Path(final)
+    try:
+        workbook = xlsxwriter.Workbook(
+            str(base),
+            {
+                "constant_memory": True,
+                "strings_to_formulas": False,
+                "strings_to_numbers": False,
+                "strings_to_urls": False,
+                "tmpdir": str(folder),
+            },
         )
-        ws.append([text_cell(ws, f"{report.scope} - {report.as_of_label}")])
-        ws.append([])
-        ws.append(
-            [
-                text_cell(
-                    ws,
-                    c.header,
-                    font=header_font,
-                    fill=header_fill,
-                    alignment=header_align,
-                    border=header_border,
-                )
-                for c in columns
-            ]
+        workbook.set_properties(
+            {
+                "title": f"Monitoraggio tempi e arretrato {report.semester}",
+                "author": "taskforce-tui",
+            }
         )
+        dec_format = _fill_workbook(workbook, report)
+        workbook.close()
+        rows = _rows_xml(report.rows, DETAIL, _FIRST_ROW, int(dec_format.xf_index))
+        _stream_rows(base, done, rows, _FIRST_ROW + len(report.rows) - 1)
+        os.replace(done, path)
+    except OSError as exc:
+        raise DomainError(f"Impossibile scrivere {path}: {exc.strerror}.") from None
+    finally:
+        base.unlink(missing_ok=True)
+        done.unlink(missing_ok=True)
+
+
+def _rows_xml(items: list[Any], columns: tuple[Column, ...], first: int, dec_style: int) -> str:
+    """SpreadsheetML rows for `items`, starting at row `first` (1-based)."""
+    from xml.sax.saxutils import escape
+
+    from xlsxwriter.utility import xl_col_to_name
+
+    letters = [xl_col_to_name(i) for i in range(len(columns))]
+    plan = [(c.get, c.kind, letter) for c, letter in zip(columns, letters, strict=True)]
+    out: list[str] = []
+    for number, item in enumerate(items, start=first):
+        cells = [f'<row r="{number}">']
+        for get, kind, letter in plan:
+            value = get(item)
+            if value is None:
+                continue
+            if kind == "text":
+                text = escape(_safe_text(str(value)))
+                if not text:
+                    continue
+                space = ' xml:space="preserve"' if text != text.strip() else ""
+                cells.append(
+                    f'<c r="{letter}{number}" t="inlineStr"><is><t{space}>{text}</t></is></c>'
+                )
+            elif kind == "dec":
+                cells.append(f'<c r="{letter}{number}" s="{dec_style}"><v>{float(value)!r}</v></c>')
+            else:
+                cells.append(f'<c r="{letter}{number}"><v>{int(value)}</v></c>')
+        cells.append("</row>")
+        out.append("".join(cells))
+    return "".join(out)
+
+
+def _stream_rows(source: Path, target: Path, rows: str, last_row: int) -> None:
+    """Copy the workbook, appending `rows` to the detail sheet and fixing its range."""
+    import zipfile
+
+    with (
+        zipfile.ZipFile(source) as zin,
+        zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zout,
+    ):
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == _DETAIL_SHEET and rows:
+                xml = data.decode("utf-8")
+                dimension = re.search(r'<dimension ref="A1:([A-Z]+)\d+"/>', xml)
+                if dimension is None or xml.count("</sheetData>") != 1:
+                    raise RuntimeError("unexpected worksheet XML from XlsxWriter")
+                xml = (
+                    xml[: dimension.start()]
+                    + f'<dimension ref="A1:{dimension.group(1)}{last_row}"/>'
+                    + xml[dimension.end() :]
+                ).replace("</sheetData>", rows + "</sheetData>")
+                data = xml.encode("utf-8")
+            zout.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
+
+
+def _fill_workbook(workbook: Any, report: SemesterReport) -> Any:
+    """Both sheets; the detail sheet gets its title and header only. Returns the
+    decimal number format (its style index is known once the workbook is closed)."""
+    title_fmt = workbook.add_format({"bold": True, "font_size": 13})
+    header_fmt = workbook.add_format(
+        {"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#D9D9D9", "border": 1}
+    )
+    dec_fmt = workbook.add_format({"num_format": "0.0"})
+    bold = workbook.add_format({"bold": True})
+    bold_dec = workbook.add_format({"bold": True, "num_format": "0.0"})
+    page_header = "&C" + _safe_text(f"Tempi e arretrato - {report.semester.label}").replace(
+        "&", "&&"
+    )
+
+    def sheet(
+        title: str, columns: tuple[Column, ...], items: list[Any], total: Any, stream: bool
+    ) -> None:
+        ws = workbook.add_worksheet(title)
+        for i, column in enumerate(columns):
+            ws.set_column(i, i, column.width, dec_fmt if column.kind == "dec" else None)
+        ws.set_landscape()
+        ws.set_paper(9)  # A4
+        ws.fit_to_pages(1, 0)  # one page wide, as many pages tall as needed
+        ws.repeat_rows(3)  # the header row on every printed page
+        ws.hide_gridlines(0)  # grid lines on screen and on paper
+        ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+        ws.set_header(page_header)
+        ws.set_footer("&CPagina &P di &N")
+        ws.freeze_panes(4, 0)
+        ws.autofilter(3, 0, 3 + max(len(items), 1), len(columns) - 1)
+        ws.write_string(
+            0,
+            0,
+            "Monitoraggio tempi medi e arretrato (DPCM 12/11/2021) - " + report.semester.label,
+            title_fmt,
+        )
+        ws.write_string(1, 0, _safe_text(f"{report.scope} - {report.as_of_label}"))
+        ws.set_row(3, 60)
+        for i, column in enumerate(columns):
+            ws.write_string(3, i, column.header, header_fmt)
+        if stream:
+            return  # the rows are streamed in after closing (write_xlsx)
+        row = 4
         for item in items:
-            ws.append([plain(ws, c.get(item), c.kind) for c in columns])
-        if total is not None:
-            bold = Font(bold=True)
-            cells: list[Any] = []
-            for i, c in enumerate(columns):
-                value = "Totale" if i == 1 else (None if c.kind == "text" else c.get(total))
+            for i, column in enumerate(columns):
+                value = column.get(item)
                 if value is None:
-                    cells.append(None)
-                elif isinstance(value, str):
-                    cells.append(text_cell(ws, value, font=bold))
+                    continue
+                if column.kind == "text":
+                    if value:
+                        ws.write_string(row, i, _safe_text(str(value)))
                 else:
-                    cell = WriteOnlyCell(ws, value=value)
-                    cell.font = bold
-                    cells.append(cell)
-            ws.append(cells)
-            ws.append([])
+                    ws.write_number(row, i, value)
+            row += 1
+        if total is not None:
+            ws.write_string(row, 1, "Totale", bold)
+            for i, column in enumerate(columns):
+                if column.kind != "text":
+                    value = column.get(total)
+                    if value is not None:
+                        ws.write_number(row, i, value, bold_dec if column.kind == "dec" else bold)
+            row += 2
             for note in NOTES:
-                ws.append([text_cell(ws, note)])
+                ws.write_string(row, 0, note)
+                row += 1
 
     overall = ComuneTotal(
         comune_code="",
@@ -328,8 +417,6 @@ def to_xlsx(report: SemesterReport) -> bytes:
         figures=report.total,
         progress=report.total_progress,
     )
-    sheet("Riepilogo", SUMMARY, list(report.comuni), overall)
-    sheet("Dettaglio", DETAIL, list(report.rows), None)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    sheet("Riepilogo", SUMMARY, list(report.comuni), overall, stream=False)
+    sheet("Dettaglio", DETAIL, list(report.rows), None, stream=True)
+    return dec_fmt

@@ -70,13 +70,13 @@ def cmd_semestrale(ctx: Context) -> int:
         else:
             comuni, scope = None, "Tutti i Comuni"
     report = IndicatorRepo(store).report(args.semestre, comuni, today(), scope)
-    data = semester_report.render(report, fmt)
     if args.output is None:
+        data = semester_report.render(report, fmt)
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return 0
-    semester_report.write_atomic(args.output, data)
+    semester_report.write(report, fmt, args.output)
     say(
         f"Report {report.semester} scritto in {args.output}: {len(report.rows)} righe, "
         f"{len(report.comuni)} Comuni ({report.as_of_label})."

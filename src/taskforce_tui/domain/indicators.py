@@ -74,12 +74,25 @@ class Figures:
 
     @staticmethod
     def total(items: Iterable[Figures]) -> Figures:
-        sums = [0] * len(fields(Figures))
-        names = [f.name for f in fields(Figures)]
-        for item in items:
-            for i, name in enumerate(names):
-                sums[i] += getattr(item, name)
-        return Figures(*sums)
+        rows = [
+            (
+                f.started,
+                f.concluded_tacit,
+                f.concluded_express,
+                f.express_with_conference,
+                f.express_with_suspension,
+                f.archived,
+                f.concluded_late,
+                f.pending,
+                f.backlog,
+                f.duration_days_total,
+                f.net_duration_days_total,
+            )
+            for f in items
+        ]
+        if not rows:
+            return Figures()
+        return Figures(*(sum(column) for column in zip(*rows, strict=True)))
 
 
 def as_of(semester: Semester, today: date) -> date:
@@ -254,8 +267,9 @@ def parse_decimal(text: str | float | int | None, field: str, what: str) -> floa
     """A number typed the Italian way ("12,5", "1.234,5") or with a decimal point ("12.5").
 
     A comma is the decimal mark; points followed by groups of exactly three digits
-    group thousands ("1.234" = 1234); any other point is a decimal mark ("87.5"). Empty means unknown (None). Negative, not a
-    number or absurd: DomainError naming `field`.
+    group thousands ("1.234" = 1234); any other point is a decimal mark ("87.5").
+    Empty means unknown (None). Negative, not a number or absurd: DomainError naming
+    `field`.
     """
     if text is None:
         return None

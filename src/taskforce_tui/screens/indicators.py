@@ -129,14 +129,22 @@ def load_indicators(
             )
         }
     types = [(t.code, t.name) for t in store.lists.procedure_types()]
+    cells = repo.by_type(semester, codes, today)
+    # The selected semester's per-Comune figures are the sums of its cells; the
+    # earlier semesters of the trend need only per-Comune figures.
+    series = repo.series(codes, [s for s in semesters if s != semester], today)
+    per_comune: dict[str, list[Figures]] = {}
+    for (code, _), figures in cells.items():
+        per_comune.setdefault(code, []).append(figures)
+    series[semester] = {code: Figures.total(items) for code, items in per_comune.items()}
     return IndicatorsData(
         semester=semester,
         day=as_of(semester, today),
         codes=codes,
         names=names,
         semesters=semesters,
-        series=repo.series(codes, semesters, today),
-        cells=repo.by_type(semester, codes, today),
+        series=series,
+        cells=cells,
         baselines=BaselineRepo(store).effective(codes),
         types=types,
     )

@@ -79,17 +79,11 @@ class BaselineRepo:
             codes = list(dict.fromkeys(comuni))
             sql += f" AND comune_code IN ({', '.join('?' for _ in codes)})"
             params = list(codes)
+        # Oldest first, so the row changed last (then the highest id) wins.
+        sql += " ORDER BY updated_at, id"
         with self.store.read() as conn:
             rows = conn.execute(sql, params).fetchall()
-        groups: dict[tuple[str, str], list[tuple[str, str, Baseline]]] = {}
-        for row in rows:
-            groups.setdefault((row[1], row[2]), []).append((row[7], row[0], _baseline(row)))
-        out: dict[tuple[str, str], Baseline] = {}
-        for key, candidates in groups.items():
-            winner = pick_baseline(candidates)
-            if winner is not None:
-                out[key] = winner
-        return out
+        return {(row[1], row[2]): _baseline(row) for row in rows}
 
     def get(self, comune_code: str, procedure_type: str) -> Baseline | None:
         return self.effective([comune_code]).get((comune_code, procedure_type))

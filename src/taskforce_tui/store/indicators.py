@@ -27,50 +27,62 @@ from taskforce_tui.domain.indicators import (
 if TYPE_CHECKING:
     from taskforce_tui.store.db import Store
 
-_CLOSED_IN = "p.concluded_on >= :start AND p.concluded_on <= :asof"
+# Predicates on one practice row `p`, for semester [:start, :asof].
+_IN_S = "p.concluded_on >= :start AND p.concluded_on <= :asof"
+_TACIT = f"(p.status = 'conclusa' AND p.outcome = 'silenzio_assenso' AND {_IN_S})"
+_EXPRESS = f"(p.status = 'conclusa' AND p.outcome IN ('favorevole', 'sfavorevole') AND {_IN_S})"
+_CONCLUDED = (
+    "(p.status = 'conclusa' AND p.outcome IN ('silenzio_assenso', 'favorevole', "
+    f"'sfavorevole') AND {_IN_S})"
+)
+_PENDING = (
+    "NOT (p.status IN ('conclusa', 'archiviata') AND p.concluded_on IS NOT NULL "
+    "AND p.concluded_on <= :asof)"
+)
+# Days past the legal term at :asof if the clock had never stopped.
+_SLACK = "(:asof_jd - julianday(p.received_on) - p.legal_term_days)"
+# At least the days suspended up to :asof: every closed suspension whole, plus the
+# open one up to :asof (exact when :asof is today, as no suspension ends after today).
+_UPPER = (
+    "(p.suspended_days + CASE WHEN p.suspended_since < :asof "
+    "THEN :asof_jd - julianday(p.suspended_since) ELSE 0 END)"
+)
+# Exactly the days suspended up to :asof (each suspension cut at :asof).
+_EXACT = (
+    "(SELECT TOTAL(MAX(0, julianday(MIN(COALESCE(s.end_on, :asof), :asof)) "
+    "- julianday(s.start_on))) FROM suspension s WHERE s.practice_id = p.id AND s.deleted = 0)"
+)
+# Past the term at :asof; the suspension rows are read only when the bounds cannot tell.
+_PAST_TERM = f"""CASE
+        WHEN {_SLACK} <= 0 THEN 0
+        WHEN {_SLACK} - {_UPPER} > 0 THEN 1
+        WHEN :current THEN 0
+        ELSE {_SLACK} - {_EXACT} > 0 END"""
 
-# Flags per practice (the inner query), then sums per group (the outer one).
 _SQL = f"""
 SELECT {{keys}},
-    SUM(received_on >= :start),
-    TOTAL(tacit),
-    TOTAL(express),
-    TOTAL(express AND service_conference),
-    TOTAL(express AND suspended_days > 0),
-    TOTAL(archived),
-    TOTAL(CASE WHEN tacit OR express THEN julianday(concluded_on) - julianday(received_on)
-          - legal_term_days - suspended_days > 0 END),
-    TOTAL(pending),
-    TOTAL(CASE WHEN pending THEN
-        CASE WHEN suspended_days = 0 AND suspended_since IS NULL
-        THEN julianday(:asof) - julianday(received_on) - legal_term_days > 0
-        ELSE julianday(:asof) - julianday(received_on) - legal_term_days - (
-            SELECT TOTAL(MAX(0, julianday(MIN(COALESCE(s.end_on, :asof), :asof))
-                - julianday(s.start_on)))
-            FROM suspension s WHERE s.practice_id = x.id AND s.deleted = 0) > 0
-        END END),
-    TOTAL(CASE WHEN tacit OR express THEN julianday(concluded_on) - julianday(received_on) END),
-    TOTAL(CASE WHEN tacit OR express THEN suspended_days END)
-FROM (
-    SELECT p.id AS id, p.comune_code AS comune_code, p.procedure_type AS procedure_type,
-        p.received_on AS received_on, p.concluded_on AS concluded_on,
-        p.legal_term_days AS legal_term_days, p.service_conference AS service_conference,
-        p.suspended_days AS suspended_days, p.suspended_since AS suspended_since,
-        COALESCE(p.status = 'conclusa' AND {_CLOSED_IN}
-            AND p.outcome = 'silenzio_assenso', 0) AS tacit,
-        COALESCE(p.status = 'conclusa' AND {_CLOSED_IN}
-            AND p.outcome IN ('favorevole', 'sfavorevole'), 0) AS express,
-        COALESCE(p.status = 'archiviata' AND {_CLOSED_IN}, 0) AS archived,
-        NOT (p.status IN ('conclusa', 'archiviata') AND p.concluded_on IS NOT NULL
-            AND p.concluded_on <= :asof) AS pending
-    FROM practice p
-    WHERE p.deleted = 0 AND p.received_on <= :asof
-        AND (p.concluded_on IS NULL OR p.concluded_on >= :start
-             OR p.status NOT IN ('conclusa', 'archiviata'))
-        {{where}}
-) AS x
+    SUM(p.received_on >= :start),
+    TOTAL({_TACIT}),
+    TOTAL({_EXPRESS}),
+    TOTAL({_EXPRESS} AND p.service_conference),
+    TOTAL({_EXPRESS} AND p.suspended_days > 0),
+    TOTAL(p.status = 'archiviata' AND {_IN_S}),
+    TOTAL(CASE WHEN {_CONCLUDED} THEN julianday(p.concluded_on) - julianday(p.received_on)
+          - p.legal_term_days - p.suspended_days > 0 END),
+    TOTAL({_PENDING}),
+    TOTAL(CASE WHEN {_PENDING} THEN {_PAST_TERM} END),
+    TOTAL(CASE WHEN {_CONCLUDED} THEN julianday(p.concluded_on) - julianday(p.received_on) END),
+    TOTAL(CASE WHEN {_CONCLUDED} THEN p.suspended_days END)
+FROM practice p
+WHERE p.deleted = 0 AND p.received_on <= :asof
+    AND (p.concluded_on IS NULL OR p.concluded_on >= :start
+         OR p.status NOT IN ('conclusa', 'archiviata'))
+    {{where}}
 GROUP BY {{keys}}
 """
+
+#: Julian day number of 0001-01-01 minus one (date.toordinal() -> SQLite julianday()).
+_JULIAN_OFFSET = 1721424.5
 
 
 def _figures(row: Sequence[Any]) -> Figures:
@@ -105,8 +117,14 @@ class IndicatorRepo:
         today: date | None,
         keys: str,
     ) -> list[tuple[Any, ...]]:
-        day = as_of(semester, today or real_today())
-        params: dict[str, object] = {"start": semester.start.isoformat(), "asof": day.isoformat()}
+        now = today or real_today()
+        day = as_of(semester, now)
+        params: dict[str, object] = {
+            "start": semester.start.isoformat(),
+            "asof": day.isoformat(),
+            "asof_jd": day.toordinal() + _JULIAN_OFFSET,
+            "current": int(day == now),
+        }
         where = ""
         if comuni is not None:
             if not comuni:
@@ -125,7 +143,7 @@ class IndicatorRepo:
     ) -> dict[tuple[str, str], Figures]:
         """Figures per (Comune, procedure type); cells with nothing in them left out."""
         out: dict[tuple[str, str], Figures] = {}
-        for row in self._query(semester, comuni, today, "comune_code, procedure_type"):
+        for row in self._query(semester, comuni, today, "p.comune_code, p.procedure_type"):
             figures = _figures(row[2:])
             if not figures.is_empty:
                 out[(str(row[0]), str(row[1]))] = figures
@@ -136,7 +154,7 @@ class IndicatorRepo:
     ) -> dict[str, Figures]:
         """Figures per Comune, all procedure types together."""
         out: dict[str, Figures] = {}
-        for row in self._query(semester, comuni, today, "comune_code"):
+        for row in self._query(semester, comuni, today, "p.comune_code"):
             figures = _figures(row[1:])
             if not figures.is_empty:
                 out[str(row[0])] = figures
