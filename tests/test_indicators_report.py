@@ -385,14 +385,17 @@ def test_libreoffice_opens_the_xlsx(demo: Path, capsys: pytest.CaptureFixture[st
         capsys, "--data-dir", str(demo), "report", "semestrale", "2026-H1", "-o", str(target)
     )
     assert code == 0
+    _, js, _ = run(capsys, "--data-dir", str(demo), "report", "semestrale", "2026-H1")
+    data = json.loads(js)
     out_dir = demo / "lo"
     result = subprocess.run(
         [
             "soffice",
-            f"-env:UserInstallation=file://{demo / 'lo-profile'}",
+            f"-env:UserInstallation={(demo / 'lo-profile').as_uri()}",
             "--headless",
             "--convert-to",
-            "csv:Text - txt - csv (StarCalc):59,34,76",
+            # ; separated, UTF-8, every sheet to its own file (LibreOffice 7.2+)
+            "csv:Text - txt - csv (StarCalc):59,34,76,1,,0,false,true,false,false,false,-1",
             "--outdir",
             str(out_dir),
             str(target),
@@ -402,9 +405,16 @@ def test_libreoffice_opens_the_xlsx(demo: Path, capsys: pytest.CaptureFixture[st
         timeout=180,
     )
     assert result.returncode == 0, result.stderr
-    text = (out_dir / "lo.csv").read_text(encoding="utf-8")
-    assert "Monitoraggio tempi medi e arretrato" in text
-    assert "Totale" in text
+    summary = (out_dir / "lo-Riepilogo.csv").read_text(encoding="utf-8")
+    assert "Monitoraggio tempi medi e arretrato" in summary and "Totale" in summary
+    detail = list(
+        csv.reader(io.StringIO((out_dir / "lo-Dettaglio.csv").read_text(encoding="utf-8")),
+                   delimiter=";")
+    )  # fmt: skip
+    rows = [r for r in detail[4:] if any(r)]
+    assert len(rows) == len(data["rows"])
+    assert [r[0] for r in rows] == [r["comune_code"] for r in data["rows"]]
+    assert [int(r[11]) for r in rows] == [r["backlog"] for r in data["rows"]]
 
 
 # --- baselines from the command line -------------------------------------------------------------

@@ -193,7 +193,21 @@ def write(report: SemesterReport, fmt: str, path: Path) -> None:
 
 # --- JSON ----------------------------------------------------------------------------------------
 def to_json(report: SemesterReport) -> str:
-    return json.dumps(report_dict(report), ensure_ascii=False, indent=2) + "\n"
+    """One key per line and one row per line: readable, and fast for 17,000 rows
+    (an indented dump goes through the pure-Python encoder, ten times slower)."""
+    data = report_dict(report)
+
+    def dump(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+    lines = []
+    for key, value in data.items():
+        if isinstance(value, list):
+            items = ",\n".join(f"    {dump(item)}" for item in value)
+            lines.append(f'  "{key}": [\n{items}\n  ]' if value else f'  "{key}": []')
+        else:
+            lines.append(f'  "{key}": {dump(value)}')
+    return "{\n" + ",\n".join(lines) + "\n}\n"
 
 
 # --- CSV -----------------------------------------------------------------------------------------

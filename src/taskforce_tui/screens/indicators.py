@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
 from typing import TYPE_CHECKING
@@ -67,13 +67,22 @@ class IndicatorsData:
     cells: dict[tuple[str, str], Figures]
     baselines: dict[tuple[str, str], Baseline]
     types: list[tuple[str, str]]
+    _standing: dict[str, tuple[Figures, Progress]] = field(default_factory=dict)
 
     def standing(self, code: str) -> tuple[Figures, Progress]:
         """A Comune's (or, with ALL, every Comune's) figures and progress."""
-        keys = [k for k in set(self.cells) | set(self.baselines) if code == ALL or k[0] == code]
-        empty = Figures()
-        figures = Figures.total(self.cells.get(k, empty) for k in keys)
-        return figures, progress((self.cells.get(k, empty), self.baselines.get(k)) for k in keys)
+        if not self._standing:
+            by_comune: dict[str, list[tuple[str, str]]] = {}
+            for key in set(self.cells) | set(self.baselines):
+                by_comune.setdefault(key[0], []).append(key)
+            empty = Figures()
+            everything = [k for keys in by_comune.values() for k in keys]
+            for name, keys in [*by_comune.items(), (ALL, everything)]:
+                self._standing[name] = (
+                    Figures.total(self.cells.get(k, empty) for k in keys),
+                    progress((self.cells.get(k, empty), self.baselines.get(k)) for k in keys),
+                )
+        return self._standing.get(code, (Figures(), Progress()))
 
     def trend(self, code: str) -> list[TrendPoint]:
         points: list[TrendPoint] = []
