@@ -34,18 +34,26 @@ def _import_commands() -> type[Provider]:
     return ImportCommands
 
 
+def _indicators_commands() -> type[Provider]:
+    """The Indicatori palette commands, imported when the palette first opens."""
+    from taskforce_tui.screens.indicators import IndicatorsCommands
+
+    return IndicatorsCommands
+
+
 class TaskforceApp(App[int]):
     TITLE = "taskforce-tui"
     SUB_TITLE = "Task force PNRR - Regione Lombardia"
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
-    COMMANDS = App.COMMANDS | {_import_commands}
+    COMMANDS = App.COMMANDS | {_import_commands, _indicators_commands}
     BINDINGS = [
         Binding("q", "quit", "Esci", id="app.quit"),
         # --- time tracking (Registro ore, timer) ---
         Binding("o", "registro_ore", "Registro ore", id="app.registro_ore"),
         Binding("t", "timer", "Timer", id="app.timer"),
         Binding("i", "import_practices", "Importa pratiche", id="app.import"),
+        Binding("4", "indicators", "Indicatori", id="app.indicators"),
     ]
 
     def __init__(self, profile: Profile) -> None:
@@ -69,6 +77,12 @@ class TaskforceApp(App[int]):
             self.post_message(StoreFailed(str(exc)))
             return
         self.post_message(StoreReady())
+
+    def action_indicators(self) -> None:
+        from taskforce_tui.screens.indicators import IndicatorsScreen
+
+        if not isinstance(self.screen, IndicatorsScreen):
+            self.push_screen(IndicatorsScreen())
 
     def on_store_ready(self, message: StoreReady) -> None:
         self.screen.post_message(StoreReady())

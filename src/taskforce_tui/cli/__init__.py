@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "taskforce_tui.cli.time",
     "taskforce_tui.cli.report",
     "taskforce_tui.cli.importer",
+    "taskforce_tui.cli.baseline",
 )
 
 

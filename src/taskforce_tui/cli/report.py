@@ -6,7 +6,10 @@ import importlib
 from typing import Any
 
 #: Modules with a `register(report_subparsers)` function, in help order.
-REPORT_MODULES: tuple[str, ...] = ("taskforce_tui.cli.timesheet",)
+REPORT_MODULES: tuple[str, ...] = (
+    "taskforce_tui.cli.timesheet",
+    "taskforce_tui.cli.semester_report",
+)
 
 
 def register(sub: Any) -> None:

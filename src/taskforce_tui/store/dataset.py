@@ -478,6 +478,16 @@ def generate(
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             (me,),
         )
+    # --- baselines: the centre's reference figures (Phase 2), from their own random
+    # stream so that adding them left every other generated row as it was ------------------
+    baselines = _baselines(practices, terms, spec.seed, stamp)
+    with store.bulk() as conn:
+        conn.executemany(
+            "INSERT INTO baseline(id, comune_code, procedure_type, period, avg_duration_days, "
+            "backlog, source, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            baselines,
+        )
+    counts["baselines"] = len(baselines)
     report("Ottimizzazione indici", 0.95)
     with store.read() as conn:
         conn.execute("ANALYZE")
@@ -491,6 +501,28 @@ def generate(
         time_logs=len(time_logs),
     )
     return counts
+
+
+def _baselines(
+    practices: list[tuple[object, ...]], terms: dict[str, int], seed: int, stamp: str
+) -> list[tuple[object, ...]]:
+    """Reference average duration and backlog for 2022-H1, somewhat worse than today's,
+    for most (Comune, type) pairs that have practices (some are left without one)."""
+    rng = random.Random(f"baseline-{seed}")
+    cells: dict[tuple[str, str], int] = {}
+    for row in practices:
+        key = (str(row[1]), str(row[3]))
+        cells[key] = cells.get(key, 0) + 1
+    out: list[tuple[object, ...]] = []
+    for (comune, ptype), count in sorted(cells.items()):
+        if rng.random() < 0.15:
+            continue
+        duration = round(int(terms[ptype]) * rng.uniform(0.9, 1.7), 1)
+        backlog = rng.randint(0, 2 + count // 8)
+        out.append(
+            (_uuid(rng), comune, ptype, "2022-H1", duration, backlog, "centro", stamp, stamp)
+        )
+    return out
 
 
 def demo_spec(seed: int = 2026, today: date | None = None) -> DatasetSpec:

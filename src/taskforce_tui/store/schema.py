@@ -345,6 +345,13 @@ CREATE TABLE import_record (
     imported_at    TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX import_record_key ON import_record(comune_code, procedure_type, protocol_no);
+-- indicators -------------------------------------------------------------------------------
+-- The semester figures (store/indicators.py) read only this covering index: rows come
+-- grouped by Comune and type in index order, one Comune is a range, and the wide
+-- practice rows (subject, notes) are never read.
+CREATE INDEX practice_indicators ON practice(comune_code, procedure_type, received_on,
+    concluded_on, status, outcome, service_conference, legal_term_days, suspended_days,
+    suspended_since, deleted, id);
 """
 
 #: Migrations in order; index i (0-based) brings user_version from i to i + 1.

@@ -1,0 +1,457 @@
+"""Indicatori: trend of backlog and average duration per Comune, ranking, baselines.
+
+For the selected semester (the current one to start with) the screen shows:
+the trend of the highlighted Comune (or of all the expert's Comuni) over the last six
+semesters as bars with their numbers, the baseline as the first bar; where it stands
+against the baseline; and the ranking of the expert's Comuni by backlog. `b` enters or
+changes a baseline; `[` and `]` move between semesters. Definitions: docs/indicators.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from functools import partial
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from taskforce_tui.app import StoreReady
+from taskforce_tui.domain.dates import Semester, format_date
+from taskforce_tui.domain.errors import DomainError
+from taskforce_tui.domain.indicators import (
+    Baseline,
+    Figures,
+    Progress,
+    as_of,
+    fmt_dec,
+    fmt_int,
+    fmt_pct,
+    progress,
+)
+from taskforce_tui.widgets.indicators import (
+    TrendChart,
+    TrendPoint,
+    backlog_cleared_text,
+    duration_change_text,
+)
+
+if TYPE_CHECKING:
+    from taskforce_tui.app import TaskforceApp
+    from taskforce_tui.screens.baseline_form import BaselineFormResult
+    from taskforce_tui.store.db import Store
+
+#: Semesters in the trend (fits 80x24 with the ranking below).
+TREND_SEMESTERS = 6
+ALL = "__tutti__"
+
+
+@dataclass(slots=True)
+class IndicatorsData:
+    """Everything the screen shows for one selected semester (loaded in a worker)."""
+
+    semester: Semester
+    day: date
+    codes: list[str]
+    names: dict[str, str]
+    semesters: list[Semester]
+    series: dict[Semester, dict[str, Figures]]
+    cells: dict[tuple[str, str], Figures]
+    baselines: dict[tuple[str, str], Baseline]
+    types: list[tuple[str, str]]
+    _standing: dict[str, tuple[Figures, Progress]] = field(default_factory=dict)
+
+    def standing(self, code: str) -> tuple[Figures, Progress]:
+        """A Comune's (or, with ALL, every Comune's) figures and progress."""
+        if not self._standing:
+            by_comune: dict[str, list[tuple[str, str]]] = {}
+            for key in set(self.cells) | set(self.baselines):
+                by_comune.setdefault(key[0], []).append(key)
+            empty = Figures()
+            everything = [k for keys in by_comune.values() for k in keys]
+            for name, keys in [*by_comune.items(), (ALL, everything)]:
+                self._standing[name] = (
+                    Figures.total(self.cells.get(k, empty) for k in keys),
+                    progress((self.cells.get(k, empty), self.baselines.get(k)) for k in keys),
+                )
+        return self._standing.get(code, (Figures(), Progress()))
+
+    def trend(self, code: str) -> list[TrendPoint]:
+        points: list[TrendPoint] = []
+        _, prog = self.standing(code)
+        if prog.has_baseline:
+            periods = Counter(
+                b.period for k, b in self.baselines.items() if code == ALL or k[0] == code
+            )
+            period = periods.most_common(1)[0][0] if len(periods) == 1 else "di rif."
+            points.append(
+                TrendPoint(f"Base {period}", prog.baseline_backlog, prog.baseline_avg_duration_days)
+            )
+        started = False
+        for semester in self.semesters:
+            per_comune = self.series.get(semester, {})
+            if not started and not any(
+                not f.is_empty for c, f in per_comune.items() if code == ALL or c == code
+            ):
+                continue  # before the first practice: nothing to show
+            started = True
+            if code == ALL:
+                figures = Figures.total(per_comune.values())
+            else:
+                figures = per_comune.get(code, Figures())
+            label = str(semester) + ("*" if semester.end > self.day else "")
+            points.append(
+                TrendPoint(label, figures.backlog, figures.avg_duration, figures.avg_net_duration)
+            )
+        return points
+
+    def ranking(self) -> list[tuple[str, Figures, Progress]]:
+        rows = [(code, *self.standing(code)) for code in self.codes]
+        rows.sort(key=lambda r: (-r[1].backlog, self.names.get(r[0], r[0]).casefold()))
+        return rows
+
+
+def load_indicators(
+    store: Store, codes: list[str], semester: Semester, today: date
+) -> IndicatorsData:
+    """Blocking: run it in a worker."""
+    from taskforce_tui.store.baselines import BaselineRepo
+    from taskforce_tui.store.indicators import IndicatorRepo, recent_semesters
+
+    repo = IndicatorRepo(store)
+    semesters = recent_semesters(semester, TREND_SEMESTERS)
+    with store.read() as conn:
+        names = {
+            r[0]: r[1]
+            for r in conn.execute(
+                f"SELECT istat_code, name FROM comune WHERE istat_code IN "
+                f"({', '.join('?' for _ in codes)})",
+                codes,
+            )
+        }
+    types = [(t.code, t.name) for t in store.lists.procedure_types()]
+    cells = repo.by_type(semester, codes, today)
+    # The selected semester's per-Comune figures are the sums of its cells; the
+    # earlier semesters of the trend need only per-Comune figures.
+    series = repo.series(codes, [s for s in semesters if s != semester], today)
+    per_comune: dict[str, list[Figures]] = {}
+    for (code, _), figures in cells.items():
+        per_comune.setdefault(code, []).append(figures)
+    series[semester] = {code: Figures.total(items) for code, items in per_comune.items()}
+    return IndicatorsData(
+        semester=semester,
+        day=as_of(semester, today),
+        codes=codes,
+        names=names,
+        semesters=semesters,
+        series=series,
+        cells=cells,
+        baselines=BaselineRepo(store).effective(codes),
+        types=types,
+    )
+
+
+def _cleared(value: float | None) -> str:
+    return "-" if value is None else f"{fmt_dec(value)}%"
+
+
+def _right(text: str) -> Text:
+    return Text(text, justify="right")
+
+
+class IndicatorsScreen(Screen[None]):
+    DEFAULT_CSS = """
+    IndicatorsScreen #ind-title {
+        height: 1;
+        padding: 0 1;
+        text-style: bold;
+    }
+    IndicatorsScreen #ind-progress {
+        height: auto;
+        padding: 0 1;
+        color: $text;
+    }
+    IndicatorsScreen #ranking {
+        height: 1fr;
+    }
+    """
+
+    BINDINGS = [
+        Binding("escape", "back", "Indietro", id="indicators.back"),
+        Binding("b", "baseline", "Base di rif.", id="indicators.baseline"),
+        Binding(
+            "left_square_bracket",
+            "semester(-1)",
+            "Sem. prec.",
+            key_display="[",
+            id="indicators.previous",
+        ),
+        Binding(
+            "right_square_bracket",
+            "semester(1)",
+            "Sem. succ.",
+            key_display="]",
+            id="indicators.next",
+        ),
+    ]
+
+    def __init__(self, comune: str | None = None, semester: Semester | None = None) -> None:
+        super().__init__()
+        self.focus_code = comune or ALL
+        self.semester = semester
+        self.data: IndicatorsData | None = None
+        #: Set once the first data has been painted (tests and benchmarks wait on it).
+        self.ready = asyncio.Event()
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Indicatori: apertura del profilo...", id="ind-title", markup=False)
+        yield TrendChart(id="trend")
+        yield Static("", id="ind-progress", markup=False)
+        table: DataTable[str | Text] = DataTable(
+            id="ranking", cursor_type="row", zebra_stripes=True
+        )
+        table.add_column("N.", key="rank", width=3)
+        table.add_column("Comune", key="comune", width=20)
+        table.add_column("Arretrato", key="backlog", width=9)
+        table.add_column("Base", key="base", width=5)
+        table.add_column("Smaltito", key="cleared", width=8)
+        table.add_column("Durata gg", key="duration", width=9)
+        table.add_column("Var. durata", key="change", width=11)
+        yield table
+        yield Footer()
+
+    @property
+    def tf_app(self) -> TaskforceApp:
+        return self.app  # type: ignore[return-value]
+
+    def on_mount(self) -> None:
+        if self.tf_app.store is not None:
+            self.load()
+
+    def on_store_ready(self, message: StoreReady) -> None:
+        self.load()
+
+    # --- loading ---------------------------------------------------------------------------
+    def load(self) -> None:
+        store = self.tf_app.store
+        if store is None:
+            return
+        self._load(store, self.semester)
+
+    @work(thread=True, exclusive=True, group="indicators", exit_on_error=False)
+    def _load(self, store: Store, semester: Semester | None) -> None:
+        from taskforce_tui.domain.dates import today
+
+        day = today()
+        codes = store.comuni.assigned_codes(store.expert_id)
+        if not codes and self.focus_code != ALL:
+            codes = [self.focus_code]
+        if not codes:
+            self.app.call_from_thread(
+                self._message,
+                "Nessun Comune assegnato a questo profilo: gli indicatori riguardano i "
+                "Comuni che segui.",
+            )
+            return
+        data = load_indicators(store, codes, semester or Semester.of(day), day)
+        self.app.call_from_thread(self.show, data)
+
+    def _message(self, text: str) -> None:
+        self.query_one("#ind-title", Static).update(text)
+        self.ready.set()
+
+    def show(self, data: IndicatorsData) -> None:
+        self.data = data
+        self.semester = data.semester
+        table = self.query_one("#ranking", DataTable)
+        table.clear()
+        all_figures, all_progress = data.standing(ALL)
+        self._add_row(table, ALL, "", f"Tutti ({len(data.codes)})", all_figures, all_progress)
+        for rank, (code, figures, prog) in enumerate(data.ranking(), start=1):
+            self._add_row(table, code, f"{rank}.", data.names.get(code, code), figures, prog)
+        if self.focus_code not in data.codes:
+            self.focus_code = ALL
+        table.move_cursor(row=table.get_row_index(self.focus_code))
+        self.show_focus()
+        table.focus()
+        self.call_after_refresh(self.ready.set)
+
+    @staticmethod
+    def _add_row(
+        table: DataTable[str | Text],
+        key: str,
+        rank: str,
+        name: str,
+        figures: Figures,
+        prog: Progress,
+    ) -> None:
+        table.add_row(
+            _right(rank),
+            name,
+            _right(fmt_int(figures.backlog)),
+            _right(fmt_int(prog.baseline_backlog)),
+            _right(_cleared(prog.backlog_cleared_pct)),
+            _right(fmt_dec(figures.avg_duration)),
+            _right(fmt_pct(prog.avg_duration_change_pct)),
+            key=key,
+        )
+
+    def show_focus(self) -> None:
+        data = self.data
+        if data is None:
+            return
+        code = self.focus_code
+        name = (
+            f"tutti i tuoi Comuni ({len(data.codes)})"
+            if code == ALL
+            else data.names.get(code, code)
+        )
+        when = (
+            f"in corso al {format_date(data.day)}"
+            if data.day < data.semester.end
+            else f"al {format_date(data.day)}"
+        )
+        self.query_one("#ind-title", Static).update(f"Indicatori {data.semester}, {when} - {name}")
+        self.query_one("#trend", TrendChart).show_points(data.trend(code))
+        figures, prog = data.standing(code)
+        duration = f"Durata media {fmt_dec(figures.avg_duration)} gg"
+        if prog.baseline_avg_duration_days is not None:
+            duration += (
+                f", base {fmt_dec(prog.baseline_avg_duration_days)}: "
+                f"{duration_change_text(prog.avg_duration_change_pct)}"
+            )
+        backlog = f"arretrato {fmt_int(figures.backlog)} su {fmt_int(figures.pending)} pendenti"
+        if prog.baseline_backlog is not None:
+            backlog += (
+                f", base {fmt_int(prog.baseline_backlog)}: "
+                f"{backlog_cleared_text(prog.backlog_cleared_pct)}"
+            )
+        if not prog.has_baseline:
+            backlog += " - nessuna base di riferimento (b per inserirla)"
+        self.query_one("#ind-progress", Static).update(
+            f"{duration}\n{backlog[0].upper()}{backlog[1:]}"
+        )
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        key = event.row_key.value
+        if key is not None and key != self.focus_code:
+            self.focus_code = key
+            self.show_focus()
+
+    # --- actions ---------------------------------------------------------------------------
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 1:
+            self.app.pop_screen()
+
+    def action_semester(self, step: int) -> None:
+        from taskforce_tui.domain.dates import today
+
+        if self.data is None:
+            return
+        target = self.data.semester.next() if step > 0 else self.data.semester.previous()
+        if target.start > today():
+            self.notify("Il semestre successivo non è ancora iniziato.", timeout=4)
+            return
+        self.semester = target
+        self.load()
+
+    def action_baseline(self) -> None:
+        from taskforce_tui.screens.baseline_form import BaselineForm
+
+        data = self.data
+        if data is None:
+            return
+        code = self.focus_code
+        if code == ALL:
+            self.notify(
+                "Scegli un Comune nella classifica, poi premi b.",
+                title="Base di riferimento",
+                timeout=5,
+            )
+            return
+        existing = {t: b for (c, t), b in data.baselines.items() if c == code}
+        own = [(t, f) for (c, t), f in data.cells.items() if c == code]
+        initial = max(own, key=lambda item: item[1].backlog)[0] if own else None
+        self.app.push_screen(
+            BaselineForm(data.names.get(code, code), data.types, existing, initial),
+            partial(self._baseline_done, code),
+        )
+
+    def _baseline_done(self, code: str, result: BaselineFormResult | None) -> None:
+        if result is None or self.tf_app.store is None:
+            return
+        self._save_baseline(self.tf_app.store, code, result)
+
+    @work(thread=True, exclusive=True, group="indicators-write", exit_on_error=False)
+    def _save_baseline(self, store: Store, code: str, result: BaselineFormResult) -> None:
+        from taskforce_tui.store.baselines import BaselineRepo
+
+        values = result.values
+        try:
+            BaselineRepo(store).save(
+                code,
+                result.procedure_type,
+                values.period,
+                values.avg_duration_days,
+                values.backlog,
+            )
+        except DomainError as exc:
+            self.app.call_from_thread(
+                self.notify, exc.message, title="Base non salvata", severity="error", timeout=8
+            )
+            return
+        self.app.call_from_thread(
+            self.notify, "Base di riferimento salvata.", title="Indicatori", timeout=4
+        )
+        self.app.call_from_thread(self.load)
+
+
+# --- command palette ----------------------------------------------------------------------------
+class IndicatorsCommands(Provider):
+    """ "Indicatori" and "Indicatori di <Comune>" for each of the expert's Comuni."""
+
+    async def startup(self) -> None:
+        self.comuni: list[tuple[str, str]] = []
+        store = getattr(self.app, "store", None)
+        if store is None:
+            return
+
+        def names() -> list[tuple[str, str]]:
+            return [(c.istat_code, c.name) for c in store.comuni.assigned(store.expert_id)]
+
+        self.comuni = await asyncio.to_thread(names)
+
+    def _open(self, code: str | None = None) -> None:
+        self.app.push_screen(IndicatorsScreen(comune=code))
+
+    def _commands(self) -> list[tuple[str, str, str | None]]:
+        items: list[tuple[str, str, str | None]] = [
+            ("Indicatori", "Tempi medi e arretrato dei tuoi Comuni, per semestre", None)
+        ]
+        items += [
+            (f"Indicatori di {name}", f"Tempi medi e arretrato di {name}", code)
+            for code, name in self.comuni
+        ]
+        return items
+
+    async def discover(self) -> Hits:
+        label, help_text, _ = self._commands()[0]
+        yield DiscoveryHit(label, self._open, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for label, help_text, code in self._commands():
+            score = matcher.match(label)
+            if score > 0:
+                yield Hit(
+                    score, matcher.highlight(label), partial(self._open, code), help=help_text
+                )
