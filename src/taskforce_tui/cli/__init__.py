@@ -15,7 +15,11 @@ from taskforce_tui import __version__
 from taskforce_tui.cli.base import Context, Parser
 
 #: Modules contributing subcommands, in help order.
-COMMAND_MODULES = ("taskforce_tui.cli.core", "taskforce_tui.cli.report")
+COMMAND_MODULES = (
+    "taskforce_tui.cli.core",
+    "taskforce_tui.cli.report",
+    "taskforce_tui.cli.sync",
+)
 
 
 def build_parser() -> Parser:
