@@ -177,12 +177,20 @@ def export(
                 "SELECT conflict_id, resolution, author, at FROM sync_resolution ORDER BY conflict_id"
             )
         ]
+        # what each replica had seen: its own imports, and for a replica made later (a
+        # copied or restored database) every import made before it existed
         imports: dict[str, list[list[int]]] = {}
-        for generation, replica, last_seq in conn.execute(
-            "SELECT generation, replica, last_seq FROM sync_import ORDER BY generation DESC LIMIT ?",
+        recorded = conn.execute(
+            "SELECT generation, replica, last_seq, at FROM sync_import "
+            "ORDER BY generation DESC LIMIT ?",
             (IMPORTS_SENT,),
-        ):
-            imports.setdefault(replica, []).append([int(generation), int(last_seq)])
+        ).fetchall()
+        for replica, created_at in conn.execute("SELECT id, created_at FROM replica"):
+            for generation, owner, last_seq, at in recorded:
+                if owner == replica:
+                    imports.setdefault(replica, []).append([int(generation), int(last_seq)])
+                elif at < created_at:
+                    imports.setdefault(replica, []).append([int(generation), 0])
     report.resolutions = len(resolutions)
     if not pending and not resolutions:
         return
