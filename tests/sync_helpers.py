@@ -78,8 +78,9 @@ def template(n: int) -> Path:
 class World:
     """A copy of a template world under `root`."""
 
-    def __init__(self, root: Path, n: int) -> None:
-        shutil.copytree(template(n), root, dirs_exist_ok=True)
+    def __init__(self, root: Path, n: int, *, copy: bool = True) -> None:
+        if copy:
+            shutil.copytree(template(n), root, dirs_exist_ok=True)
         self.root = root
         self.folder = root / "share"
         self.n = n

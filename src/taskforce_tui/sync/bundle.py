@@ -33,7 +33,6 @@ from taskforce_tui import __version__
 from taskforce_tui.store.schema import SCHEMA_VERSION
 from taskforce_tui.sync import jsonio
 from taskforce_tui.sync.errors import BundleError, NewerFormatError
-from taskforce_tui.sync.fsio import crashpoint
 
 FORMAT = "taskforce-sync"
 FORMAT_VERSION = 1
@@ -135,7 +134,6 @@ class BundleWriter:
         finally:
             stats = writer.close()
         self._members.append({"name": name, **stats})
-        crashpoint("write")
         return int(stats["rows"])
 
     def close(self) -> dict[str, Any]:

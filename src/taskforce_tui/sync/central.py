@@ -37,6 +37,7 @@ from taskforce_tui.sync.errors import BundleError, NewerFormatError, SyncError
 from taskforce_tui.sync.folder import KEEP_CENTRAL, KEEP_EXTRACTS, OUTBOX_NAME, SyncFolder
 from taskforce_tui.sync.fsio import (
     PublishCollision,
+    clean_temps,
     crashpoint,
     move_no_replace,
     publish,
@@ -434,6 +435,7 @@ class Central:
         created_at = row[0]
         parent = self._generation_row(generation - 1)
         central_path = self.folder.central_path(generation)
+        clean_temps(self.folder.central_dir)
         progress(f"pubblicazione della generazione {generation}", 0.4)
         sha = publish(
             central_path,
@@ -453,6 +455,7 @@ class Central:
             )
             if path.exists() and path.stat().st_size:
                 continue
+            clean_temps(path.parent)
             publish(
                 path,
                 lambda fh, e=(expert_id, email, name): self._write_extract(

@@ -78,6 +78,22 @@ def is_temp(path: Path) -> bool:
     return path.name.startswith(TEMP_PREFIX)
 
 
+def clean_temps(folder: Path, older_than_s: float = 3600.0) -> None:
+    """Remove temp files left by an interrupted publish (never a recent one: it may be
+    another process's publish in progress)."""
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return
+    limit = time.time() - older_than_s
+    for path in entries:
+        try:
+            if is_temp(path) and path.stat().st_mtime < limit:
+                path.unlink()
+        except OSError:
+            continue
+
+
 class PublishCollision(Exception):
     """The final name already holds a different file (someone else published it)."""
 

@@ -33,7 +33,13 @@ from taskforce_tui.sync import rows as R
 from taskforce_tui.sync.bundle import Bundle, BundleWriter
 from taskforce_tui.sync.errors import BundleError, NewerFormatError, SyncError
 from taskforce_tui.sync.folder import OUTBOX_NAME, SyncFolder
-from taskforce_tui.sync.fsio import backup_database, crashpoint, publish, quarantine
+from taskforce_tui.sync.fsio import (
+    backup_database,
+    clean_temps,
+    crashpoint,
+    publish,
+    quarantine,
+)
 
 Progress = Callable[[str, float], None]
 #: Ops per outbox file (a bigger backlog is split over several files).
@@ -198,6 +204,7 @@ def export(
         [[r[0], r[1]] for r in pending[-1:]] + [[r[0], r[1]] for r in pending[:1]] + [resolutions]
     ).decode()
     outbox = folder.outbox_dir(expert)
+    clean_temps(outbox)
     last = store.get_meta("last_export")
     if last:
         name, _, sig = last.partition(" ")
