@@ -9,6 +9,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
 
+from taskforce_tui.screens.sync_commands import SyncCommands
 from taskforce_tui.store.paths import Profile
 
 if TYPE_CHECKING:
@@ -32,7 +33,11 @@ class TaskforceApp(App[int]):
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
         Binding("q", "quit", "Esci", id="app.quit"),
+        # --- sync (issue 5) ---
+        Binding("f5", "sync", "Sincronizza", id="app.sync"),
+        Binding("f6", "conflicts", "Conflitti", id="app.conflicts"),
     ]
+    COMMANDS = App.COMMANDS | {SyncCommands}
 
     def __init__(self, profile: Profile) -> None:
         super().__init__()
@@ -61,6 +66,19 @@ class TaskforceApp(App[int]):
 
     def on_store_failed(self, message: StoreFailed) -> None:
         self.notify(message.message, title="Profilo non utilizzabile", severity="error", timeout=30)
+
+    # --- sync (issue 5) ---------------------------------------------------------------------
+    def action_sync(self) -> None:
+        from taskforce_tui.screens.sync import SyncScreen
+
+        if self.store is not None and not isinstance(self.screen, SyncScreen):
+            self.push_screen(SyncScreen())
+
+    def action_conflicts(self) -> None:
+        from taskforce_tui.screens.conflicts import ConflictsScreen
+
+        if self.store is not None and not isinstance(self.screen, ConflictsScreen):
+            self.push_screen(ConflictsScreen())
 
     def on_unmount(self) -> None:
         if self.store is not None:

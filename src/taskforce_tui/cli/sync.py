@@ -90,40 +90,10 @@ def cmd_sync(ctx: Context) -> int:
     if args.json:
         emit_json(report.as_dict())
         return 0
-    say(summary(report))
+    from taskforce_tui.sync.status import describe_report
+
+    say(describe_report(report))
     return 0
-
-
-def summary(report: Any) -> str:
-    """The Italian summary of a SyncReport (CLI and TUI)."""
-    lines = []
-    if report.dry_run:
-        lines.append("Prova: non è stato cambiato nulla.")
-    verb = "da inviare" if report.dry_run else "inviate"
-    lines.append(f"Modifiche {verb}: {report.sent}.")
-    if report.generation is not None:
-        verb = "da ricevere" if report.dry_run else "ricevute"
-        lines.append(
-            f"Generazione centrale {report.generation}: {report.received} modifiche {verb}."
-        )
-    if report.resent:
-        lines.append(
-            f"{report.resent} modifiche non risultano alla centrale: verranno inviate di nuovo."
-        )
-    lines.extend(report.notes)
-    lines.append(f"Modifiche in attesa di conferma: {report.pending}.")
-    if report.conflicts:
-        lines.append(
-            f"Conflitti da guardare: {report.conflicts} (`taskforce conflitti`, o F6 nell'app)."
-        )
-    else:
-        lines.append("Nessun conflitto aperto.")
-    if report.rejected:
-        lines.append(
-            f"Modifiche respinte dalla centrale: {report.rejected} (Comune non assegnato o dato "
-            "della Segreteria): vedi `taskforce stato-sync`."
-        )
-    return "\n".join(lines)
 
 
 def cmd_init(ctx: Context) -> int:
