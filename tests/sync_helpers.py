@@ -29,19 +29,25 @@ _TEMPLATES: dict[int, Path] = {}
 def _build(n: int) -> Path:
     root = Path(tempfile.mkdtemp(prefix=f"tf-sync-template-{n}-"))
     experts = [ExpertRow(f"Esperto {i}", f"e{i}@example.it", ()) for i in range(n)]
-    assignments = [AssignmentRow(f"e{i}@example.it", COMUNE_A, None, None, None, i) for i in range(n)]
+    assignments = [
+        AssignmentRow(f"e{i}@example.it", COMUNE_A, None, None, None, i) for i in range(n)
+    ]
     assignments += [
         AssignmentRow(f"e{i}@example.it", COMUNE_B, None, None, None, 100 + i)
         for i in range(0, n, 2)
     ]
-    central, _ = Central.init(root / "share", root / "centrale.sqlite3", root, People(experts, assignments))
+    central, _ = Central.init(
+        root / "share", root / "centrale.sqlite3", root, People(experts, assignments)
+    )
     stores = []
     for i in range(n):
         s = Store(root / f"laptop{i}" / "taskforce.sqlite3")
         laptop.join(s, root / "share", f"e{i}@example.it")
         stores.append(s)
     first = stores[0]
-    ptype = first.conn.execute("SELECT code FROM procedure_type ORDER BY code LIMIT 1").fetchone()[0]
+    ptype = first.conn.execute("SELECT code FROM procedure_type ORDER BY code LIMIT 1").fetchone()[
+        0
+    ]
     for k, comune in enumerate((COMUNE_A, COMUNE_A, COMUNE_A, COMUNE_B)):
         first.practices.create(
             comune_code=comune,
@@ -119,7 +125,9 @@ class World:
             self.sync(i)
 
 
-def rows(conn: sqlite3.Connection, tbl: str, pks: set[str] | None = None) -> dict[str, tuple[Any, ...]]:
+def rows(
+    conn: sqlite3.Connection, tbl: str, pks: set[str] | None = None
+) -> dict[str, tuple[Any, ...]]:
     pk_name, fields = SYNCED_TABLES[tbl]
     out = {
         r[0]: tuple(r[1:])
@@ -128,17 +136,24 @@ def rows(conn: sqlite3.Connection, tbl: str, pks: set[str] | None = None) -> dic
     return out if pks is None else {k: v for k, v in out.items() if k in pks}
 
 
-def versions(conn: sqlite3.Connection, tbl: str, pks: set[str]) -> dict[tuple[str, str], tuple[str, int]]:
+def versions(
+    conn: sqlite3.Connection, tbl: str, pks: set[str]
+) -> dict[tuple[str, str], tuple[str, int]]:
     return {
         (r[0], r[1]): (r[2], r[3])
-        for r in conn.execute("SELECT pk, field, replica, seq FROM field_version WHERE tbl = ?", (tbl,))
+        for r in conn.execute(
+            "SELECT pk, field, replica, seq FROM field_version WHERE tbl = ?", (tbl,)
+        )
         if r[0] in pks
     }
 
 
 def scope_practices(conn: sqlite3.Connection, comuni: list[str]) -> set[str]:
     marks = ", ".join("?" for _ in comuni)
-    return {r[0] for r in conn.execute(f"SELECT id FROM practice WHERE comune_code IN ({marks})", comuni)}
+    return {
+        r[0]
+        for r in conn.execute(f"SELECT id FROM practice WHERE comune_code IN ({marks})", comuni)
+    }
 
 
 def data_digest(store: Store) -> list[Any]:

@@ -51,25 +51,56 @@ def team(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Path]:
     share = tmp_path / "condivisa"
     out = ok(
         capsys,
-        "--data-dir", str(tmp_path / "coord"), "centrale", "init", str(share),
-        "--esperti", str(experts), "--assegnazioni", str(assignments),
+        "--data-dir",
+        str(tmp_path / "coord"),
+        "centrale",
+        "init",
+        str(share),
+        "--esperti",
+        str(experts),
+        "--assegnazioni",
+        str(assignments),
     )
     assert "generazione 1 pubblicata" in out
     homes = {"share": share, "coord": tmp_path / "coord"}
     for name in ("anna", "bruno", "carla"):
         home = tmp_path / name
-        out = ok(capsys, "--data-dir", str(home), "init", "--da", str(share), "--email", f"{name}@example.it")
+        out = ok(
+            capsys,
+            "--data-dir",
+            str(home),
+            "init",
+            "--da",
+            str(share),
+            "--email",
+            f"{name}@example.it",
+        )
         assert "Profilo collegato" in out
         homes[name] = home
     return homes
 
 
-def test_a_day_of_work_through_the_cli(team: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_day_of_work_through_the_cli(
+    team: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     share, coord = str(team["share"]), str(team["coord"])
     a, b, c = (str(team[n]) for n in ("anna", "bruno", "carla"))
     pid = ok(
-        capsys, "--data-dir", a, "pratica", "nuova", "--comune", "Bergamo", "--tipo", "permesso_costruire",
-        "--protocollo", "77/2026", "--avvio", "2026-11-02", "--oggetto", "ampliamento",
+        capsys,
+        "--data-dir",
+        a,
+        "pratica",
+        "nuova",
+        "--comune",
+        "Bergamo",
+        "--tipo",
+        "permesso_costruire",
+        "--protocollo",
+        "77/2026",
+        "--avvio",
+        "2026-11-02",
+        "--oggetto",
+        "ampliamento",
     ).strip()
     out = ok(capsys, "--data-dir", a, "sync")  # the folder is remembered
     assert "Modifiche inviate:" in out
@@ -78,7 +109,16 @@ def test_a_day_of_work_through_the_cli(team: dict[str, Path], capsys: pytest.Cap
         ok(capsys, "--data-dir", home, "sync")
     # the same field changed by two people: a conflict
     ok(capsys, "--data-dir", b, "pratica", "modifica", pid, "--oggetto", "ampliamento capannone")
-    ok(capsys, "--data-dir", c, "pratica", "modifica", pid, "--oggetto", "ampliamento e cambio d'uso")
+    ok(
+        capsys,
+        "--data-dir",
+        c,
+        "pratica",
+        "modifica",
+        pid,
+        "--oggetto",
+        "ampliamento e cambio d'uso",
+    )
     ok(capsys, "--data-dir", a, "pratica", "modifica", pid, "--note", "sopralluogo fatto")
     # --prova changes nothing
     out = ok(capsys, "--data-dir", b, "sync", "--prova", "--json")
@@ -91,7 +131,10 @@ def test_a_day_of_work_through_the_cli(team: dict[str, Path], capsys: pytest.Cap
     assert "1 conflitti" in out
     for home in (a, b, c):
         ok(capsys, "--data-dir", home, "sync")
-    shown = [json.loads(ok(capsys, "--data-dir", h, "pratica", "mostra", pid, "--json")) for h in (a, b, c)]
+    shown = [
+        json.loads(ok(capsys, "--data-dir", h, "pratica", "mostra", pid, "--json"))
+        for h in (a, b, c)
+    ]
     assert len({(p["subject"], p["notes"]) for p in shown}) == 1
     assert shown[0]["notes"] == "sopralluogo fatto"
     for home in (a, b, c):
@@ -106,7 +149,11 @@ def test_a_day_of_work_through_the_cli(team: dict[str, Path], capsys: pytest.Cap
     assert "oggetto" in table and "Bruno Neri" in table and "Carla Bianchi" in table
     state = json.loads(ok(capsys, "--data-dir", coord, "centrale", "stato", share, "--json"))
     assert state["generation"] == 3 and state["open_conflicts"] == 1
-    assert {e["email"] for e in state["experts"]} == {"anna@example.it", "bruno@example.it", "carla@example.it"}
+    assert {e["email"] for e in state["experts"]} == {
+        "anna@example.it",
+        "bruno@example.it",
+        "carla@example.it",
+    }
     # Bruno chooses Carla's value: an ordinary edit that syncs like any other
     conflict_id = json.loads(ok(capsys, "--data-dir", b, "conflitti", "--json"))[0]["id"]
     other = json.loads(ok(capsys, "--data-dir", b, "conflitti", "--json"))[0]
@@ -126,10 +173,26 @@ def test_a_day_of_work_through_the_cli(team: dict[str, Path], capsys: pytest.Cap
 def test_an_edit_on_a_comune_not_assigned_is_rejected_and_reported(
     team: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    share, coord, c, b = str(team["share"]), str(team["coord"]), str(team["carla"]), str(team["bruno"])
+    share, coord, c, b = (
+        str(team["share"]),
+        str(team["coord"]),
+        str(team["carla"]),
+        str(team["bruno"]),
+    )
     pid = ok(
-        capsys, "--data-dir", c, "pratica", "nuova", "--comune", "Treviglio", "--tipo", "permesso_costruire",
-        "--protocollo", "5/2026", "--avvio", "2026-11-02",
+        capsys,
+        "--data-dir",
+        c,
+        "pratica",
+        "nuova",
+        "--comune",
+        "Treviglio",
+        "--tipo",
+        "permesso_costruire",
+        "--protocollo",
+        "5/2026",
+        "--avvio",
+        "2026-11-02",
     ).strip()
     ok(capsys, "--data-dir", c, "sync")
     ok(capsys, "--data-dir", coord, "centrale", "merge", share)
@@ -139,14 +202,21 @@ def test_an_edit_on_a_comune_not_assigned_is_rejected_and_reported(
     with Store(Path(b) / "taskforce.sqlite3") as store:
         from datetime import date
 
-        code = store.conn.execute("SELECT code FROM procedure_type WHERE code = 'permesso_costruire'").fetchone()[0]
+        code = store.conn.execute(
+            "SELECT code FROM procedure_type WHERE code = 'permesso_costruire'"
+        ).fetchone()[0]
         with store.write() as tx:
             tx.insert(
                 "practice",
                 {
-                    "id": "00000000-0000-4000-8000-000000000001", "comune_code": "016219",
-                    "ambito": "edilizia", "procedure_type": code, "protocol_no": "X/1",
-                    "received_on": date(2026, 11, 2), "legal_term_days": 60, "status": "aperta",
+                    "id": "00000000-0000-4000-8000-000000000001",
+                    "comune_code": "016219",
+                    "ambito": "edilizia",
+                    "procedure_type": code,
+                    "protocol_no": "X/1",
+                    "received_on": date(2026, 11, 2),
+                    "legal_term_days": 60,
+                    "status": "aperta",
                 },
             )
     ok(capsys, "--data-dir", b, "sync")
@@ -164,14 +234,24 @@ def test_bad_folders_and_bad_files_exit_2_with_an_italian_message(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     home = str(tmp_path / "p")
-    code, _, err = run(capsys, "--data-dir", home, "init", "--da", str(tmp_path / "nessuna"), "--email", "a@b.it")
+    code, _, err = run(
+        capsys, "--data-dir", home, "init", "--da", str(tmp_path / "nessuna"), "--email", "a@b.it"
+    )
     assert code == 2 and "non è raggiungibile" in err
     assert not (tmp_path / "p" / "taskforce.sqlite3").exists()
     bad = tmp_path / "esperti.csv"
     bad.write_text("Nome,Email\nAnna,non-una-email\n", encoding="utf-8")
     code, _, err = run(
-        capsys, "--data-dir", str(tmp_path / "c"), "centrale", "init", str(tmp_path / "s"),
-        "--esperti", str(bad), "--assegnazioni", str(bad),
+        capsys,
+        "--data-dir",
+        str(tmp_path / "c"),
+        "centrale",
+        "init",
+        str(tmp_path / "s"),
+        "--esperti",
+        str(bad),
+        "--assegnazioni",
+        str(bad),
     )
     assert code == 2 and "email non valida" in err
     assert not (tmp_path / "s" / "taskforce-sync.json").exists()
@@ -180,8 +260,16 @@ def test_bad_folders_and_bad_files_exit_2_with_an_italian_message(
     good = tmp_path / "ok.csv"
     good.write_text("nome,email\nAnna,anna@example.it\n", encoding="utf-8")
     code, _, err = run(
-        capsys, "--data-dir", str(tmp_path / "c"), "centrale", "init", str(tmp_path / "s"),
-        "--esperti", str(good), "--assegnazioni", str(assignments),
+        capsys,
+        "--data-dir",
+        str(tmp_path / "c"),
+        "centrale",
+        "init",
+        str(tmp_path / "s"),
+        "--esperti",
+        str(good),
+        "--assegnazioni",
+        str(assignments),
     )
     assert code == 2 and "Comune sconosciuto" in err
     assert not (tmp_path / "s" / "taskforce-sync.json").exists()
@@ -196,3 +284,18 @@ def test_sync_of_a_profile_with_a_missing_folder_changes_nothing(
     team["share"].rename(tmp_path / "altrove")
     code, _, err = run(capsys, "--data-dir", a, "sync")
     assert code == 2 and "non è raggiungibile" in err
+
+
+def test_the_sync_package_never_imports_textual() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import pkgutil, importlib, sys, taskforce_tui.sync as p\n"
+        "for m in pkgutil.iter_modules(p.__path__): importlib.import_module(p.__name__ + '.' + m.name)\n"
+        "print('\\n'.join(sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    modules = set(out.stdout.split())
+    assert "taskforce_tui.sync.central" in modules
+    assert not {m for m in modules if m == "textual" or m.startswith("textual.")}

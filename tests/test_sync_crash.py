@@ -53,8 +53,11 @@ def _prepare(root: Path) -> None:
     world.export(1)
     ptype = a.conn.execute("SELECT code FROM procedure_type ORDER BY code").fetchone()[0]
     a.practices.create(
-        comune_code=COMUNE_A, procedure_type=ptype, protocol_no="NUOVA/1",
-        received_on=date(2026, 11, 3), subject="nuova di a",
+        comune_code=COMUNE_A,
+        procedure_type=ptype,
+        protocol_no="NUOVA/1",
+        received_on=date(2026, 11, 3),
+        subject="nuova di a",
     )
     with a.write() as tx:
         tx.update("practice", ids[0], {"subject": "da a"})
@@ -73,7 +76,11 @@ def _run(script: str, args: list[str], env: dict[str, str]) -> subprocess.Comple
 
 def _args(script: str, root: Path) -> list[str]:
     if script is SYNC:
-        return [str(root / "laptop0" / "taskforce.sqlite3"), str(root / "share"), str(root / "backup0")]
+        return [
+            str(root / "laptop0" / "taskforce.sqlite3"),
+            str(root / "share"),
+            str(root / "backup0"),
+        ]
     return [str(root / "share"), str(root / "centrale.sqlite3")]
 
 
@@ -90,7 +97,8 @@ def _finish(root: Path, script: str) -> dict[str, Any]:
         with world.central.store.read() as conn:
             practices = rows(conn, "practice")
             doubled = conn.execute(
-                "SELECT COUNT(*) FROM (SELECT replica, seq FROM oplog GROUP BY 1, 2 HAVING COUNT(*) > 1)"
+                "SELECT COUNT(*) FROM (SELECT replica, seq FROM oplog GROUP BY 1, 2 "
+                "HAVING COUNT(*) > 1)"
             ).fetchone()[0]
         for s in world.laptops:
             assert s.pending_ops() == 0

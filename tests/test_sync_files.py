@@ -75,9 +75,8 @@ def test_truncation_at_every_byte_is_refused(world: World, tmp_path: Path) -> No
     target = tmp_path / "cut.zip"
     for size in range(len(data)):
         target.write_bytes(data[:size])
-        with pytest.raises(BundleError):
-            with B.Bundle(target, "outbox") as b:
-                b.verify()
+        with pytest.raises(BundleError), B.Bundle(target, "outbox") as b:
+            b.verify()
 
 
 def test_every_bit_flip_is_refused_or_harmless(world: World, tmp_path: Path) -> None:
@@ -110,7 +109,9 @@ def test_every_bit_flip_is_refused_or_harmless(world: World, tmp_path: Path) -> 
         ([("ops.jsonl", b"{}\n"), ("ops.jsonl", b"{}\n")], "duplicato"),
     ],
 )
-def test_bad_member_names_are_refused(tmp_path: Path, members: list[tuple[str, bytes]], reason: str) -> None:
+def test_bad_member_names_are_refused(
+    tmp_path: Path, members: list[tuple[str, bytes]], reason: str
+) -> None:
     path = tmp_path / "bad.zip"
     import warnings
 
@@ -161,7 +162,9 @@ def test_a_huge_member_is_refused_before_it_is_read(tmp_path: Path) -> None:
                     "format_version": 1,
                     "schema_version": 1,
                     "kind": "outbox",
-                    "members": [{"name": "ops.jsonl", "sha256": "0" * 64, "bytes": size, "rows": 0}],
+                    "members": [
+                        {"name": "ops.jsonl", "sha256": "0" * 64, "bytes": size, "rows": 0}
+                    ],
                 }
             ),
         )
@@ -195,7 +198,7 @@ def test_a_bad_extract_is_quarantined_and_the_laptop_is_unchanged(world: World) 
     _outbox(world)
     world.merge()
     expert = world.experts[1]
-    (generation, path), *_ = SyncFolder(world.folder).extracts(expert)
+    (_generation, path), *_ = SyncFolder(world.folder).extracts(expert)
     data = path.read_bytes()
     flipped = bytearray(data)
     flipped[len(data) // 3] ^= 0xFF
@@ -207,7 +210,7 @@ def test_a_bad_extract_is_quarantined_and_the_laptop_is_unchanged(world: World) 
     assert (world.folder / "quarantine" / path.name).exists()
 
 
-# --- newer formats ----------------------------------------------------------------------------------
+# --- newer formats --------------------------------------------------------------------------------
 def _rewrite_manifest(path: Path, **changes: Any) -> None:
     with zipfile.ZipFile(path) as zf:
         members = {i.filename: zf.read(i.filename) for i in zf.infolist()}
@@ -241,7 +244,7 @@ def test_a_newer_outbox_waits_for_an_updated_coordinator(world: World) -> None:
     assert data_digest(world.central.store) == before
 
 
-# --- the golden bundle of format 1 ------------------------------------------------------------------
+# --- the golden bundle of format 1 ----------------------------------------------------------------
 def test_the_golden_extract_of_format_1_still_imports(tmp_path: Path) -> None:
     with B.Bundle(GOLDEN, "extract") as bundle:
         manifest, data = bundle.manifest, bundle.read_all()
@@ -264,9 +267,11 @@ def test_the_golden_extract_of_format_1_still_imports(tmp_path: Path) -> None:
     store.close()
 
 
-# --- publishing ------------------------------------------------------------------------------------------
+# --- publishing -----------------------------------------------------------------------------------
 @pytest.mark.parametrize("no_link", ["0", "1"])
-def test_publish_never_replaces_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_link: str) -> None:
+def test_publish_never_replaces_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_link: str
+) -> None:
     monkeypatch.setenv(NO_LINK_ENV, no_link)
     target = tmp_path / "out" / "f.zip"
     sha = publish(target, lambda fh: fh.write(b"first"))
@@ -290,8 +295,10 @@ def test_readers_skip_temp_files_and_empty_placeholders(world: World) -> None:
     assert folder.outboxes() == []
 
 
-# --- idempotency and order ---------------------------------------------------------------------------------
-def test_merging_the_same_outboxes_twice_or_shuffled_gives_the_same_generation(world: World, tmp_path: Path) -> None:
+# --- idempotency and order ------------------------------------------------------------------------
+def test_merging_the_same_outboxes_twice_or_shuffled_gives_the_same_generation(
+    world: World, tmp_path: Path
+) -> None:
     a, b = world.laptops
     pid = a.conn.execute("SELECT id FROM practice ORDER BY protocol_no").fetchone()[0]
     for s, value in ((a, "da a"), (b, "da b"), (a, "ancora a")):
@@ -313,9 +320,10 @@ def test_merging_the_same_outboxes_twice_or_shuffled_gives_the_same_generation(w
     try:
         r1, r2 = first.merge(), second.merge()
         assert r1.generation == r2.generation and r1.conflicts == r2.conflicts == 1
-        with B.Bundle(SyncFolder(world.folder).central_path(r1.generation), "central") as x, B.Bundle(
-            folder2.central_path(r2.generation), "central"
-        ) as y:
+        with (
+            B.Bundle(SyncFolder(world.folder).central_path(r1.generation), "central") as x,
+            B.Bundle(folder2.central_path(r2.generation), "central") as y,
+        ):
             skip = {"replicas.jsonl", "generations.jsonl"}
             assert {n: m.sha256 for n, m in x.members.items() if n not in skip} == {
                 n: m.sha256 for n, m in y.members.items() if n not in skip
@@ -335,11 +343,15 @@ def test_merging_the_same_outboxes_twice_or_shuffled_gives_the_same_generation(w
         second.close()
 
 
-# --- the folder ------------------------------------------------------------------------------------------------
-def test_a_missing_unmounted_or_empty_folder_means_nothing_to_do(world: World, tmp_path: Path) -> None:
+# --- the folder -----------------------------------------------------------------------------------
+def test_a_missing_unmounted_or_empty_folder_means_nothing_to_do(
+    world: World, tmp_path: Path
+) -> None:
     s = world.laptops[0]
     with s.write() as tx:
-        tx.update("practice", s.conn.execute("SELECT id FROM practice").fetchone()[0], {"notes": "x"})
+        tx.update(
+            "practice", s.conn.execute("SELECT id FROM practice").fetchone()[0], {"notes": "x"}
+        )
     before = data_digest(s)
     empty = tmp_path / "empty"
     empty.mkdir()

@@ -20,14 +20,21 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from taskforce_tui.sync import laptop
 from taskforce_tui.sync.bundle import Bundle
 from taskforce_tui.sync.folder import SyncFolder
-from tests.sync_helpers import COMUNE_A, COMUNE_B, World, data_digest, rows, scope_practices, versions
+from tests.sync_helpers import (
+    COMUNE_A,
+    COMUNE_B,
+    World,
+    data_digest,
+    rows,
+    scope_practices,
+    versions,
+)
 
 VALUES = ("a", "b", "c", "")
 
@@ -45,7 +52,13 @@ def focused_step() -> st.SearchStrategy[tuple[Any, ...]]:
 def step(n: int, fields: tuple[str, ...], deletes: bool) -> st.SearchStrategy[tuple[Any, ...]]:
     expert = st.integers(0, n - 1)
     kinds = [
-        st.tuples(st.just("edit"), expert, st.integers(0, 7), st.sampled_from(fields), st.sampled_from(VALUES)),
+        st.tuples(
+            st.just("edit"),
+            expert,
+            st.integers(0, 7),
+            st.sampled_from(fields),
+            st.sampled_from(VALUES),
+        ),
         st.tuples(st.just("export"), expert),
         st.tuples(st.just("sync"), expert),
         st.tuples(
@@ -64,7 +77,9 @@ def step(n: int, fields: tuple[str, ...], deletes: bool) -> st.SearchStrategy[tu
 
 
 @st.composite
-def scenario(draw: st.DrawFn, n_min: int, n_max: int, fields: tuple[str, ...], deletes: bool, steps: int) -> dict[str, Any]:
+def scenario(
+    draw: st.DrawFn, n_min: int, n_max: int, fields: tuple[str, ...], deletes: bool, steps: int
+) -> dict[str, Any]:
     n = draw(st.integers(n_min, n_max))
     skews = draw(st.lists(st.sampled_from([0, 3_600_000, 86_400_000]), min_size=n, max_size=n))
     kind = focused_step() if fields == ("subject",) and not deletes else step(n, fields, deletes)
@@ -79,7 +94,8 @@ def _visible(world: World, i: int) -> list[str]:
         return [
             r[0]
             for r in conn.execute(
-                f"SELECT id FROM practice WHERE deleted = 0 AND comune_code IN ({marks}) ORDER BY protocol_no, id",
+                f"SELECT id FROM practice WHERE deleted = 0 AND comune_code IN ({marks}) "
+                "ORDER BY protocol_no, id",
                 comuni,
             )
         ]
@@ -126,7 +142,9 @@ def run_scenario(world: World, sc: dict[str, Any]) -> None:
                 s.conn.execute(
                     "UPDATE replica SET hlc_wall = hlc_wall + ? WHERE id = ?", (skew, s.replica_id)
                 )
-    ptype = world.laptops[0].conn.execute("SELECT code FROM procedure_type ORDER BY code").fetchone()[0]
+    ptype = (
+        world.laptops[0].conn.execute("SELECT code FROM procedure_type ORDER BY code").fetchone()[0]
+    )
     created = 0
     for number, st_ in enumerate(sc["steps"]):
         kind = st_[0]
@@ -173,7 +191,9 @@ def check_converged(world: World) -> None:
                 assert scope_practices(lconn, comuni) == pks
                 assert rows(lconn, "practice", pks) == rows(cconn, "practice", pks)
                 assert versions(lconn, "practice", pks) == versions(cconn, "practice", pks)
-                mine = {r[0] for r in lconn.execute("SELECT id FROM conflict WHERE resolved_at IS NULL")}
+                mine = {
+                    r[0] for r in lconn.execute("SELECT id FROM conflict WHERE resolved_at IS NULL")
+                }
             central_open = {
                 r[0]
                 for r in cconn.execute(
@@ -232,7 +252,7 @@ COMMON = {
 }
 
 
-@settings(max_examples=20, **COMMON)
+@settings(max_examples=15, **COMMON)
 @given(scenario(2, 5, ("subject", "notes"), deletes=True, steps=18))
 def test_broad_random_sync_converges_and_loses_nothing(sc: dict[str, Any]) -> None:
     check(sc)

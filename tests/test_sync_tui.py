@@ -46,7 +46,12 @@ async def test_f5_syncs_in_a_worker_and_shows_the_summary(tmp_path: Path) -> Non
     async with app.run_test(size=(80, 24)) as pilot:
         await _open(pilot)
         await pilot.press("f5")
-        await until(pilot, lambda: isinstance(app.screen, SyncScreen) and "completata" in _text(pilot, "#sync-step"))
+        await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, SyncScreen) and "completata" in _text(pilot, "#sync-step")
+            ),
+        )
         summary = _text(pilot, "#sync-summary")
         assert "Modifiche inviate: 1." in summary
         assert "Modifiche in attesa di conferma: 1." in summary
@@ -59,7 +64,12 @@ async def test_f5_syncs_in_a_worker_and_shows_the_summary(tmp_path: Path) -> Non
     async with app.run_test(size=(80, 24)) as pilot:
         await _open(pilot)
         await pilot.press("f5")
-        await until(pilot, lambda: isinstance(app.screen, SyncScreen) and "completata" in _text(pilot, "#sync-step"))
+        await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, SyncScreen) and "completata" in _text(pilot, "#sync-step")
+            ),
+        )
         assert "Modifiche in attesa di conferma: 0." in _text(pilot, "#sync-summary")
         assert app.store is not None and app.store.pending_ops() == 0
     world.laptops[0] = Store(tmp_path / "w" / "laptop0" / "taskforce.sqlite3")
@@ -115,7 +125,13 @@ async def test_conflicts_screen_shows_both_values_and_resolves_with_an_edit(tmp_
         app.screen.query_one("#resolve-value").focus()
         await pilot.press(*"finale 2")
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, ConflictsScreen) and "Nessun conflitto" in _text(pilot, "#conflicts-status"))
+        await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, ConflictsScreen)
+                and "Nessun conflitto" in _text(pilot, "#conflicts-status")
+            ),
+        )
         store = app.store
         assert store is not None
         assert store.practices.get(pid).subject == "finale 2"
@@ -123,7 +139,10 @@ async def test_conflicts_screen_shows_both_values_and_resolves_with_an_edit(tmp_
     world.laptops[0] = Store(tmp_path / "w" / "laptop0" / "taskforce.sqlite3")
     world.full_round()
     with world.central.store.read() as conn:
-        assert conn.execute("SELECT subject FROM practice WHERE id = ?", (pid,)).fetchone()[0] == "finale 2"
+        assert (
+            conn.execute("SELECT subject FROM practice WHERE id = ?", (pid,)).fetchone()[0]
+            == "finale 2"
+        )
         assert conn.execute("SELECT resolved_at FROM conflict").fetchone()[0] is not None
     world.close()
 

@@ -81,7 +81,7 @@ def register(sub: Any) -> None:
     s.set_defaults(handler=cmd_centrale_stato)
 
 
-# --- expert side ------------------------------------------------------------------------------------
+# --- expert side ----------------------------------------------------------------------------------
 def cmd_sync(ctx: Context) -> int:
     from taskforce_tui.sync import laptop
 
@@ -201,7 +201,7 @@ def cmd_stato_sync(ctx: Context) -> int:
     return 0
 
 
-# --- coordinator side ---------------------------------------------------------------------------------
+# --- coordinator side -----------------------------------------------------------------------------
 def _people(args: Any) -> Any:
     from taskforce_tui.sync.central import People
     from taskforce_tui.sync.people import read_assignments, read_experts
@@ -258,7 +258,8 @@ def cmd_centrale_merge(ctx: Context) -> int:
         warn(f"In quarantena: {name}: {reason}")
     for name in report.newer:
         warn(
-            f"{name}: scritto da una versione più recente, lasciato in attesa: aggiorna l'applicazione."
+            f"{name}: scritto da una versione più recente, lasciato in attesa: "
+            "aggiorna l'applicazione."
         )
     return 0
 

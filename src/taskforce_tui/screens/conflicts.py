@@ -95,9 +95,9 @@ class ResolveConflictModal(ModalScreen[Choice | None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # digits typed in the value field belong to the field, not to the bindings
-        if action in ("keep", "other") and self.focused is self.query_one("#resolve-value"):
-            return False
-        return True
+        return not (
+            action in ("keep", "other") and self.focused is self.query_one("#resolve-value")
+        )
 
 
 class ConflictsScreen(Screen[None]):

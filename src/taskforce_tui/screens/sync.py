@@ -56,7 +56,9 @@ class SyncScreen(ModalScreen["SyncReport | None"]):
             yield Label("Sincronizzazione", id="sync-title")
             with Vertical(id="sync-folder-row"):
                 yield Label("Cartella di sincronizzazione (indicata dalla Segreteria Tecnica):")
-                yield Input(placeholder="es. S:\\taskforce o /media/chiavetta/taskforce", id="sync-folder")
+                yield Input(
+                    placeholder="es. S:\\taskforce o /media/chiavetta/taskforce", id="sync-folder"
+                )
                 yield Static("", id="sync-error")
             yield Static("", id="sync-step")
             yield ProgressBar(total=100, show_eta=False, id="sync-progress")
@@ -103,7 +105,9 @@ class SyncScreen(ModalScreen["SyncReport | None"]):
 
         store = self.tf_app.store
         if store is None:
-            self.app.call_from_thread(self.failed, "Il profilo non è ancora aperto: riprova fra poco.", False)
+            self.app.call_from_thread(
+                self.failed, "Il profilo non è ancora aperto: riprova fra poco.", False
+            )
             return
 
         def progress(label: str, fraction: float) -> None:

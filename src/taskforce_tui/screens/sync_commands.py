@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 _COMMANDS = (
     ("Sincronizza ora", "Invia le modifiche e ricevi la generazione centrale (F5)", "sync"),
-    ("Conflitti da sincronizzazione", "Scegli il valore giusto dove due persone divergono (F6)", "conflicts"),
+    (
+        "Conflitti da sincronizzazione",
+        "Scegli il valore giusto dove due persone divergono (F6)",
+        "conflicts",
+    ),
 )
 
 
@@ -21,4 +24,9 @@ class SyncCommands(Provider):
         for name, help_text, action in _COMMANDS:
             score = matcher.match(name)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), getattr(self.app, f"action_{action}"), help=help_text)
+                yield Hit(
+                    score,
+                    matcher.highlight(name),
+                    getattr(self.app, f"action_{action}"),
+                    help=help_text,
+                )

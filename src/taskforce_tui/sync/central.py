@@ -379,7 +379,7 @@ class Central:
             for tbl, pks in touched.items():
                 _load_current(conn, tbl, sorted(pks), current)
             for tbl, link in merging.PARENT_OF.items():
-                for (t, pk, name), cur in current.items():
+                for (t, _pk, name), cur in current.items():
                     if t == tbl and name == link[0] and isinstance(cur.value, str):
                         parents[link[1]].add(cur.value)
             parent_comune: dict[merging.Rec, str | None] = {}
@@ -456,12 +456,12 @@ class Central:
             if path.exists() and path.stat().st_size:
                 continue
             clean_temps(path.parent)
-            publish(
-                path,
-                lambda fh, e=(expert_id, email, name): self._write_extract(
-                    fh, generation, created_at, sha, e, history
-                ),
-            )
+            who = (expert_id, email, name)
+
+            def write(fh: BinaryIO, who: tuple[str, str, str] = who) -> None:
+                self._write_extract(fh, generation, created_at, sha, who, history)
+
+            publish(path, write)
         with self.store.lock:
             self.store.conn.execute(
                 "UPDATE sync_generation SET published_at = ? WHERE generation = ?",
@@ -741,7 +741,8 @@ class Central:
                     "rejected": r[6],
                 }
                 for r in conn.execute(
-                    "SELECT e.id, e.name, e.email, COUNT(s.replica), COALESCE(SUM(s.acked_seq), 0), "
+                    "SELECT e.id, e.name, e.email, COUNT(s.replica), "
+                    "COALESCE(SUM(s.acked_seq), 0), "
                     "MAX(s.last_outbox_at), (SELECT COUNT(*) FROM sync_rejected j "
                     "WHERE j.expert_id = e.id) FROM expert e LEFT JOIN sync_replica s "
                     "ON s.expert_id = e.id WHERE e.deleted = 0 GROUP BY e.id ORDER BY e.name"
@@ -898,8 +899,9 @@ def _apply_plan(conn: sqlite3.Connection, store: Store, plan: merging.Plan) -> N
         try:
             if rec in plan.new_records:
                 cols = [pk_name, *names, "created_at", "updated_at"]
+                marks = ", ".join("?" for _ in cols)
                 conn.execute(
-                    f"INSERT INTO {tbl} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
+                    f"INSERT INTO {tbl} ({', '.join(cols)}) VALUES ({marks})",
                     [pk, *(writes[n].value for n in names), stamps[0], stamps[-1]],
                 )
             else:
@@ -994,7 +996,8 @@ def _apply_plan(conn: sqlite3.Connection, store: Store, plan: merging.Plan) -> N
     stamp = now_utc()
     for r in plan.resolutions:
         conn.execute(
-            "UPDATE conflict SET resolved_at = ?, resolution = ? WHERE id = ? AND resolved_at IS NULL",
+            "UPDATE conflict SET resolved_at = ?, resolution = ? "
+            "WHERE id = ? AND resolved_at IS NULL",
             (r.at or stamp, f"{r.resolution} ({r.author or 'esperto'})", r.conflict_id),
         )
 
@@ -1281,7 +1284,8 @@ def load_central(store: Store, bundle: Bundle) -> None:
                     batch.clear()
             conn.executemany(sql, batch)
             conn.executemany(
-                "INSERT INTO field_version(tbl, pk, field, replica, seq, hlc) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO field_version(tbl, pk, field, replica, seq, hlc) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
                 versions,
             )
         conn.executemany(
@@ -1289,7 +1293,8 @@ def load_central(store: Store, bundle: Bundle) -> None:
             [R.conflict_params(r) for r in bundle.rows("conflicts.jsonl")],
         )
         conn.executemany(
-            "INSERT INTO sync_replica(replica, expert_id, acked_seq, last_outbox_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO sync_replica(replica, expert_id, acked_seq, last_outbox_at) "
+            "VALUES (?, ?, ?, ?)",
             [
                 (r["replica"], r["expert_id"], int(r["acked_seq"]), r.get("last_outbox_at"))
                 for r in bundle.rows("replicas.jsonl")

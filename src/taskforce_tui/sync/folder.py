@@ -17,6 +17,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from taskforce_tui.store.db import now_utc
 from taskforce_tui.sync import jsonio
@@ -123,7 +124,10 @@ class SyncFolder:
         body["created_at"] = now_utc()
         from taskforce_tui.sync.fsio import publish
 
-        publish(self.marker, lambda fh: fh.write(jsonio.dumps(body, pretty=True)))
+        def write(fh: BinaryIO) -> None:
+            fh.write(jsonio.dumps(body, pretty=True))
+
+        publish(self.marker, write)
         for sub in ("central", "experts", "archive", "quarantine"):
             (self.root / sub).mkdir(exist_ok=True)
         return folder_id

@@ -180,7 +180,8 @@ def export(
         resolutions = [
             {"conflict_id": r[0], "resolution": r[1], "author": r[2], "at": r[3]}
             for r in conn.execute(
-                "SELECT conflict_id, resolution, author, at FROM sync_resolution ORDER BY conflict_id"
+                "SELECT conflict_id, resolution, author, at FROM sync_resolution "
+                "ORDER BY conflict_id"
             )
         ]
         # what each replica had seen: its own imports, and for a replica made later (a
@@ -223,7 +224,8 @@ def export(
         lastop = chunk[-1] if chunk else None
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + uuid.uuid4().hex[:6]
         replica = store.replica_id
-        name = f"{replica}-{(first[1] if first else 0):09d}-{(lastop[1] if lastop else 0):09d}-{stamp}.zip"
+        low, high = (first[1] if first else 0), (lastop[1] if lastop else 0)
+        name = f"{replica}-{low:09d}-{high:09d}-{stamp}.zip"
         assert OUTBOX_NAME.match(name), name
         ranges: dict[str, list[int]] = {}
         for r in chunk:
@@ -419,7 +421,8 @@ def _apply(
             sets = ", ".join(f"{n} = ?" for n in names)
             conn.executemany(f"UPDATE {tbl} SET {sets}, updated_at = ? WHERE {pk_name} = ?", params)
         conn.executemany(
-            "INSERT INTO field_version(tbl, pk, field, replica, seq, hlc) VALUES (?, ?, ?, ?, ?, ?) "
+            "INSERT INTO field_version(tbl, pk, field, replica, seq, hlc) "
+            "VALUES (?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(tbl, pk, field) DO UPDATE SET replica = excluded.replica, "
             "seq = excluded.seq, hlc = excluded.hlc",
             fv_set,

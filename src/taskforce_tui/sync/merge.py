@@ -323,7 +323,7 @@ def plan(inp: MergeInput, outboxes: Iterable[OutboxOps]) -> Plan:
 
     # 2. who may write what (a new record's Comune or owner comes from its creator's ops)
     batch: dict[Key, object] = {}
-    for replica, run in runs.items():
+    for run in runs.values():
         for op in run:
             batch[(op.tbl, op.pk, op.field)] = op.value
     scope = _Scope(inp, batch)

@@ -311,7 +311,8 @@ def resolve_conflict(
         with store.write() as tx:
             tx.update(conflict.table, conflict.pk, {conflict.field: chosen})
             tx.conn.execute(
-                "INSERT INTO sync_resolution(conflict_id, resolution, author, at) VALUES (?, ?, ?, ?) "
+                "INSERT INTO sync_resolution(conflict_id, resolution, author, at) "
+                "VALUES (?, ?, ?, ?) "
                 "ON CONFLICT(conflict_id) DO UPDATE SET resolution = excluded.resolution, "
                 "at = excluded.at",
                 (conflict.id, text, store.expert_id, stamp),

@@ -10,8 +10,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from taskforce_tui.sync.folder import SyncFolder
 from tests.sync_helpers import World
+
+from taskforce_tui.sync.folder import SyncFolder
 
 
 def main() -> None:
@@ -22,7 +23,9 @@ def main() -> None:
     with a.write() as tx:
         tx.update("practice", pid, {"subject": "altro valore"})
     with b.lock:
-        b.conn.execute("UPDATE replica SET hlc_wall = hlc_wall + 3600000 WHERE id = ?", (b.replica_id,))
+        b.conn.execute(
+            "UPDATE replica SET hlc_wall = hlc_wall + 3600000 WHERE id = ?", (b.replica_id,)
+        )
     with b.write() as tx:
         tx.update("practice", pid, {"subject": "golden"})
     world.full_round()
