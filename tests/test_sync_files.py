@@ -20,7 +20,7 @@ from taskforce_tui.sync.folder import SyncFolder
 from taskforce_tui.sync.fsio import NO_LINK_ENV, PublishCollision, publish
 from tests.sync_helpers import World, data_digest
 
-GOLDEN = Path(__file__).parent / "data" / "sync" / "extract-v1.zip"
+GOLDEN = Path(__file__).parent / "data" / "sync"
 
 
 @pytest.fixture
@@ -245,8 +245,11 @@ def test_a_newer_outbox_waits_for_an_updated_coordinator(world: World) -> None:
 
 
 # --- the golden bundle of format 1 ----------------------------------------------------------------
-def test_the_golden_extract_of_format_1_still_imports(tmp_path: Path) -> None:
-    with B.Bundle(GOLDEN, "extract") as bundle:
+@pytest.mark.parametrize("name", ["extract-v1.zip", "extract-v1-objects.zip"])
+def test_the_golden_extract_of_format_1_still_imports(tmp_path: Path, name: str) -> None:
+    """Format 1 writes table members as arrays (columns in the manifest); the first
+    files had objects: both must keep importing."""
+    with B.Bundle(GOLDEN / name, "extract") as bundle:
         manifest, data = bundle.manifest, bundle.read_all()
     assert manifest["format_version"] == 1
     store = Store(tmp_path / "p" / "taskforce.sqlite3")

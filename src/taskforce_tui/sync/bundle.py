@@ -71,8 +71,9 @@ def now_stamp() -> str:
 
 # --- writing -------------------------------------------------------------------------------------
 class MemberWriter:
-    def __init__(self, stream: BinaryIO) -> None:
+    def __init__(self, stream: BinaryIO, columns: tuple[str, ...] | None = None) -> None:
         self._stream = stream
+        self._columns = columns
         self._buffer: list[bytes] = []
         self._buffered = 0
         self.sha = hashlib.sha256()
@@ -80,7 +81,19 @@ class MemberWriter:
         self.rows = 0
 
     def row(self, row: Mapping[str, Any]) -> None:
-        line = jsonio.dumps(row) + b"\n"
+        if self._columns is not None:
+            line = jsonio.dumps([row.get(c) for c in self._columns]) + b"\n"
+        else:
+            line = jsonio.dumps(row) + b"\n"
+        self._buffer.append(line)
+        self._buffered += len(line)
+        self.rows += 1
+        if self._buffered >= _CHUNK:
+            self._flush()
+
+    def line(self, text: str) -> None:
+        """A row already encoded as JSON (by SQLite)."""
+        line = text.encode() + b"\n"
         self._buffer.append(line)
         self._buffered += len(line)
         self.rows += 1
@@ -123,17 +136,43 @@ class BundleWriter:
         }
         self._members: list[dict[str, Any]] = []
 
-    def member(self, name: str, rows: Iterable[Mapping[str, Any]]) -> int:
-        """Write a whole member from `rows`; returns the row count."""
+    def member(
+        self,
+        name: str,
+        rows: Iterable[Mapping[str, Any]],
+        columns: tuple[str, ...] | None = None,
+    ) -> int:
+        """Write a whole member from `rows`; returns the row count. With `columns`, each
+        line is a JSON array in that order (the names go once into the manifest): half
+        the bytes to write, compress and parse for the big tables."""
         assert MEMBER_NAME.match(name), name
         info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
         info.compress_type = zipfile.ZIP_DEFLATED
-        writer = MemberWriter(self._zip.open(info, "w", force_zip64=True))  # type: ignore[arg-type]
+        stream = self._zip.open(info, "w", force_zip64=True)
+        writer = MemberWriter(stream, columns)  # type: ignore[arg-type]
         try:
             writer.rows_from(rows)
         finally:
             stats = writer.close()
-        self._members.append({"name": name, **stats})
+        entry: dict[str, Any] = {"name": name, **stats}
+        if columns is not None:
+            entry["columns"] = list(columns)
+        self._members.append(entry)
+        return int(stats["rows"])
+
+    def member_lines(self, name: str, lines: Iterable[str], columns: tuple[str, ...]) -> int:
+        """A member whose rows come already encoded as JSON arrays in `columns` order."""
+        assert MEMBER_NAME.match(name), name
+        info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        stream = self._zip.open(info, "w", force_zip64=True)
+        writer = MemberWriter(stream)  # type: ignore[arg-type]
+        try:
+            for text in lines:
+                writer.line(text)
+        finally:
+            stats = writer.close()
+        self._members.append({"name": name, **stats, "columns": list(columns)})
         return int(stats["rows"])
 
     def close(self) -> dict[str, Any]:
@@ -152,6 +191,7 @@ class MemberInfo:
     sha256: str
     bytes: int
     rows: int
+    columns: tuple[str, ...] | None = None
 
 
 _BAD_ZIP = (
@@ -315,6 +355,7 @@ class Bundle:
         size = 0
         tail = b""
         max_line = self.limits.max_line_bytes
+        columns = member.columns
         try:
             with self._zip.open(name) as fh:
                 while True:
@@ -333,6 +374,12 @@ class Bundle:
                         if len(line) > max_line:
                             raise BundleError(f"riga troppo lunga in «{name}»")
                         row = jsonio.loads(line)
+                        if columns is not None and isinstance(row, list):
+                            if len(row) != len(columns):
+                                raise BundleError(f"riga {count + 1} di «{name}»: colonne errate")
+                            row = dict(zip(columns, row, strict=True))
+                            if row.get("_v") is None:
+                                row.pop("_v", None)
                         if not isinstance(row, dict):
                             raise BundleError(f"riga {count + 1} di «{name}» non è un oggetto")
                         count += 1
@@ -375,6 +422,17 @@ def _member_info(entry: object) -> MemberInfo:
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise BundleError(f"dimensioni non valide per «{name}»")
     assert isinstance(size, int) and isinstance(rows, int)
+    columns = entry.get("columns")
+    if columns is not None:
+        if (
+            not isinstance(columns, list)
+            or not all(
+                isinstance(c, str) and re.fullmatch(r"[a-z_][a-z0-9_]{0,47}", c) for c in columns
+            )
+            or len(set(columns)) != len(columns)
+        ):
+            raise BundleError(f"colonne non valide per «{name}»")
+        return MemberInfo(name, sha, size, rows, tuple(columns))
     return MemberInfo(name, sha, size, rows)
 
 

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -50,6 +52,8 @@ MergeFn = Callable[[merging.MergeInput, list[merging.OutboxOps]], merging.Plan]
 CENTRE_AUTHOR = "Segreteria Tecnica"
 #: History (accepted ops) carried by bundles: the ops of the last N generations.
 HISTORY_GENERATIONS = 7
+#: Extracts written at the same time (each with its own read-only connection).
+EXTRACT_THREADS = max(1, min(2, os.cpu_count() or 1))
 REFERENCE_TABLES = ("comune", "ambito", "procedure_type", "activity", "expert", "assignment")
 COMUNE_SCOPED = ("practice", "request", "baseline")
 
@@ -430,6 +434,9 @@ class Central:
             self._publish(generation, progress)
 
     def _publish(self, generation: int, progress: Progress) -> None:
+        """Publish central-N, then the extracts. The extracts are written while the
+        central file is being written (both cores), but each is given its name only
+        once central-N is published: central-N is the commit point on the share."""
         row = self._generation_row(generation)
         assert row is not None
         created_at = row[0]
@@ -437,31 +444,77 @@ class Central:
         central_path = self.folder.central_path(generation)
         clean_temps(self.folder.central_dir)
         progress(f"pubblicazione della generazione {generation}", 0.4)
-        sha = publish(
-            central_path,
-            lambda fh: self._write_central(fh, generation, created_at, parent),
-        )
-        with self.store.lock:
-            self.store.conn.execute(
-                "UPDATE sync_generation SET sha256 = ? WHERE generation = ?", (sha, generation)
-            )
         experts = self._experts()
         history = self._history(generation)
-        for i, (expert_id, email, name) in enumerate(experts):
-            path = self.folder.extract_path(expert_id, generation)
-            progress(
-                f"estratti per gli esperti ({i + 1}/{len(experts)})",
-                0.5 + 0.45 * i / max(1, len(experts)),
-            )
-            if path.exists() and path.stat().st_size:
-                continue
+        acks = {e[0]: self._acks(e[0]) for e in experts}
+        fixed = {
+            "central": central_path.name,
+            "folder_id": self.store.get_meta("central_folder_id"),
+            "writer": {"role": "centrale", "replica": self.store.replica_id},
+        }
+        todo = []
+        for expert in experts:
+            path = self.folder.extract_path(expert[0], generation)
+            if not (path.exists() and path.stat().st_size):
+                todo.append((expert, path))
+        central_out = threading.Event()
+        central_failed: list[BaseException] = []
+        done = 0
+        lock = threading.Lock()
+
+        def wait_for_central() -> None:
+            central_out.wait()
+            if central_failed:
+                raise SyncError("Generazione centrale non pubblicata: estratti annullati.")
+
+        def central() -> str:
+            conn = _reader(self.db)
+            try:
+                return publish(
+                    central_path,
+                    lambda fh: self._write_central(conn, fh, generation, created_at, parent),
+                )
+            except BaseException as exc:
+                central_failed.append(exc)
+                raise
+            finally:
+                conn.close()
+                central_out.set()
+
+        def one(item: tuple[tuple[str, str, str], Path]) -> None:
+            nonlocal done
+            who, path = item
             clean_temps(path.parent)
-            who = (expert_id, email, name)
+            conn = _reader(self.db)
+            try:
 
-            def write(fh: BinaryIO, who: tuple[str, str, str] = who) -> None:
-                self._write_extract(fh, generation, created_at, sha, who, history)
+                def write(fh: BinaryIO) -> None:
+                    self._write_extract(
+                        conn, fh, generation, created_at, who, history, acks[who[0]], fixed
+                    )
 
-            publish(path, write)
+                publish(path, write, wait_for_central)
+            finally:
+                conn.close()
+            with lock:
+                done += 1
+                progress(
+                    f"estratti per gli esperti ({done}/{len(todo)})",
+                    0.5 + 0.45 * done / max(1, len(todo)),
+                )
+
+        # SQLite and zlib release the GIL: the central file and the extracts are
+        # written side by side, on every core
+        with ThreadPoolExecutor(max_workers=1 + EXTRACT_THREADS) as pool:
+            central_job = pool.submit(central)
+            jobs = [pool.submit(one, item) for item in todo]
+            sha = central_job.result()  # a PublishCollision surfaces here
+            with self.store.lock:
+                self.store.conn.execute(
+                    "UPDATE sync_generation SET sha256 = ? WHERE generation = ?", (sha, generation)
+                )
+            for job in jobs:
+                job.result()
         with self.store.lock:
             self.store.conn.execute(
                 "UPDATE sync_generation SET published_at = ? WHERE generation = ?",
@@ -498,6 +551,7 @@ class Central:
 
     def _write_central(
         self,
+        conn: sqlite3.Connection,
         fh: BinaryIO,
         generation: int,
         created_at: str,
@@ -516,57 +570,59 @@ class Central:
                 "acks": self._acks(),
             },
         )
-        with self.store.read() as conn:
-            for tbl in SYNCED_TABLES:
-                writer.member(f"{tbl}.jsonl", R.table_rows(conn, tbl))
-            writer.member(
-                "conflicts.jsonl",
-                (
-                    R.conflict_row(r)
-                    for r in conn.execute(f"SELECT {R.CONFLICT_COLUMNS} FROM conflict ORDER BY id")
-                ),
-            )
-            writer.member(
-                "replicas.jsonl",
-                (
-                    {"replica": r[0], "expert_id": r[1], "acked_seq": r[2], "last_outbox_at": r[3]}
-                    for r in conn.execute(
-                        "SELECT replica, expert_id, acked_seq, last_outbox_at FROM sync_replica "
-                        "ORDER BY replica"
-                    )
-                ),
-            )
-            writer.member("rejected.jsonl", _rejected_rows(conn, None))
-            writer.member(
-                "generations.jsonl",
-                (
-                    {
-                        "generation": r[0],
-                        "created_at": r[1],
-                        "sha256": r[2] if r[0] != generation else None,
-                        "outboxes": r[3],
-                        "accepted": r[4],
-                        "rejected": r[5],
-                        "conflicts": r[6],
-                    }
-                    for r in conn.execute(
-                        "SELECT generation, created_at, sha256, outboxes, accepted, rejected, "
-                        "conflicts FROM sync_generation WHERE generation <= ? ORDER BY generation",
-                        (generation,),
-                    )
-                ),
-            )
+        for tbl in SYNCED_TABLES:
+            lines = (line for _, line in R.table_lines(conn, tbl))
+            writer.member_lines(f"{tbl}.jsonl", lines, R.member_columns(tbl))
+        writer.member(
+            "conflicts.jsonl",
+            (
+                R.conflict_row(r)
+                for r in conn.execute(f"SELECT {R.CONFLICT_COLUMNS} FROM conflict ORDER BY id")
+            ),
+        )
+        writer.member(
+            "replicas.jsonl",
+            (
+                {"replica": r[0], "expert_id": r[1], "acked_seq": r[2], "last_outbox_at": r[3]}
+                for r in conn.execute(
+                    "SELECT replica, expert_id, acked_seq, last_outbox_at FROM sync_replica "
+                    "ORDER BY replica"
+                )
+            ),
+        )
+        writer.member("rejected.jsonl", _rejected_rows(conn, None))
+        writer.member(
+            "generations.jsonl",
+            (
+                {
+                    "generation": r[0],
+                    "created_at": r[1],
+                    "sha256": r[2] if r[0] != generation else None,
+                    "outboxes": r[3],
+                    "accepted": r[4],
+                    "rejected": r[5],
+                    "conflicts": r[6],
+                }
+                for r in conn.execute(
+                    "SELECT generation, created_at, sha256, outboxes, accepted, rejected, "
+                    "conflicts FROM sync_generation WHERE generation <= ? ORDER BY generation",
+                    (generation,),
+                )
+            ),
+        )
         writer.member("ops.jsonl", (R.op_row(r[:11], r[11]) for r in self._history(generation)))
         writer.close()
 
     def _write_extract(
         self,
+        conn: sqlite3.Connection,
         fh: BinaryIO,
         generation: int,
         created_at: str,
-        central_sha: str,
         expert: tuple[str, str, str],
         history: list[tuple[Any, ...]],
+        acks: dict[str, int],
+        fixed: dict[str, Any],
     ) -> None:
         expert_id, email, name = expert
         writer = BundleWriter(
@@ -575,71 +631,66 @@ class Central:
             {
                 "created_at": created_at,
                 "generation": generation,
-                "central_sha256": central_sha,
-                "folder_id": self.store.get_meta("central_folder_id"),
                 "expert": {"id": expert_id, "email": email, "name": name},
-                "writer": {"role": "centrale", "replica": self.store.replica_id},
-                "acks": self._acks(expert_id),
+                "acks": acks,
+                **fixed,
             },
         )
         keys: dict[str, set[str]] = defaultdict(set)
 
-        def noting(tbl: str, rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-            pk_name = SYNCED_TABLES[tbl][0]
-            for row in rows:
-                keys[tbl].add(row[pk_name])
-                yield row
+        def noting(tbl: str, rows: Iterable[tuple[str, str]]) -> Iterator[str]:
+            seen = keys[tbl]
+            for pk, line in rows:
+                seen.add(pk)
+                yield line
 
-        with self.store.read() as conn:
-            scope = _scope(conn, expert_id, created_at[:10])
-            marks = ", ".join("?" for _ in scope) or "NULL"
-            for tbl in REFERENCE_TABLES:
-                writer.member(f"{tbl}.jsonl", R.table_rows(conn, tbl))
-            closure_p, closure_r = _closure(conn, expert_id, scope)
-            where = {
-                "baseline": (f"WHERE t.comune_code IN ({marks})", scope),
-                "practice": (
-                    f"WHERE t.comune_code IN ({marks}) OR t.id IN "
-                    f"({', '.join('?' for _ in closure_p) or 'NULL'})",
-                    [*scope, *closure_p],
-                ),
-                "suspension": (
-                    f"JOIN practice p ON p.id = t.practice_id WHERE p.comune_code IN ({marks})",
-                    scope,
-                ),
-                "request": (
-                    f"WHERE t.comune_code IN ({marks}) OR t.id IN "
-                    f"({', '.join('?' for _ in closure_r) or 'NULL'})",
-                    [*scope, *closure_r],
-                ),
-                "request_practice": (
-                    f"JOIN request r ON r.id = t.request_id WHERE r.comune_code IN ({marks})",
-                    scope,
-                ),
-                "time_log": ("WHERE t.expert_id = ?", [expert_id]),
-            }
-            for tbl in (
-                "baseline",
-                "practice",
-                "suspension",
-                "request",
-                "request_practice",
-                "time_log",
-            ):
-                clause, params = where[tbl]
-                writer.member(f"{tbl}.jsonl", noting(tbl, R.table_rows(conn, tbl, clause, params)))
-            conflicts = [
-                R.conflict_row(r)
-                for r in conn.execute(
-                    f"SELECT {R.CONFLICT_COLUMNS} FROM conflict WHERE resolved_at IS NULL "
-                    "OR generation > ? ORDER BY id",
-                    (generation - HISTORY_GENERATIONS,),
-                )
-            ]
-            writer.member(
-                "conflicts.jsonl", (c for c in conflicts if c["pk"] in keys.get(c["tbl"], ()))
+        scope = _scope(conn, expert_id, created_at[:10])
+        marks = ", ".join("?" for _ in scope) or "NULL"
+        for tbl in REFERENCE_TABLES:
+            lines = (line for _, line in R.table_lines(conn, tbl))
+            writer.member_lines(f"{tbl}.jsonl", lines, R.member_columns(tbl))
+        closure_p, closure_r = _closure(conn, expert_id, scope)
+        ids_p = ", ".join("?" for _ in closure_p) or "NULL"
+        ids_r = ", ".join("?" for _ in closure_r) or "NULL"
+        scoped: dict[str, tuple[str, str, list[Any]]] = {
+            "baseline": ("", f"WHERE t.comune_code IN ({marks})", scope),
+            "practice": (
+                "",
+                f"WHERE t.comune_code IN ({marks}) OR t.id IN ({ids_p})",
+                [*scope, *closure_p],
+            ),
+            "suspension": (
+                "JOIN practice p ON p.id = t.practice_id",
+                f"WHERE p.comune_code IN ({marks})",
+                scope,
+            ),
+            "request": (
+                "",
+                f"WHERE t.comune_code IN ({marks}) OR t.id IN ({ids_r})",
+                [*scope, *closure_r],
+            ),
+            "request_practice": (
+                "JOIN request r ON r.id = t.request_id",
+                f"WHERE r.comune_code IN ({marks})",
+                scope,
+            ),
+            "time_log": ("", "WHERE t.expert_id = ?", [expert_id]),
+        }
+        for tbl, (join, clause, params) in scoped.items():
+            rows = R.table_lines(conn, tbl, clause, params, join)
+            writer.member_lines(f"{tbl}.jsonl", noting(tbl, rows), R.member_columns(tbl))
+        conflicts = [
+            R.conflict_row(r)
+            for r in conn.execute(
+                f"SELECT {R.CONFLICT_COLUMNS} FROM conflict WHERE resolved_at IS NULL "
+                "OR generation > ? ORDER BY id",
+                (generation - HISTORY_GENERATIONS,),
             )
-            writer.member("rejected.jsonl", _rejected_rows(conn, expert_id, generation))
+        ]
+        writer.member(
+            "conflicts.jsonl", (c for c in conflicts if c["pk"] in keys.get(c["tbl"], ()))
+        )
+        writer.member("rejected.jsonl", _rejected_rows(conn, expert_id, generation))
         writer.member(
             "ops.jsonl",
             (R.op_row(r[:11], r[11]) for r in history if r[3] in keys.get(r[2], ())),
@@ -794,6 +845,13 @@ class Central:
             "quarantine": quarantined,
             "waiting_outboxes": waiting,
         }
+
+
+def _reader(db: Path) -> sqlite3.Connection:
+    """A read-only connection of its own, for a writer thread (WAL: readers never block)."""
+    conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout = 10000")
+    return conn
 
 
 # --- helpers --------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ import os
 import signal
 import sqlite3
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -37,6 +38,7 @@ TEMP_PREFIX = ".tmp-"
 STALE_PLACEHOLDER_S = 600.0
 
 _crash_count = 0
+_crash_lock = threading.Lock()
 
 
 def crashpoint(name: str) -> None:
@@ -46,11 +48,13 @@ def crashpoint(name: str) -> None:
     if not target and not trace:
         return
     global _crash_count
-    _crash_count += 1
-    if trace:
-        with open(trace, "a", encoding="utf-8") as fh:
-            fh.write(f"{_crash_count} {name}\n")
-    if target and int(target) == _crash_count and hasattr(signal, "SIGKILL"):
+    with _crash_lock:
+        _crash_count += 1
+        count = _crash_count
+        if trace:
+            with open(trace, "a", encoding="utf-8") as fh:
+                fh.write(f"{count} {name}\n")
+    if target and int(target) == count and hasattr(signal, "SIGKILL"):
         sys.stdout.flush()
         os.kill(os.getpid(), signal.SIGKILL)
 
@@ -102,7 +106,11 @@ class PublishCollision(Exception):
         self.path = path
 
 
-def publish(final: Path, write: Callable[[BinaryIO], None]) -> str:
+def publish(
+    final: Path,
+    write: Callable[[BinaryIO], None],
+    before_link: Callable[[], None] | None = None,
+) -> str:
     """Write a file through `write` and publish it at `final` without replacing anything.
 
     Returns the file's sha256. If `final` already exists with the very same content
@@ -119,6 +127,8 @@ def publish(final: Path, write: Callable[[BinaryIO], None]) -> str:
             os.fsync(fh.fileno())
         crashpoint("fsync")
         digest = sha256_file(tmp)
+        if before_link is not None:
+            before_link()  # e.g. an extract waits until its central generation is out
         try:
             _link_no_replace(tmp, final)
         except FileExistsError:
