@@ -369,3 +369,15 @@ def test_a_missing_unmounted_or_empty_folder_means_nothing_to_do(
         world.sync(0)
     assert data_digest(s) == before
     assert s.pending_ops() == 1
+
+
+def test_each_sync_keeps_a_backup_and_only_the_last_ten(world: World) -> None:
+    import sqlite3
+
+    backups = world.root / "backup0"
+    for _ in range(12):
+        world.sync(0)
+    kept = sorted(backups.glob("taskforce-*.sqlite3"))
+    assert len(kept) == 10
+    with sqlite3.connect(kept[-1]) as conn:  # a consistent, openable copy
+        assert conn.execute("SELECT COUNT(*) FROM practice").fetchone()[0] == 4

@@ -71,8 +71,14 @@ class TaskforceApp(App[int]):
     def action_sync(self) -> None:
         from taskforce_tui.screens.sync import SyncScreen
 
+        def refresh(report: object) -> None:
+            # new data may have arrived: let the screen underneath reload if it can
+            reload = getattr(self.screen, "load", None)
+            if report is not None and callable(reload):
+                reload()
+
         if self.store is not None and not isinstance(self.screen, SyncScreen):
-            self.push_screen(SyncScreen())
+            self.push_screen(SyncScreen(), refresh)
 
     def action_conflicts(self) -> None:
         from taskforce_tui.screens.conflicts import ConflictsScreen

@@ -131,19 +131,23 @@ def table_lines(
     yield from conn.execute(sql, params)
 
 
+_SCALAR = frozenset({str, int, float, type(None)})  # exact types: bool is refused
+
+
 def check_row(tbl: str, row: dict[str, Any], where: str) -> str:
     """Validate a table row from a bundle; returns its primary key."""
     pk_name, fields = columns(tbl)
     pk = row.get(pk_name)
-    if not isinstance(pk, str) or not pk or len(pk) > 200:
+    if type(pk) is not str or not pk or len(pk) > 200:
         raise BundleError(f"{where}: chiave «{pk_name}» non valida")
     for name in fields:
-        if name not in row:
-            raise BundleError(f"{where}: manca il campo «{name}»")
-        value = row[name]
-        if isinstance(value, bool) or not (value is None or isinstance(value, str | int | float)):
+        if type(row.get(name, _MISSING)) not in _SCALAR:
+            if name not in row:
+                raise BundleError(f"{where}: manca il campo «{name}»")
             raise BundleError(f"{where}: valore non valido in «{name}»")
-    versions = row.get("_v", {})
+    versions = row.get("_v")
+    if versions is None:
+        return pk
     if not isinstance(versions, dict):
         raise BundleError(f"{where}: versioni non valide")
     for name, v in versions.items():
@@ -157,6 +161,9 @@ def check_row(tbl: str, row: dict[str, Any], where: str) -> str:
         ):
             raise BundleError(f"{where}: versione non valida per «{name}»")
     return pk
+
+
+_MISSING = object()
 
 
 def insert_ops(
