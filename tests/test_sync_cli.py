@@ -292,7 +292,8 @@ def test_the_sync_package_never_imports_textual() -> None:
 
     code = (
         "import pkgutil, importlib, sys, taskforce_tui.sync as p\n"
-        "for m in pkgutil.iter_modules(p.__path__): importlib.import_module(p.__name__ + '.' + m.name)\n"
+        "for m in pkgutil.iter_modules(p.__path__):\n"
+        "    importlib.import_module(p.__name__ + '.' + m.name)\n"
         "print('\\n'.join(sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
