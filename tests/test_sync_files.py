@@ -381,3 +381,73 @@ def test_each_sync_keeps_a_backup_and_only_the_last_ten(world: World) -> None:
     assert len(kept) == 10
     with sqlite3.connect(kept[-1]) as conn:  # a consistent, openable copy
         assert conn.execute("SELECT COUNT(*) FROM practice").fetchone()[0] == 4
+
+
+# --- the coordinator's machine ---------------------------------------------------------------
+def test_a_lost_central_database_is_rebuilt_from_the_share(world: World) -> None:
+    from taskforce_tui.sync.central import Central
+
+    _outbox(world)
+    world.merge()
+    with world.central.store.read() as conn:
+        before = conn.execute("SELECT id, subject, notes FROM practice ORDER BY id").fetchall()
+        generation = world.central.generation
+    db = world.central.db
+    world.central.close()
+    for suffix in ("", "-wal", "-shm", ".replica.json"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    world.central = Central.open(world.folder, db, world.root)
+    report = world.merge()
+    assert report.adopted == generation and report.generation is None
+    with world.central.store.read() as conn:
+        assert (
+            conn.execute("SELECT id, subject, notes FROM practice ORDER BY id").fetchall() == before
+        )
+    s = world.laptops[1]
+    with s.write() as tx:
+        tx.update("practice", before[0][0], {"notes": "dopo il ripristino"})
+    world.full_round()
+    assert world.laptops[0].practices.get(before[0][0]).notes == "dopo il ripristino"
+
+
+def test_two_coordinators_publishing_the_same_generation_converge(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from taskforce_tui.sync.central import Central
+
+    world.central.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    second_db = tmp_path / "second.sqlite3"
+    shutil.copy(world.central.db, second_db)
+    second = Central(SyncFolder(world.folder), second_db)
+    try:
+        a, b = world.laptops
+        ids = [r[0] for r in a.conn.execute("SELECT id FROM practice ORDER BY protocol_no")]
+        with a.write() as tx:
+            tx.update("practice", ids[0], {"notes": "da a"})
+        world.export(0)
+        first = world.merge()  # the first coordinator publishes generation N with a's edit
+        with b.write() as tx:
+            tx.update("practice", ids[1], {"notes": "da b"})
+        world.export(1)
+        # the second coordinator checked the share just before the first one published:
+        # it merges b's outbox on its own state and its publish of N collides
+        calls = {"n": 0}
+        real = second._adopt_if_behind
+
+        def late(progress: Any) -> int | None:
+            calls["n"] += 1
+            return None if calls["n"] == 1 else real(progress)
+
+        monkeypatch.setattr(second, "_adopt_if_behind", late)
+        report = second.merge()
+        assert report.generation == first.generation + 1  # re-merged on top of the winner
+        assert world.merge().adopted == report.generation  # the first one catches up
+        world.full_round()
+        for central in (world.central, second):
+            with central.store.read() as conn:
+                notes = dict(conn.execute("SELECT id, notes FROM practice"))
+            assert notes[ids[0]] == "da a" and notes[ids[1]] == "da b"
+        assert a.practices.get(ids[1]).notes == "da b"
+        assert b.practices.get(ids[0]).notes == "da a"
+    finally:
+        second.close()
