@@ -451,3 +451,21 @@ def test_two_coordinators_publishing_the_same_generation_converge(
         assert b.practices.get(ids[0]).notes == "da a"
     finally:
         second.close()
+
+
+def test_a_dry_run_changes_nothing_and_writes_no_file(world: World) -> None:
+    a = world.laptops[0]
+    pid = a.conn.execute("SELECT id FROM practice ORDER BY protocol_no").fetchone()[0]
+    with world.laptops[1].write() as tx:
+        tx.update("practice", pid, {"notes": "da ricevere"})
+    world.sync(1)
+    world.merge()
+    with a.write() as tx:
+        tx.update("practice", pid, {"subject": "da inviare"})
+    before = data_digest(a)
+    files = sorted(p for p in world.folder.rglob("*") if p.is_file())
+    report = laptop.sync(a, world.folder, dry_run=True, backups=world.root / "backup0")
+    assert report.dry_run and report.sent == 1 and report.received == 1
+    assert data_digest(a) == before
+    assert sorted(p for p in world.folder.rglob("*") if p.is_file()) == files
+    assert not (world.root / "backup0").exists()
