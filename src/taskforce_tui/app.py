@@ -41,12 +41,18 @@ def _indicators_commands() -> type[Provider]:
     return IndicatorsCommands
 
 
+def _sync_commands() -> type[Provider]:
+    from taskforce_tui.screens.sync_commands import SyncCommands
+
+    return SyncCommands
+
+
 class TaskforceApp(App[int]):
     TITLE = "taskforce-tui"
     SUB_TITLE = "Task force PNRR - Regione Lombardia"
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
-    COMMANDS = App.COMMANDS | {_import_commands, _indicators_commands}
+    COMMANDS = App.COMMANDS | {_import_commands, _indicators_commands, _sync_commands}
     BINDINGS = [
         Binding("q", "quit", "Esci", id="app.quit"),
         # --- time tracking (Registro ore, timer) ---
@@ -54,6 +60,9 @@ class TaskforceApp(App[int]):
         Binding("t", "timer", "Timer", id="app.timer"),
         Binding("i", "import_practices", "Importa pratiche", id="app.import"),
         Binding("4", "indicators", "Indicatori", id="app.indicators"),
+        # --- sync (issue 5) ---
+        Binding("f5", "sync", "Sincronizza", id="app.sync"),
+        Binding("f6", "conflicts", "Conflitti", id="app.conflicts"),
     ]
 
     def __init__(self, profile: Profile) -> None:
@@ -129,6 +138,25 @@ class TaskforceApp(App[int]):
                 load()  # the screen below shows the new counts
 
         self.push_screen(ImportScreen(), done)
+
+    # --- sync (issue 5) ---------------------------------------------------------------------
+    def action_sync(self) -> None:
+        from taskforce_tui.screens.sync import SyncScreen
+
+        def refresh(report: object) -> None:
+            # new data may have arrived: let the screen underneath reload if it can
+            reload = getattr(self.screen, "load", None)
+            if report is not None and callable(reload):
+                reload()
+
+        if self.store is not None and not isinstance(self.screen, SyncScreen):
+            self.push_screen(SyncScreen(), refresh)
+
+    def action_conflicts(self) -> None:
+        from taskforce_tui.screens.conflicts import ConflictsScreen
+
+        if self.store is not None and not isinstance(self.screen, ConflictsScreen):
+            self.push_screen(ConflictsScreen())
 
     def on_unmount(self) -> None:
         if self.store is not None:

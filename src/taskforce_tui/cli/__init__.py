@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "taskforce_tui.cli.report",
     "taskforce_tui.cli.importer",
     "taskforce_tui.cli.baseline",
+    "taskforce_tui.cli.sync",
 )
 
 

@@ -352,6 +352,64 @@ CREATE INDEX import_record_key ON import_record(comune_code, procedure_type, pro
 CREATE INDEX practice_indicators ON practice(comune_code, procedure_type, received_on,
     concluded_on, status, outcome, service_conference, legal_term_days, suspended_days,
     suspended_since, deleted, id);
+-- sync (issue 5) -------------------------------------------------------------------------
+-- centre: the generation that accepted each op (NULL on laptops for their own ops)
+ALTER TABLE oplog ADD COLUMN generation INTEGER;
+CREATE INDEX oplog_generation ON oplog(generation);
+
+-- laptop: each central generation imported, with the replica's last seq at that moment
+-- (an op with a higher seq was made after seeing that generation)
+CREATE TABLE sync_import (
+    generation INTEGER NOT NULL,
+    replica    TEXT NOT NULL,
+    last_seq   INTEGER NOT NULL,
+    at         TEXT NOT NULL,
+    PRIMARY KEY (generation, replica)
+) WITHOUT ROWID;
+
+-- laptop: conflict resolutions chosen here and not yet confirmed by the centre
+CREATE TABLE sync_resolution (
+    conflict_id TEXT PRIMARY KEY,
+    resolution  TEXT NOT NULL,
+    author      TEXT,
+    at          TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- ops the centre refused (wrong Comune, centre-only table, bad value), kept and reported
+CREATE TABLE sync_rejected (
+    replica    TEXT NOT NULL,
+    seq        INTEGER NOT NULL,
+    expert_id  TEXT,
+    tbl        TEXT NOT NULL,
+    pk         TEXT NOT NULL,
+    field      TEXT NOT NULL,
+    value      TEXT,
+    reason     TEXT NOT NULL,
+    generation INTEGER,
+    at         TEXT,
+    PRIMARY KEY (replica, seq)
+) WITHOUT ROWID;
+
+-- centre: every replica seen, its expert and the last acknowledged seq
+CREATE TABLE sync_replica (
+    replica        TEXT PRIMARY KEY,
+    expert_id      TEXT NOT NULL,
+    acked_seq      INTEGER NOT NULL DEFAULT 0,
+    last_outbox_at TEXT,
+    last_outbox    TEXT
+) WITHOUT ROWID;
+
+-- centre: the generations made here or adopted from the folder
+CREATE TABLE sync_generation (
+    generation   INTEGER PRIMARY KEY,
+    created_at   TEXT NOT NULL,
+    sha256       TEXT,
+    published_at TEXT,
+    outboxes     INTEGER NOT NULL DEFAULT 0,
+    accepted     INTEGER NOT NULL DEFAULT 0,
+    rejected     INTEGER NOT NULL DEFAULT 0,
+    conflicts    INTEGER NOT NULL DEFAULT 0
+);
 """
 
 #: Migrations in order; index i (0-based) brings user_version from i to i + 1.

@@ -1,0 +1,461 @@
+"""Sync at region scale: an expert's sync, and the coordinator's merge of 120 outboxes.
+
+Each scenario runs in its own process (so its peak memory is its own) on a copy of
+the region dataset (the shared one is read-only): the copy becomes the coordinator's
+central database. Figures are printed with their ratio to the raw cost of reading
+and writing the same bytes (unzip + JSON parse of what was read, JSON + zip of what
+was written) measured in the same run.
+
+- expert: one expert given the largest Comuni up to 20,000 practices (the dataset's
+  experts have about 2,500 each), with their own time logs; a day of their changes
+  (edits, new practices, time logs) and a new generation carrying colleagues'
+  changes on their Comuni; `taskforce sync` = backup + export + import. Target < 2 s.
+- merge: 120 outboxes of a day's work (about 230 ops each) merged into the
+  300,000-practice / 1,000,000-time-log state, publishing the central generation and
+  120 extracts. Target < 60 s, memory < 1 GB.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import random
+import resource
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import BENCH_TODAY, Result, region_profile
+
+EXPERT_PRACTICES = 20_000
+OUTBOXES = 120
+
+
+def _ensure_sync_schema(db: Path) -> None:
+    """The region dataset predates the sync tables: add them to the copy."""
+    from taskforce_tui.store.schema import MIGRATIONS
+
+    block = MIGRATIONS[0].split("-- sync (issue 5)", 1)[1]
+    conn = sqlite3.connect(db, isolation_level=None)
+    try:
+        if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sync_replica'").fetchone():
+            conn.executescript("BEGIN;\n" + block.split("\n", 1)[1] + "\nCOMMIT;")
+    finally:
+        conn.close()
+
+
+def _central(root: Path) -> tuple[Any, Any]:
+    from taskforce_tui.sync.central import Central
+    from taskforce_tui.sync.folder import SyncFolder
+
+    source = region_profile() / "taskforce.sqlite3"
+    db = root / "centrale.sqlite3"
+    shutil.copy(source, db)
+    _ensure_sync_schema(db)
+    folder = SyncFolder(root / "share")
+    folder_id = folder.create()
+    central = Central(folder, db)
+    central.store.set_meta("central_folder_id", folder_id)
+    return central, folder
+
+
+def _raw_cost(read: list[Path], written: list[Path]) -> float:
+    """Seconds to unzip + parse the files read, and to serialize + zip the files written."""
+    from taskforce_tui.sync import jsonio
+
+    start = time.perf_counter()
+    for path in read:
+        with zipfile.ZipFile(path) as zf:
+            for name in zf.namelist():
+                data = zf.read(name)
+                if name.endswith(".json"):
+                    jsonio.loads(data)
+                    continue
+                for line in data.splitlines():
+                    jsonio.loads(line)
+    for path in written:
+        with zipfile.ZipFile(path) as zf:
+            members = {
+                n: [jsonio.loads(x) for x in zf.read(n).splitlines()]
+                for n in zf.namelist()
+                if n.endswith(".jsonl")
+            }
+        sink = io.BytesIO()
+        with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
+            for name, rows in members.items():
+                out.writestr(name, b"".join(jsonio.dumps(r) + b"\n" for r in rows))
+    return time.perf_counter() - start
+
+
+def _json_libraries(path: Path) -> tuple[float, float]:
+    """Decode + encode every row of a bundle with the standard library, then orjson."""
+    import orjson
+
+    with zipfile.ZipFile(path) as zf:
+        lines = [x for n in zf.namelist() if n.endswith(".jsonl") for x in zf.read(n).splitlines()]
+    out = []
+    for loads, dumps in (
+        (json.loads, lambda v: json.dumps(v, ensure_ascii=False, separators=(",", ":")).encode()),
+        (orjson.loads, orjson.dumps),
+    ):
+        started = time.perf_counter()
+        for line in lines:
+            dumps(loads(line))
+        out.append(time.perf_counter() - started)
+    return out[0], out[1]
+
+
+def _outbox(folder: Any, expert: str, replica: str, ops: list[dict[str, Any]]) -> Path:
+    from taskforce_tui.sync.bundle import BundleWriter
+    from taskforce_tui.sync.fsio import publish
+
+    name = f"{replica}-{1:09d}-{len(ops):09d}-{uuid.uuid4().hex[:8]}.zip"
+
+    def write(fh: Any) -> None:
+        w = BundleWriter(
+            fh,
+            "outbox",
+            {
+                "writer": {"role": "esperto", "expert_id": expert, "replica": replica},
+                "imports": {replica: [[1, 0]]},
+                "imported_generation": 1,
+            },
+        )
+        w.member("ops.jsonl", ops)
+        w.member("resolutions.jsonl", [])
+        w.close()
+
+    path = folder.outbox_dir(expert) / name
+    publish(path, write)
+    return path
+
+
+def _day_of_work(
+    conn: sqlite3.Connection, expert: str, replica: str, comuni: list[str], rng: random.Random
+) -> list[dict[str, Any]]:
+    """About 230 ops: 30 practice edits, 5 new practices, 8 time logs."""
+    marks = ", ".join("?" for _ in comuni)
+    practices = [
+        r[0]
+        for r in conn.execute(
+            f"SELECT id FROM practice WHERE comune_code IN ({marks}) ORDER BY id LIMIT 400", comuni
+        )
+    ]
+    ptype = conn.execute("SELECT code, ambito FROM procedure_type ORDER BY code").fetchone()
+    ops: list[dict[str, Any]] = []
+    clock = 1_795_000_000_000 + rng.randrange(10_000_000)
+
+    def op(tbl: str, pk: str, field: str, value: object) -> None:
+        nonlocal clock
+        clock += 1
+        ops.append(
+            {
+                "replica": replica,
+                "seq": len(ops) + 1,
+                "tbl": tbl,
+                "pk": pk,
+                "field": field,
+                "value": value,
+                "prev": None,
+                "hlc": f"{clock:013d}-00000",
+                "author": expert,
+                "at": f"{BENCH_TODAY.isoformat()}T10:00:00.000000Z",
+            }
+        )
+
+    for pid in rng.sample(practices, min(30, len(practices))):
+        op("practice", pid, "notes", f"sopralluogo {rng.randrange(1000)}")
+        if rng.random() < 0.5:
+            op("practice", pid, "subject", f"oggetto aggiornato {rng.randrange(1000)}")
+    for k in range(5):
+        pid = str(uuid.uuid4())
+        values = {
+            "comune_code": rng.choice(comuni),
+            "ambito": ptype[1],
+            "procedure_type": ptype[0],
+            "protocol_no": f"B{k}/{replica[:4]}",
+            "subject": "nuova pratica",
+            "received_on": BENCH_TODAY.isoformat(),
+            "legal_term_days": 60,
+            "status": "aperta",
+            "service_conference": 0,
+            "concluded_on": None,
+            "outcome": None,
+            "expert_id": expert,
+            "notes": "",
+            "reopen_reason": None,
+            "deleted": 0,
+        }
+        for field, value in values.items():
+            op("practice", pid, field, value)
+    for _ in range(8):
+        tid = str(uuid.uuid4())
+        values = {
+            "expert_id": expert,
+            "work_date": BENCH_TODAY.isoformat(),
+            "minutes": 60 * rng.randrange(1, 5),
+            "comune_code": rng.choice(comuni),
+            "activity": "supporto",
+            "mode": "presenza",
+            "practice_id": rng.choice(practices) if practices else None,
+            "request_id": None,
+            "note": "",
+            "start_time": None,
+            "end_time": None,
+            "deleted": 0,
+        }
+        for field, value in values.items():
+            op("time_log", tid, field, value)
+    return ops
+
+
+# --- scenarios (each in its own process) ----------------------------------------------------
+def scenario_merge(root: Path) -> dict[str, float]:
+    from taskforce_tui.sync.folder import SyncFolder
+
+    t0 = time.perf_counter()
+    central, folder = _central(root)
+    print(f"copy {time.perf_counter() - t0:.1f}s", file=sys.stderr, flush=True)
+    started = time.perf_counter()
+    central.merge(force=True)  # generation 1 of the region: 120 extracts, nothing merged
+    first_publish = time.perf_counter() - started
+    print(f"first publish {first_publish:.1f}s", file=sys.stderr, flush=True)
+    rng = random.Random(5)
+    outboxes = []
+    with central.store.read() as conn:
+        experts = [
+            r[0] for r in conn.execute("SELECT id FROM expert WHERE deleted = 0 ORDER BY id")
+        ]
+        for expert in experts[:OUTBOXES]:
+            comuni = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT comune_code FROM assignment WHERE expert_id = ? AND deleted = 0",
+                    (expert,),
+                )
+            ]
+            ops = _day_of_work(conn, expert, str(uuid.uuid4()), comuni, rng)
+            outboxes.append(_outbox(folder, expert, ops[0]["replica"], ops))
+    read = [*outboxes]
+    staged = root / "read-copy"
+    staged.mkdir()
+    for p in outboxes:
+        shutil.copy(p, staged / p.name)
+    started, cpu = time.perf_counter(), time.process_time()
+    report = central.merge()
+    merge_s = time.perf_counter() - started
+    merge_cpu = time.process_time() - cpu
+    print(f"merge {merge_s:.1f}s", file=sys.stderr, flush=True)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    assert report.generation == 2 and report.accepted > 0, report
+    sf = SyncFolder(folder.root)
+    written = [sf.central_path(2)] + [sf.extract_path(e, 2) for e in experts]
+    raw = _raw_cost(sorted(staged.iterdir()), written)
+    central.close()
+    size_mb = sum(p.stat().st_size for p in written) / 1e6
+    return {
+        "first_publish_s": first_publish,
+        "merge_s": merge_s,
+        "merge_cpu_s": merge_cpu,
+        "raw_s": raw,
+        "peak_mb": peak_mb,
+        "ops": float(report.accepted),
+        "published_mb": size_mb,
+        "read_files": float(len(read)),
+    }
+
+
+def scenario_expert(root: Path) -> dict[str, float]:
+    from taskforce_tui.store.db import Store, new_id
+    from taskforce_tui.sync import laptop
+    from taskforce_tui.sync.folder import SyncFolder
+
+    central, folder = _central(root)
+    with central.store.bulk() as conn:
+        expert = conn.execute("SELECT id, email FROM expert ORDER BY id LIMIT 1").fetchone()
+        comuni, total = [], 0
+        for code, count in conn.execute(
+            "SELECT comune_code, COUNT(*) c FROM practice GROUP BY 1 ORDER BY c DESC"
+        ):
+            comuni.append(code)
+            total += count
+            if total >= EXPERT_PRACTICES:
+                break
+        conn.execute("UPDATE assignment SET deleted = 1 WHERE expert_id = ?", (expert[0],))
+        for code in comuni:
+            conn.execute(
+                "INSERT INTO assignment(id, expert_id, comune_code, created_at, updated_at) "
+                "VALUES (?, ?, ?, '2026-01-01', '2026-01-01')",
+                (new_id(), expert[0], code),
+            )
+    central.merge(force=True)
+    store = Store(root / "laptop" / "taskforce.sqlite3")
+    started = time.perf_counter()
+    laptop.join(store, folder.root, expert[1])
+    join_s = time.perf_counter() - started
+    # a day of the expert's own work, made through the real write path
+    rng = random.Random(7)
+    with store.read() as conn:
+        mine = [r[0] for r in conn.execute("SELECT id FROM practice ORDER BY id LIMIT 3000")]
+    with store.write() as tx:
+        for pid in rng.sample(mine, 150):
+            tx.update("practice", pid, {"notes": f"nota {rng.randrange(1000)}"})
+        for _ in range(20):
+            tx.insert(
+                "time_log",
+                {
+                    "id": new_id(),
+                    "expert_id": expert[0],
+                    "work_date": BENCH_TODAY,
+                    "minutes": 90,
+                    "comune_code": comuni[0],
+                    "activity": "supporto",
+                    "mode": "presenza",
+                },
+            )
+    pending = store.pending_ops()
+    # colleagues' changes on the same Comuni arrive in a new generation
+    with central.store.read() as conn:
+        others = [
+            r[0] for r in conn.execute("SELECT id FROM expert WHERE id != ? LIMIT 20", (expert[0],))
+        ]
+        for i, other in enumerate(others):
+            ops = _day_of_work(conn, other, str(uuid.uuid4()), [comuni[i % len(comuni)]], rng)
+            _outbox(folder, other, ops[0]["replica"], ops)
+    with central.store.bulk() as conn:
+        for i, other in enumerate(others):
+            conn.execute(
+                "INSERT INTO assignment(id, expert_id, comune_code, created_at, updated_at) "
+                "VALUES (?, ?, ?, '2026-01-01', '2026-01-01')",
+                (new_id(), other, comuni[i % len(comuni)]),
+            )
+    central.merge()
+    extract = SyncFolder(folder.root).extracts(expert[0])[0][1]
+    timings = []
+    report = None
+    for attempt in range(3):
+        run_dir = root / f"laptop-run{attempt}"
+        shutil.copytree(root / "laptop", run_dir)
+        copy = Store(run_dir / "taskforce.sqlite3")
+        started = time.perf_counter()
+        report = laptop.sync(copy, folder.root, backups=run_dir / "backup")
+        timings.append(time.perf_counter() - started)
+        outbox = Path(folder.outbox_dir(expert[0])) / report.files[0]
+        copy.close()
+        if attempt < 2:
+            outbox.unlink()  # the next run starts from the same folder
+    assert report is not None and report.generation is not None
+    raw = _raw_cost([extract], [outbox])
+    from taskforce_tui.sync.fsio import backup_database
+
+    with sqlite3.connect(root / "laptop" / "taskforce.sqlite3") as conn:
+        started = time.perf_counter()
+        backup_database(conn, root / "backup-alone", "taskforce")
+        backup_s = time.perf_counter() - started
+    db_mb = (root / "laptop" / "taskforce.sqlite3").stat().st_size / 1e6
+    stdlib_s, fast_s = _json_libraries(extract)
+    store.close()
+    with sqlite3.connect(root / "laptop" / "taskforce.sqlite3") as conn:
+        practices = conn.execute("SELECT COUNT(*) FROM practice").fetchone()[0]
+        logs = conn.execute("SELECT COUNT(*) FROM time_log").fetchone()[0]
+    central.close()
+    return {
+        "join_s": join_s,
+        "backup_s": backup_s,
+        "stdlib_json_s": stdlib_s,
+        "orjson_s": fast_s,
+        "db_mb": db_mb,
+        "sync_s": sorted(timings)[1],
+        "raw_s": raw,
+        "sent": float(pending),
+        "received": float(report.received),
+        "practices": float(practices),
+        "time_logs": float(logs),
+        "comuni": float(len(comuni)),
+        "extract_mb": extract.stat().st_size / 1e6,
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def _child(name: str) -> dict[str, float]:
+    root = Path(tempfile.mkdtemp(prefix=f"tf-bench-sync-{name}-"))
+    try:
+        return {"expert": scenario_expert, "merge": scenario_merge}[name](root)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _run_child(name: str) -> dict[str, float]:
+    region_profile()
+    env = {**os.environ, "TASKFORCE_OGGI": BENCH_TODAY.isoformat()}
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_sync", name],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    if out.returncode:
+        raise RuntimeError(out.stderr)
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def run() -> list[Result]:
+    e = _run_child("expert")
+    print(
+        f"  expert: {e['comuni']:.0f} Comuni, {e['practices']:.0f} pratiche, "
+        f"{e['time_logs']:.0f} registrazioni ore, estratto {e['extract_mb']:.1f} MB, "
+        f"{e['sent']:.0f} modifiche inviate, {e['received']:.0f} ricevute, "
+        f"database locale {e['db_mb']:.0f} MB",
+        flush=True,
+    )
+    m = _run_child("merge")
+    print(
+        f"  merge: {m['ops']:.0f} modifiche da {m['read_files']:.0f} file, pubblicati "
+        f"{m['published_mb']:.0f} MB (centrale + 120 estratti)",
+        flush=True,
+    )
+    return [
+        Result(
+            "sync di un esperto (20.000 pratiche, un giorno)",
+            e["sync_s"] * 1000,
+            "ms",
+            e["raw_s"] * 1000,
+            "< 2000 ms",
+        ),
+        Result("  di cui copia di sicurezza del database locale", e["backup_s"] * 1000, "ms"),
+        Result("  prima adesione (init --da, estratto completo)", e["join_s"] * 1000, "ms"),
+        Result(
+            "  JSON dell'estratto con orjson (base: json della libreria)",
+            e["orjson_s"] * 1000,
+            "ms",
+            e["stdlib_json_s"] * 1000,
+        ),
+        Result("  memoria di picco, esperto", e["peak_mb"], "MB"),
+        Result(
+            "merge di 120 file + generazione + 120 estratti",
+            m["merge_s"],
+            "s",
+            m["raw_s"],
+            "< 60 s",
+        ),
+        Result("  tempo CPU del merge (tutti i thread)", m["merge_cpu_s"], "s"),
+        Result("  generazione 1 della regione (solo pubblicazione)", m["first_publish_s"], "s"),
+        Result("  memoria di picco, merge", m["peak_mb"], "MB", None, "< 1024 MB"),
+    ]
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1:
+        print(json.dumps(_child(sys.argv[1])))
+    else:
+        for result in run():
+            print(result.line())

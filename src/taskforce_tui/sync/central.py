@@ -1,0 +1,1410 @@
+"""The coordinator's side: its own local central database (never a live SQLite file
+on the share), the merge of the outboxes into the next generation, publishing the
+full generation and one extract per expert, and the status report.
+
+Order of a merge, and what a crash at each point leaves (tests/test_sync_crash.py):
+1. publish any generation committed locally but not yet published (crash after 4);
+2. adopt the newest central generation on the share if it is ahead of the local
+   database (another coordinator, a restored machine, a crash between 5 and 4);
+3. read and validate every outbox (bad files: quarantine, whole, with the reason);
+4. merge in one local transaction, committing generation N+1 as "not published";
+5. publish central-N+1 (the commit point on the share), then the extracts, then
+   mark N+1 published; 6. move the outboxes now fully acknowledged to archive/.
+Every step can be repeated: files are deterministic for a given generation, and
+ops at or below a replica's ack are ignored.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from taskforce_tui.domain.errors import DomainError
+from taskforce_tui.store.db import Store, new_id, now_utc
+from taskforce_tui.store.schema import SYNCED_TABLES
+from taskforce_tui.store.tx import Hlc, Tx
+from taskforce_tui.sync import merge as merging
+from taskforce_tui.sync import rows as R
+from taskforce_tui.sync.bundle import Bundle, BundleWriter
+from taskforce_tui.sync.errors import BundleError, NewerFormatError, SyncError
+from taskforce_tui.sync.folder import KEEP_CENTRAL, KEEP_EXTRACTS, OUTBOX_NAME, SyncFolder
+from taskforce_tui.sync.fsio import (
+    PublishCollision,
+    clean_temps,
+    crashpoint,
+    move_no_replace,
+    publish,
+    quarantine,
+)
+from taskforce_tui.sync.people import AssignmentRow, ExpertRow
+
+Progress = Callable[[str, float], None]
+MergeFn = Callable[[merging.MergeInput, list[merging.OutboxOps]], merging.Plan]
+CENTRE_AUTHOR = "Segreteria Tecnica"
+#: History (accepted ops) carried by bundles: the ops of the last N generations.
+HISTORY_GENERATIONS = 7
+#: Extracts written at the same time (each with its own read-only connection).
+EXTRACT_THREADS = max(1, min(2, os.cpu_count() or 1))
+REFERENCE_TABLES = ("comune", "ambito", "procedure_type", "activity", "expert", "assignment")
+COMUNE_SCOPED = ("practice", "request", "baseline")
+
+
+def _nop(label: str, fraction: float) -> None:
+    return None
+
+
+@dataclass(slots=True)
+class MergeReport:
+    generation: int | None = None  # the generation published by this run (None: nothing new)
+    outboxes: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    conflicts: int = 0
+    waiting: int = 0
+    quarantined: list[tuple[str, str]] = field(default_factory=list)
+    newer: list[str] = field(default_factory=list)
+    archived: int = 0
+    extracts: int = 0
+    adopted: int | None = None
+    people: int = 0
+
+
+@dataclass(slots=True)
+class People:
+    experts: list[ExpertRow] | None = None
+    assignments: list[AssignmentRow] | None = None
+
+
+def default_db(profile_root: Path, folder_id: str) -> Path:
+    return profile_root / "centrale" / f"centrale-{folder_id}.sqlite3"
+
+
+@contextmanager
+def transaction(store: Store) -> Iterator[sqlite3.Connection]:
+    """One IMMEDIATE transaction with foreign keys off (a merge may legitimately leave a
+    reference dangling, e.g. a time log pointing at a practice whose creation was
+    refused; nothing is ever lost for it)."""
+    with store.lock:
+        conn = store.conn
+        conn.execute("PRAGMA foreign_keys = OFF")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                crashpoint("commit")
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            crashpoint("committed")
+        finally:
+            conn.execute("PRAGMA foreign_keys = ON")
+
+
+class Central:
+    """The coordinator's central state for one sync folder."""
+
+    def __init__(self, folder: SyncFolder, db: Path, store: Store | None = None) -> None:
+        self.folder = folder
+        self.db = db
+        self.store = store or Store(db)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Central:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- opening ----------------------------------------------------------------------------------
+    @classmethod
+    def open(cls, folder_path: Path, db: Path | None, profile_root: Path) -> Central:
+        folder = SyncFolder(folder_path)
+        folder_id = folder.folder_id()
+        path = db or default_db(profile_root, folder_id)
+        if not path.exists():
+            if not folder.centrals():
+                raise SyncError(
+                    f"Nessun database centrale in {path} e nessuna generazione in {folder.root}: "
+                    "crea la cartella con `taskforce centrale init`.",
+                    "cartella",
+                )
+            central = cls(folder, path)
+            central.store.set_meta("central_folder_id", folder_id)
+            return central
+        central = cls(folder, path)
+        mine = central.store.get_meta("central_folder_id")
+        if mine != folder_id:
+            central.close()
+            raise SyncError(
+                f"Il database centrale {path} appartiene a un'altra cartella di "
+                "sincronizzazione: indica quella giusta, o un altro database con --db.",
+                "cartella",
+            )
+        return central
+
+    @classmethod
+    def init(
+        cls,
+        folder_path: Path,
+        db: Path | None,
+        profile_root: Path,
+        people: People,
+        progress: Progress = _nop,
+    ) -> tuple[Central, MergeReport]:
+        folder = SyncFolder(folder_path)
+        if folder.marker.exists():
+            raise SyncError(
+                f"{folder.root} è già una cartella di sincronizzazione: per aggiornare esperti e "
+                "assegnazioni usa `taskforce centrale merge CARTELLA --esperti FILE "
+                "--assegnazioni FILE`.",
+                "cartella",
+            )
+        if db is not None and db.exists():
+            raise SyncError(f"Il database {db} esiste già: scegline un altro con --db.", "db")
+        staging = folder_path.parent / f".{folder_path.name}-init.sqlite3"
+        for suffix in ("", "-wal", "-shm", ".replica.json"):
+            Path(str(staging) + suffix).unlink(missing_ok=True)
+        store = Store(staging)
+        try:
+            resolved = _resolve_people(store, people)  # bad input: nothing written
+        finally:
+            store.close()
+            for suffix in ("", "-wal", "-shm", ".replica.json"):
+                Path(str(staging) + suffix).unlink(missing_ok=True)
+        folder_id = folder.create()
+        path = db or default_db(profile_root, folder_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        central = cls(folder, path)
+        central.store.set_meta("central_folder_id", folder_id)
+        central.store.set_meta("central_folder", str(folder.root))
+        report = central.merge(people=resolved, progress=progress, force=True)
+        return central, report
+
+    # --- generations ------------------------------------------------------------------------------
+    @property
+    def generation(self) -> int:
+        with self.store.read() as conn:
+            row = conn.execute("SELECT MAX(generation) FROM sync_generation").fetchone()
+        return int(row[0] or 0)
+
+    def _generation_row(self, generation: int) -> tuple[str, str | None, str | None] | None:
+        with self.store.read() as conn:
+            row = conn.execute(
+                "SELECT created_at, sha256, published_at FROM sync_generation WHERE generation = ?",
+                (generation,),
+            ).fetchone()
+        return (row[0], row[1], row[2]) if row else None
+
+    # --- merge ------------------------------------------------------------------------------------
+    def merge(
+        self,
+        *,
+        people: People | None = None,
+        progress: Progress = _nop,
+        merge_fn: MergeFn = merging.plan,
+        force: bool = False,
+    ) -> MergeReport:
+        """Validate and merge every outbox into the next generation, and publish it."""
+        self.folder.check()
+        report = MergeReport()
+        for _attempt in range(3):
+            try:
+                return self._merge_once(report, people, progress, merge_fn, force)
+            except PublishCollision as exc:
+                # Another coordinator published this generation first: take theirs, and
+                # merge again on top of it (the outboxes are still there).
+                progress(f"generazione già pubblicata da altri ({exc.path.name}): riallineo", 0.0)
+                self._discard_unpublished()
+        raise SyncError(
+            "Un'altra postazione sta pubblicando generazioni in questa cartella: riprova fra "
+            "qualche minuto.",
+            "cartella",
+        )
+
+    def _merge_once(
+        self,
+        report: MergeReport,
+        people: People | None,
+        progress: Progress,
+        merge_fn: MergeFn,
+        force: bool,
+    ) -> MergeReport:
+        if people and not isinstance(people, ResolvedPeople):
+            people = _resolve_people(self.store, people)  # bad input: nothing written
+        progress("controllo delle generazioni", 0.02)
+        self._publish_pending(progress)
+        adopted = self._adopt_if_behind(progress)
+        if adopted:
+            report.adopted = adopted
+        progress("lettura dei file in arrivo", 0.1)
+        outboxes, files = self._read_outboxes(report)
+        report.outboxes = len(outboxes)
+        inp = self._gather(outboxes)
+        result = merge_fn(inp, outboxes)
+        report.waiting = result.waiting
+        stamp = now_utc()
+        changes = 0
+        if not (result.changed or people or force):
+            self._touch_replicas(outboxes, files)
+            report.archived = self._archive(files)
+            return report
+        progress("unione delle modifiche", 0.3)
+        with transaction(self.store) as conn:
+            if people:
+                changes = _apply_people(conn, self.store, people)
+            _apply_plan(conn, self.store, result)
+            if not (result.changed or changes or force):
+                return report
+            generation = inp.generation
+            conn.execute(
+                "INSERT INTO sync_generation(generation, created_at, outboxes, accepted, rejected, "
+                "conflicts) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    generation,
+                    stamp,
+                    len(outboxes),
+                    len(result.accepted),
+                    len(result.rejected),
+                    len(result.conflicts),
+                ),
+            )
+            conn.execute(
+                "UPDATE oplog SET generation = ?, acked = 1 WHERE generation IS NULL AND replica "
+                "IN (SELECT id FROM replica)",
+                (generation,),
+            )
+            self._touch_replicas(outboxes, files, conn)
+        report.generation = generation
+        report.accepted = len(result.accepted)
+        report.rejected = len(result.rejected)
+        report.conflicts = len(result.conflicts)
+        report.people = changes
+        self._publish(generation, progress)
+        report.extracts = len(self._experts())
+        report.archived = self._archive(files)
+        progress("fatto", 1.0)
+        return report
+
+    # --- outboxes ---------------------------------------------------------------------------------
+    def _read_outboxes(
+        self, report: MergeReport
+    ) -> tuple[list[merging.OutboxOps], list[tuple[str, Path, dict[str, int]]]]:
+        outboxes: list[merging.OutboxOps] = []
+        files: list[tuple[str, Path, dict[str, int]]] = []
+        with self.store.read() as conn:
+            owners = dict(conn.execute("SELECT replica, expert_id FROM sync_replica"))
+            experts = {r[0] for r in conn.execute("SELECT id FROM expert WHERE deleted = 0")}
+        for expert_id, path in self.folder.outboxes():
+            try:
+                ob, ranges = _read_outbox(path, expert_id, owners, experts)
+            except NewerFormatError:
+                report.newer.append(path.name)
+                continue
+            except BundleError as exc:
+                quarantine(path, self.folder.quarantine_dir, exc.reason)
+                report.quarantined.append((path.name, exc.reason))
+                continue
+            for op in ob.ops:
+                owners.setdefault(op.replica, expert_id)
+            outboxes.append(ob)
+            files.append((expert_id, path, ranges))
+        return outboxes, files
+
+    def _touch_replicas(
+        self,
+        outboxes: list[merging.OutboxOps],
+        files: list[tuple[str, Path, dict[str, int]]],
+        conn: sqlite3.Connection | None = None,
+    ) -> None:
+        """Remember each replica's newest outbox (for `centrale stato`)."""
+        latest: dict[str, tuple[str, str]] = {}
+        for expert_id, path, ranges in files:
+            stamp = _stamp_of(path)
+            for replica in ranges:
+                if replica not in latest or latest[replica][0] < stamp:
+                    latest[replica] = (stamp, expert_id)
+        if not latest:
+            return
+        sql = (
+            "INSERT INTO sync_replica(replica, expert_id, last_outbox_at) VALUES (?, ?, ?) "
+            "ON CONFLICT(replica) DO UPDATE SET last_outbox_at = max(COALESCE(last_outbox_at, ''), "
+            "excluded.last_outbox_at)"
+        )
+        params = [(r, e, s) for r, (s, e) in latest.items()]
+        if conn is not None:
+            conn.executemany(sql, params)
+        else:
+            with self.store.lock:
+                self.store.conn.executemany(sql, params)
+
+    def _archive(self, files: list[tuple[str, Path, dict[str, int]]]) -> int:
+        """Move the outboxes whose every op is now acknowledged into archive/."""
+        with self.store.read() as conn:
+            acks = dict(conn.execute("SELECT replica, acked_seq FROM sync_replica"))
+        moved = 0
+        for expert_id, path, ranges in files:
+            if all(acks.get(r, 0) >= last for r, last in ranges.items()):
+                try:
+                    move_no_replace(path, self.folder.archive_dir(expert_id))
+                    moved += 1
+                except OSError:
+                    continue  # left in place: merged again next time, harmlessly
+                crashpoint("archive")
+        return moved
+
+    # --- gathering the state the merge needs ------------------------------------------------------
+    def _gather(self, outboxes: list[merging.OutboxOps]) -> merging.MergeInput:
+        touched: dict[str, set[str]] = defaultdict(set)
+        parents: dict[str, set[str]] = defaultdict(set)
+        for ob in outboxes:
+            for op in ob.ops:
+                if op.tbl in SYNCED_TABLES:
+                    touched[op.tbl].add(op.pk)
+                    link = merging.PARENT_OF.get(op.tbl)
+                    if link and op.field == link[0] and isinstance(op.value, str):
+                        parents[link[1]].add(op.value)
+        with self.store.read() as conn:
+            acks = dict(conn.execute("SELECT replica, acked_seq FROM sync_replica"))
+            owners = dict(conn.execute("SELECT replica, expert_id FROM sync_replica"))
+            current: dict[merging.Key, merging.Current] = {}
+            for tbl, pks in touched.items():
+                _load_current(conn, tbl, sorted(pks), current)
+            for tbl, link in merging.PARENT_OF.items():
+                for (t, _pk, name), cur in current.items():
+                    if t == tbl and name == link[0] and isinstance(cur.value, str):
+                        parents[link[1]].add(cur.value)
+            parent_comune: dict[merging.Rec, str | None] = {}
+            for tbl, pks in parents.items():
+                for chunk in R.chunks(sorted(pks)):
+                    marks = ", ".join("?" for _ in chunk)
+                    for pk, comune in conn.execute(
+                        f"SELECT id, comune_code FROM {tbl} WHERE id IN ({marks})", list(chunk)
+                    ):
+                        parent_comune[(tbl, pk)] = comune
+            assignments: dict[str, dict[str, list[tuple[str | None, str | None]]]] = {}
+            for expert, comune, start, end in conn.execute(
+                "SELECT expert_id, comune_code, valid_from, valid_to FROM assignment "
+                "WHERE deleted = 0"
+            ):
+                assignments.setdefault(expert, {}).setdefault(comune, []).append((start, end))
+            generation = int(
+                conn.execute("SELECT COALESCE(MAX(generation), 0) FROM sync_generation").fetchone()[
+                    0
+                ]
+            )
+        return merging.MergeInput(
+            generation=generation + 1,
+            acks=acks,
+            owners=owners,
+            current=current,
+            parent_comune=parent_comune,
+            assignments=assignments,
+        )
+
+    # --- publishing -------------------------------------------------------------------------------
+    def _experts(self) -> list[tuple[str, str, str]]:
+        with self.store.read() as conn:
+            return list(
+                conn.execute("SELECT id, email, name FROM expert WHERE deleted = 0 ORDER BY id")
+            )
+
+    def _publish_pending(self, progress: Progress) -> None:
+        with self.store.read() as conn:
+            pending = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT generation FROM sync_generation WHERE published_at IS NULL "
+                    "ORDER BY generation"
+                )
+            ]
+        for generation in pending:
+            self._publish(generation, progress)
+
+    def _publish(self, generation: int, progress: Progress) -> None:
+        """Publish central-N, then the extracts. The extracts are written while the
+        central file is being written (both cores), but each is given its name only
+        once central-N is published: central-N is the commit point on the share."""
+        row = self._generation_row(generation)
+        assert row is not None
+        created_at = row[0]
+        parent = self._generation_row(generation - 1)
+        central_path = self.folder.central_path(generation)
+        clean_temps(self.folder.central_dir)
+        progress(f"pubblicazione della generazione {generation}", 0.4)
+        experts = self._experts()
+        history = self._history(generation)
+        acks = {e[0]: self._acks(e[0]) for e in experts}
+        fixed = {
+            "central": central_path.name,
+            "folder_id": self.store.get_meta("central_folder_id"),
+            "writer": {"role": "centrale", "replica": self.store.replica_id},
+        }
+        todo = []
+        for expert in experts:
+            path = self.folder.extract_path(expert[0], generation)
+            if not (path.exists() and path.stat().st_size):
+                todo.append((expert, path))
+        central_out = threading.Event()
+        central_failed: list[BaseException] = []
+        done = 0
+        lock = threading.Lock()
+
+        def wait_for_central() -> None:
+            central_out.wait()
+            if central_failed:
+                raise SyncError("Generazione centrale non pubblicata: estratti annullati.")
+
+        def central() -> str:
+            conn = _reader(self.db)
+            try:
+                return publish(
+                    central_path,
+                    lambda fh: self._write_central(conn, fh, generation, created_at, parent),
+                )
+            except BaseException as exc:
+                central_failed.append(exc)
+                raise
+            finally:
+                conn.close()
+                central_out.set()
+
+        def one(item: tuple[tuple[str, str, str], Path]) -> None:
+            nonlocal done
+            who, path = item
+            clean_temps(path.parent)
+            conn = _reader(self.db)
+            try:
+
+                def write(fh: BinaryIO) -> None:
+                    self._write_extract(
+                        conn, fh, generation, created_at, who, history, acks[who[0]], fixed
+                    )
+
+                publish(path, write, wait_for_central)
+            finally:
+                conn.close()
+            with lock:
+                done += 1
+                progress(
+                    f"estratti per gli esperti ({done}/{len(todo)})",
+                    0.5 + 0.45 * done / max(1, len(todo)),
+                )
+
+        # SQLite and zlib release the GIL: the central file and the extracts are
+        # written side by side, on every core
+        with ThreadPoolExecutor(max_workers=1 + EXTRACT_THREADS) as pool:
+            central_job = pool.submit(central)
+            jobs = [pool.submit(one, item) for item in todo]
+            sha = central_job.result()  # a PublishCollision surfaces here
+            with self.store.lock:
+                self.store.conn.execute(
+                    "UPDATE sync_generation SET sha256 = ? WHERE generation = ?", (sha, generation)
+                )
+            for job in jobs:
+                job.result()
+        with self.store.lock:
+            self.store.conn.execute(
+                "UPDATE sync_generation SET published_at = ? WHERE generation = ?",
+                (now_utc(), generation),
+            )
+        crashpoint("published")
+        self._prune(generation, [e[0] for e in experts])
+
+    def _prune(self, generation: int, experts: list[str]) -> None:
+        for number, path in self.folder.centrals():
+            if number <= generation - KEEP_CENTRAL:
+                path.unlink(missing_ok=True)
+        for expert_id in experts:
+            for number, path in self.folder.extracts(expert_id):
+                if number <= generation - KEEP_EXTRACTS:
+                    path.unlink(missing_ok=True)
+
+    def _history(self, generation: int) -> list[tuple[Any, ...]]:
+        with self.store.read() as conn:
+            return conn.execute(
+                f"SELECT {R.OP_COLUMNS}, generation FROM oplog WHERE generation > ? "
+                "AND generation <= ? ORDER BY generation, replica, seq",
+                (generation - HISTORY_GENERATIONS, generation),
+            ).fetchall()
+
+    def _acks(self, expert_id: str | None = None) -> dict[str, int]:
+        sql = "SELECT replica, acked_seq FROM sync_replica"
+        params: tuple[str, ...] = ()
+        if expert_id is not None:
+            sql += " WHERE expert_id = ?"
+            params = (expert_id,)
+        with self.store.read() as conn:
+            return {r: int(s) for r, s in conn.execute(sql + " ORDER BY replica", params)}
+
+    def _write_central(
+        self,
+        conn: sqlite3.Connection,
+        fh: BinaryIO,
+        generation: int,
+        created_at: str,
+        parent: tuple[str, str | None, str | None] | None,
+    ) -> None:
+        writer = BundleWriter(
+            fh,
+            "central",
+            {
+                "created_at": created_at,
+                "generation": generation,
+                "parent_generation": generation - 1 if parent else None,
+                "parent_sha256": parent[1] if parent else None,
+                "folder_id": self.store.get_meta("central_folder_id"),
+                "writer": {"role": "centrale", "replica": self.store.replica_id},
+                "acks": self._acks(),
+            },
+        )
+        for tbl in SYNCED_TABLES:
+            lines = (line for _, line in R.table_lines(conn, tbl))
+            writer.member_lines(f"{tbl}.jsonl", lines, R.member_columns(tbl))
+        writer.member(
+            "conflicts.jsonl",
+            (
+                R.conflict_row(r)
+                for r in conn.execute(f"SELECT {R.CONFLICT_COLUMNS} FROM conflict ORDER BY id")
+            ),
+        )
+        writer.member(
+            "replicas.jsonl",
+            (
+                {"replica": r[0], "expert_id": r[1], "acked_seq": r[2], "last_outbox_at": r[3]}
+                for r in conn.execute(
+                    "SELECT replica, expert_id, acked_seq, last_outbox_at FROM sync_replica "
+                    "ORDER BY replica"
+                )
+            ),
+        )
+        writer.member("rejected.jsonl", _rejected_rows(conn, None))
+        writer.member(
+            "generations.jsonl",
+            (
+                {
+                    "generation": r[0],
+                    "created_at": r[1],
+                    "sha256": r[2] if r[0] != generation else None,
+                    "outboxes": r[3],
+                    "accepted": r[4],
+                    "rejected": r[5],
+                    "conflicts": r[6],
+                }
+                for r in conn.execute(
+                    "SELECT generation, created_at, sha256, outboxes, accepted, rejected, "
+                    "conflicts FROM sync_generation WHERE generation <= ? ORDER BY generation",
+                    (generation,),
+                )
+            ),
+        )
+        writer.member("ops.jsonl", (R.op_row(r[:11], r[11]) for r in self._history(generation)))
+        writer.close()
+
+    def _write_extract(
+        self,
+        conn: sqlite3.Connection,
+        fh: BinaryIO,
+        generation: int,
+        created_at: str,
+        expert: tuple[str, str, str],
+        history: list[tuple[Any, ...]],
+        acks: dict[str, int],
+        fixed: dict[str, Any],
+    ) -> None:
+        expert_id, email, name = expert
+        writer = BundleWriter(
+            fh,
+            "extract",
+            {
+                "created_at": created_at,
+                "generation": generation,
+                "expert": {"id": expert_id, "email": email, "name": name},
+                "acks": acks,
+                **fixed,
+            },
+        )
+        keys: dict[str, set[str]] = defaultdict(set)
+
+        def noting(tbl: str, rows: Iterable[tuple[str, str]]) -> Iterator[str]:
+            seen = keys[tbl]
+            for pk, line in rows:
+                seen.add(pk)
+                yield line
+
+        scope = _scope(conn, expert_id, created_at[:10])
+        marks = ", ".join("?" for _ in scope) or "NULL"
+        for tbl in REFERENCE_TABLES:
+            lines = (line for _, line in R.table_lines(conn, tbl))
+            writer.member_lines(f"{tbl}.jsonl", lines, R.member_columns(tbl))
+        closure_p, closure_r = _closure(conn, expert_id, scope)
+        ids_p = ", ".join("?" for _ in closure_p) or "NULL"
+        ids_r = ", ".join("?" for _ in closure_r) or "NULL"
+        scoped: dict[str, tuple[str, str, list[Any]]] = {
+            "baseline": ("", f"WHERE t.comune_code IN ({marks})", scope),
+            "practice": (
+                "",
+                f"WHERE t.comune_code IN ({marks}) OR t.id IN ({ids_p})",
+                [*scope, *closure_p],
+            ),
+            "suspension": (
+                "JOIN practice p ON p.id = t.practice_id",
+                f"WHERE p.comune_code IN ({marks})",
+                scope,
+            ),
+            "request": (
+                "",
+                f"WHERE t.comune_code IN ({marks}) OR t.id IN ({ids_r})",
+                [*scope, *closure_r],
+            ),
+            "request_practice": (
+                "JOIN request r ON r.id = t.request_id",
+                f"WHERE r.comune_code IN ({marks})",
+                scope,
+            ),
+            "time_log": ("", "WHERE t.expert_id = ?", [expert_id]),
+        }
+        for tbl, (join, clause, params) in scoped.items():
+            rows = R.table_lines(conn, tbl, clause, params, join)
+            writer.member_lines(f"{tbl}.jsonl", noting(tbl, rows), R.member_columns(tbl))
+        conflicts = [
+            R.conflict_row(r)
+            for r in conn.execute(
+                f"SELECT {R.CONFLICT_COLUMNS} FROM conflict WHERE resolved_at IS NULL "
+                "OR generation > ? ORDER BY id",
+                (generation - HISTORY_GENERATIONS,),
+            )
+        ]
+        writer.member(
+            "conflicts.jsonl", (c for c in conflicts if c["pk"] in keys.get(c["tbl"], ()))
+        )
+        writer.member("rejected.jsonl", _rejected_rows(conn, expert_id, generation))
+        writer.member(
+            "ops.jsonl",
+            (R.op_row(r[:11], r[11]) for r in history if r[3] in keys.get(r[2], ())),
+        )
+        writer.close()
+
+    # --- adoption: the share is ahead of the local database ---------------------------------------
+    def _adopt_if_behind(self, progress: Progress) -> int | None:
+        local = self.generation
+        mine = self._generation_row(local)
+        for number, path in self.folder.centrals():
+            if number < local:
+                return None
+            if number == local and mine is not None and mine[1] is not None:
+                from taskforce_tui.sync.fsio import sha256_file
+
+                if sha256_file(path) == mine[1]:
+                    return None
+            try:
+                self._adopt(path, number, progress)
+                return number
+            except NewerFormatError:
+                raise
+            except BundleError as exc:
+                quarantine(path, self.folder.quarantine_dir, exc.reason)
+                continue
+        return None
+
+    def _discard_unpublished(self) -> None:
+        """After losing a publish race: forget the local unpublished generation."""
+        with self.store.read() as conn:
+            row = conn.execute(
+                "SELECT MIN(generation) FROM sync_generation WHERE published_at IS NULL"
+            ).fetchone()
+        if row[0] is None:
+            return
+        path = self.folder.central_path(int(row[0]))
+        self._adopt(path, int(row[0]), _nop)
+
+    def _adopt(self, path: Path, generation: int, progress: Progress) -> None:
+        """Rebuild the local central database from a published central generation."""
+        progress(f"riallineamento alla generazione {generation} pubblicata", 0.05)
+        staging = self.db.with_name(self.db.name + ".adopt")
+        for suffix in ("", "-wal", "-shm", ".replica.json"):
+            Path(str(staging) + suffix).unlink(missing_ok=True)
+        folder_id = self.store.get_meta("central_folder_id")
+        fresh = Store(staging)
+        try:
+            with Bundle(path, "central") as bundle:
+                if bundle.manifest.get("generation") != generation:
+                    raise BundleError("numero di generazione diverso dal nome del file")
+                if folder_id and bundle.manifest.get("folder_id") not in (None, folder_id):
+                    raise BundleError("generazione di un'altra cartella")
+                load_central(fresh, bundle)
+            fresh.set_meta("central_folder_id", folder_id)
+            fresh.set_meta("central_folder", str(self.folder.root))
+            fresh.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except BaseException:
+            fresh.close()
+            for suffix in ("", "-wal", "-shm", ".replica.json"):
+                Path(str(staging) + suffix).unlink(missing_ok=True)
+            raise
+        fresh.close()
+        self.store.close()
+        for suffix in ("-wal", "-shm"):
+            Path(str(self.db) + suffix).unlink(missing_ok=True)
+        os.replace(staging, self.db)
+        for suffix in ("-wal", "-shm", ".replica.json"):
+            Path(str(staging) + suffix).unlink(missing_ok=True)
+        crashpoint("adopted")
+        self.store = Store(self.db)
+
+    # --- status -----------------------------------------------------------------------------------
+    def status(self) -> dict[str, Any]:
+        with self.store.read() as conn:
+            generations = [
+                {
+                    "generation": r[0],
+                    "created_at": r[1],
+                    "published_at": r[2],
+                    "outboxes": r[3],
+                    "accepted": r[4],
+                    "rejected": r[5],
+                    "conflicts": r[6],
+                }
+                for r in conn.execute(
+                    "SELECT generation, created_at, published_at, outboxes, accepted, rejected, "
+                    "conflicts FROM sync_generation ORDER BY generation DESC LIMIT 10"
+                )
+            ]
+            experts = [
+                {
+                    "expert_id": r[0],
+                    "name": r[1],
+                    "email": r[2],
+                    "replicas": r[3],
+                    "acked_seq": r[4],
+                    "last_outbox_at": r[5],
+                    "rejected": r[6],
+                }
+                for r in conn.execute(
+                    "SELECT e.id, e.name, e.email, COUNT(s.replica), "
+                    "COALESCE(SUM(s.acked_seq), 0), "
+                    "MAX(s.last_outbox_at), (SELECT COUNT(*) FROM sync_rejected j "
+                    "WHERE j.expert_id = e.id) FROM expert e LEFT JOIN sync_replica s "
+                    "ON s.expert_id = e.id WHERE e.deleted = 0 GROUP BY e.id ORDER BY e.name"
+                )
+            ]
+            rejected = [
+                {
+                    "expert_id": r[0],
+                    "table": r[1],
+                    "pk": r[2],
+                    "field": r[3],
+                    "reason": r[4],
+                    "generation": r[5],
+                    "at": r[6],
+                }
+                for r in conn.execute(
+                    "SELECT expert_id, tbl, pk, field, reason, generation, at FROM sync_rejected "
+                    "ORDER BY generation DESC, at DESC LIMIT 50"
+                )
+            ]
+            open_conflicts = int(
+                conn.execute("SELECT COUNT(*) FROM conflict WHERE resolved_at IS NULL").fetchone()[
+                    0
+                ]
+            )
+        quarantined = []
+        try:
+            for path in sorted(self.folder.quarantine_dir.iterdir()):
+                if path.name.endswith(".motivo.txt"):
+                    continue
+                note = path.with_name(path.name + ".motivo.txt")
+                reason = ""
+                if note.exists():
+                    for line in note.read_text(encoding="utf-8", errors="replace").splitlines():
+                        if line.startswith("Motivo: "):
+                            reason = line[8:]
+                quarantined.append({"file": path.name, "reason": reason})
+        except OSError:
+            pass
+        waiting = [p.name for _, p in self.folder.outboxes()]
+        return {
+            "folder": str(self.folder.root),
+            "database": str(self.db),
+            "generation": self.generation,
+            "generations": generations,
+            "experts": experts,
+            "rejected": rejected,
+            "open_conflicts": open_conflicts,
+            "quarantine": quarantined,
+            "waiting_outboxes": waiting,
+        }
+
+
+def _reader(db: Path) -> sqlite3.Connection:
+    """A read-only connection of its own, for a writer thread (WAL: readers never block)."""
+    conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout = 10000")
+    return conn
+
+
+# --- helpers --------------------------------------------------------------------------------------
+def _stamp_of(path: Path) -> str:
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except OSError:
+        return ""
+
+
+def _read_outbox(
+    path: Path, expert_id: str, owners: dict[str, str], experts: set[str]
+) -> tuple[merging.OutboxOps, dict[str, int]]:
+    if not OUTBOX_NAME.match(path.name):
+        raise BundleError(f"nome di file inatteso nella cartella in uscita: {path.name}")
+    with Bundle(path, "outbox") as bundle:
+        manifest = bundle.manifest
+        writer = manifest.get("writer")
+        if not isinstance(writer, dict) or writer.get("expert_id") != expert_id:
+            raise BundleError("il file non è dell'esperto della cartella in cui si trova")
+        if expert_id not in experts:
+            raise BundleError("esperto sconosciuto alla centrale")
+        data = bundle.read_all()
+    ops = [
+        R.parse_op(r, f"ops.jsonl riga {i + 1}") for i, r in enumerate(data.get("ops.jsonl", []))
+    ]
+    ranges: dict[str, int] = {}
+    for op in ops:
+        owner = owners.get(op.replica)
+        if owner is not None and owner != expert_id:
+            raise BundleError(f"la replica {op.replica[:8]} appartiene a un altro esperto")
+        ranges[op.replica] = max(ranges.get(op.replica, 0), op.seq)
+    imports: dict[str, list[tuple[int, int]]] = {}
+    raw_imports = manifest.get("imports", {})
+    if isinstance(raw_imports, dict):
+        for replica, pairs in raw_imports.items():
+            if isinstance(pairs, list):
+                imports[str(replica)] = [
+                    (int(p[0]), int(p[1]))
+                    for p in pairs
+                    if isinstance(p, list) and len(p) == 2 and all(isinstance(x, int) for x in p)
+                ]
+    resolutions = []
+    for r in data.get("resolutions.jsonl", []):
+        cid, res, at = r.get("conflict_id"), r.get("resolution"), r.get("at")
+        if isinstance(cid, str) and isinstance(res, str) and isinstance(at, str):
+            author = r.get("author")
+            resolutions.append(
+                merging.Resolution(cid, res[:500], author if isinstance(author, str) else None, at)
+            )
+    imported = manifest.get("imported_generation", 0)
+    ob = merging.OutboxOps(
+        name=path.name,
+        expert_id=expert_id,
+        ops=ops,
+        imports=imports,
+        imported_generation=imported if isinstance(imported, int) else 0,
+        resolutions=resolutions,
+    )
+    return ob, ranges
+
+
+def _load_current(
+    conn: sqlite3.Connection, tbl: str, pks: list[str], out: dict[merging.Key, merging.Current]
+) -> None:
+    pk_name, fields = SYNCED_TABLES[tbl]
+    for chunk in R.chunks(pks):
+        marks = ", ".join("?" for _ in chunk)
+        versions: dict[tuple[str, str], tuple[Any, ...]] = {}
+        for pk, name, replica, seq, hlc, author, gen, at in conn.execute(
+            "SELECT fv.pk, fv.field, fv.replica, fv.seq, fv.hlc, o.author, o.generation, o.at "
+            "FROM field_version fv LEFT JOIN oplog o ON o.replica = fv.replica AND o.seq = fv.seq "
+            f"WHERE fv.tbl = ? AND fv.pk IN ({marks})",
+            [tbl, *chunk],
+        ):
+            versions[(pk, name)] = (replica, seq, hlc, author, gen, at)
+        cols = ", ".join((pk_name, *fields))
+        for row in conn.execute(
+            f"SELECT {cols} FROM {tbl} WHERE {pk_name} IN ({marks})", list(chunk)
+        ):
+            pk = row[0]
+            for name, value in zip(fields, row[1:], strict=True):
+                v = versions.get((pk, name))
+                if v is None:
+                    out[(tbl, pk, name)] = merging.Current(value, None)
+                else:
+                    out[(tbl, pk, name)] = merging.Current(
+                        value, (v[0], int(v[1])), v[2], v[3], int(v[4] or 0), v[5] or ""
+                    )
+
+
+def _apply_plan(conn: sqlite3.Connection, store: Store, plan: merging.Plan) -> None:
+    generation = plan.generation
+    bad: dict[merging.Rec, str] = {}
+    fv_rows: list[tuple[Any, ...]] = []
+    for rec in sorted(plan.writes):
+        tbl, pk = rec
+        writes = plan.writes[rec]
+        pk_name, fields = SYNCED_TABLES[tbl]
+        names = [n for n in fields if n in writes]
+        stamps = sorted(w.at for w in writes.values())
+        conn.execute("SAVEPOINT rec")
+        try:
+            if rec in plan.new_records:
+                cols = [pk_name, *names, "created_at", "updated_at"]
+                marks = ", ".join("?" for _ in cols)
+                conn.execute(
+                    f"INSERT INTO {tbl} ({', '.join(cols)}) VALUES ({marks})",
+                    [pk, *(writes[n].value for n in names), stamps[0], stamps[-1]],
+                )
+            else:
+                sets = ", ".join(f"{n} = ?" for n in names)
+                conn.execute(
+                    f"UPDATE {tbl} SET {sets}, updated_at = max(updated_at, ?) WHERE {pk_name} = ?",
+                    [*(writes[n].value for n in names), stamps[-1], pk],
+                )
+            conn.execute("RELEASE rec")
+        except sqlite3.IntegrityError as exc:
+            conn.execute("ROLLBACK TO rec")
+            conn.execute("RELEASE rec")
+            bad[rec] = f"valori non accettati ({exc})"
+            continue
+        for n in names:
+            w = writes[n]
+            if w.version is not None:
+                fv_rows.append((tbl, pk, n, w.version[0], w.version[1], w.hlc))
+    if bad:
+        keep = []
+        for op in plan.accepted:
+            reason = bad.get((op.tbl, op.pk))
+            if reason is None:
+                keep.append(op)
+            else:
+                plan.rejected.append((op, reason))
+        plan.accepted = keep
+        plan.conflicts = [c for c in plan.conflicts if (c.tbl, c.pk) not in bad]
+        plan.restores = [r for r in plan.restores if (r[0], r[1]) not in bad]
+    conn.executemany(
+        "INSERT INTO field_version(tbl, pk, field, replica, seq, hlc) VALUES (?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT(tbl, pk, field) DO UPDATE SET replica = excluded.replica, "
+        "seq = excluded.seq, hlc = excluded.hlc",
+        fv_rows,
+    )
+    conn.executemany(
+        f"INSERT OR IGNORE INTO oplog({R.OP_COLUMNS}, acked, generation) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
+        [
+            (
+                op.replica,
+                op.seq,
+                op.tbl,
+                op.pk,
+                op.field,
+                R.encode_value(op.value),
+                op.prev[0] if op.prev else None,
+                op.prev[1] if op.prev else None,
+                op.hlc,
+                op.author,
+                op.at,
+                generation,
+            )
+            for op in plan.accepted
+        ],
+    )
+    restored = _apply_restores(conn, store, plan)
+    conn.executemany(
+        f"INSERT OR IGNORE INTO conflict({R.CONFLICT_COLUMNS}) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
+        [_conflict_params(c, generation, restored) for c in plan.conflicts],
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO sync_rejected(replica, seq, expert_id, tbl, pk, field, value, "
+        "reason, generation, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                op.replica,
+                op.seq,
+                plan.owners.get(op.replica) or _owner(conn, op.replica),
+                op.tbl,
+                op.pk,
+                op.field,
+                R.encode_value(op.value),
+                reason,
+                generation,
+                op.at,
+            )
+            for op, reason in plan.rejected
+        ],
+    )
+    for replica, expert in plan.owners.items():
+        conn.execute(
+            "INSERT INTO sync_replica(replica, expert_id) VALUES (?, ?) "
+            "ON CONFLICT(replica) DO NOTHING",
+            (replica, expert),
+        )
+    conn.executemany(
+        "UPDATE sync_replica SET acked_seq = max(acked_seq, ?) WHERE replica = ?",
+        [(seq, replica) for replica, seq in plan.acks.items()],
+    )
+    stamp = now_utc()
+    for r in plan.resolutions:
+        conn.execute(
+            "UPDATE conflict SET resolved_at = ?, resolution = ? "
+            "WHERE id = ? AND resolved_at IS NULL",
+            (r.at or stamp, f"{r.resolution} ({r.author or 'esperto'})", r.conflict_id),
+        )
+
+
+def _owner(conn: sqlite3.Connection, replica: str) -> str | None:
+    row = conn.execute(
+        "SELECT expert_id FROM sync_replica WHERE replica = ?", (replica,)
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _apply_restores(
+    conn: sqlite3.Connection, store: Store, plan: merging.Plan
+) -> dict[merging.Rec, tuple[str, int, str]]:
+    """The centre's own op `deleted = 0` for each record brought back (deterministic
+    clock: just after the newest edit involved)."""
+    done: dict[merging.Rec, tuple[str, int, str]] = {}
+    if not plan.restores:
+        return done
+    replica = store.replica_id
+    last_seq = int(
+        conn.execute("SELECT last_seq FROM replica WHERE id = ?", (replica,)).fetchone()[0]
+    )
+    by_rec = {
+        (c.tbl, c.pk): c for c in plan.conflicts if c.field == "deleted" and c.kept.version is None
+    }
+    for tbl, pk, prev in plan.restores:
+        pk_name = SYNCED_TABLES[tbl][0]
+        conflict = by_rec.get((tbl, pk))
+        base = conflict.kept.hlc if conflict else ""
+        wall, counter = Hlc.parse(base) if base else (0, 0)
+        hlc = Hlc.format(wall, counter + 1)
+        at = conflict.kept.at if conflict else now_utc()
+        last_seq += 1
+        conn.execute(f"UPDATE {tbl} SET deleted = 0 WHERE {pk_name} = ?", (pk,))
+        conn.execute(
+            f"INSERT INTO oplog({R.OP_COLUMNS}, acked, generation) "
+            "VALUES (?, ?, ?, ?, 'deleted', '0', ?, ?, ?, ?, ?, 1, ?)",
+            (
+                replica,
+                last_seq,
+                tbl,
+                pk,
+                prev[0] if prev else None,
+                prev[1] if prev else None,
+                hlc,
+                CENTRE_AUTHOR,
+                at,
+                plan.generation,
+            ),
+        )
+        conn.execute(
+            "INSERT INTO field_version(tbl, pk, field, replica, seq, hlc) VALUES (?, ?, 'deleted', "
+            "?, ?, ?) ON CONFLICT(tbl, pk, field) DO UPDATE SET replica = excluded.replica, "
+            "seq = excluded.seq, hlc = excluded.hlc",
+            (tbl, pk, replica, last_seq, hlc),
+        )
+        done[(tbl, pk)] = (replica, last_seq, hlc)
+    conn.execute("UPDATE replica SET last_seq = ? WHERE id = ?", (last_seq, replica))
+    return done
+
+
+def _conflict_params(
+    c: merging.Conflict, generation: int, restored: dict[merging.Rec, tuple[str, int, str]]
+) -> tuple[Any, ...]:
+    def ver(v: merging.Version | None) -> str | None:
+        return f"{v[0]}:{v[1]}" if v else None
+
+    kept_version = ver(c.kept.version)
+    kept_hlc = c.kept.hlc
+    kept_author = c.kept.author
+    if c.kept.version is None and (c.tbl, c.pk) in restored and c.field == "deleted":
+        replica, seq, kept_hlc = restored[(c.tbl, c.pk)]
+        kept_version = f"{replica}:{seq}"
+        kept_author = CENTRE_AUTHOR
+    return (
+        c.id,
+        c.tbl,
+        c.pk,
+        c.field,
+        R.encode_value(c.kept.value),
+        kept_version,
+        kept_author,
+        kept_hlc,
+        R.encode_value(c.other.value),
+        ver(c.other.version),
+        c.other.author,
+        c.other.hlc,
+        generation,
+        max(c.kept.at, c.other.at) or now_utc(),
+    )
+
+
+def _rejected_rows(
+    conn: sqlite3.Connection, expert_id: str | None, generation: int | None = None
+) -> Iterator[dict[str, Any]]:
+    sql = (
+        "SELECT replica, seq, expert_id, tbl, pk, field, value, reason, generation, at "
+        "FROM sync_rejected"
+    )
+    params: list[Any] = []
+    if expert_id is not None:
+        sql += " WHERE expert_id = ? AND generation > ?"
+        params = [expert_id, (generation or 0) - HISTORY_GENERATIONS]
+    for r in conn.execute(sql + " ORDER BY replica, seq", params):
+        yield {
+            "replica": r[0],
+            "seq": r[1],
+            "expert_id": r[2],
+            "tbl": r[3],
+            "pk": r[4],
+            "field": r[5],
+            "value": r[6],
+            "reason": r[7],
+            "generation": r[8],
+            "at": r[9],
+        }
+
+
+def _scope(conn: sqlite3.Connection, expert_id: str, on: str) -> list[str]:
+    """The Comuni an extract covers: live assignments not ended before `on`."""
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT DISTINCT comune_code FROM assignment WHERE expert_id = ? AND deleted = 0 "
+            "AND (valid_to IS NULL OR valid_to >= ?) ORDER BY comune_code",
+            (expert_id, on),
+        )
+    ]
+
+
+def _closure(
+    conn: sqlite3.Connection, expert_id: str, scope: list[str]
+) -> tuple[list[str], list[str]]:
+    """Practices and requests outside the scope that the expert's own time logs point
+    at (sent along read-only, so nothing on the laptop points at nothing)."""
+    marks = ", ".join("?" for _ in scope) or "NULL"
+    practices = [
+        r[0]
+        for r in conn.execute(
+            "SELECT DISTINCT t.practice_id FROM time_log t JOIN practice p ON p.id = t.practice_id "
+            f"WHERE t.expert_id = ? AND p.comune_code NOT IN ({marks}) ORDER BY 1",
+            [expert_id, *scope],
+        )
+    ]
+    requests = [
+        r[0]
+        for r in conn.execute(
+            "SELECT DISTINCT t.request_id FROM time_log t JOIN request q ON q.id = t.request_id "
+            f"WHERE t.expert_id = ? AND q.comune_code NOT IN ({marks}) ORDER BY 1",
+            [expert_id, *scope],
+        )
+    ]
+    return practices, requests
+
+
+# --- people (experts and assignments from the coordinator's spreadsheets) -------------------------
+@dataclass(slots=True)
+class ResolvedPeople(People):
+    comuni: dict[int, str] = field(default_factory=dict)  # assignment line -> ISTAT code
+
+
+def _resolve_people(store: Store, people: People) -> ResolvedPeople:
+    resolved = ResolvedPeople(people.experts, people.assignments)
+    emails = {e.email for e in people.experts or []}
+    if people.assignments is not None:
+        if people.experts is None:
+            with store.read() as conn:
+                emails = {
+                    r[0] for r in conn.execute("SELECT lower(email) FROM expert WHERE deleted = 0")
+                }
+        for a in people.assignments:
+            if a.email not in emails:
+                raise DomainError(
+                    f"Assegnazioni, riga {a.line}: l'email {a.email} non è tra gli esperti.",
+                    "assegnazioni",
+                )
+            try:
+                resolved.comuni[a.line] = store.comuni.resolve(a.comune).istat_code
+            except DomainError as exc:
+                raise DomainError(
+                    f"Assegnazioni, riga {a.line}: {exc.message}", "assegnazioni"
+                ) from None
+    return resolved
+
+
+def resolve_people(central: Central, people: People) -> ResolvedPeople:
+    return _resolve_people(central.store, people)
+
+
+def _apply_people(conn: sqlite3.Connection, store: Store, people: People) -> int:
+    """Experts and assignments as the centre's own ops: the files are the full lists,
+    so rows missing from them are tombstoned."""
+    assert isinstance(people, ResolvedPeople)
+    tx = Tx(conn, store.replica_id, CENTRE_AUTHOR)
+    by_email = {
+        r[1].lower(): (r[0], r[2], r[3])
+        for r in conn.execute("SELECT id, email, name, ambiti FROM expert WHERE deleted = 0")
+    }
+    from taskforce_tui.sync import jsonio
+
+    if people.experts is not None:
+        listed = set()
+        for e in people.experts:
+            listed.add(e.email)
+            ambiti = jsonio.dumps(list(e.ambiti)).decode()
+            if e.email in by_email:
+                expert_id = by_email[e.email][0]
+                tx.update("expert", expert_id, {"name": e.name, "ambiti": ambiti})
+            else:
+                expert_id = new_id()
+                tx.insert(
+                    "expert", {"id": expert_id, "name": e.name, "email": e.email, "ambiti": ambiti}
+                )
+                by_email[e.email] = (expert_id, e.name, ambiti)
+        for email, (expert_id, _, _) in list(by_email.items()):
+            if email not in listed:
+                tx.delete("expert", expert_id)
+                del by_email[email]
+    if people.assignments is not None:
+        existing = {
+            (r[1], r[2], r[3] or ""): (r[0], r[4], r[5])
+            for r in conn.execute(
+                "SELECT id, expert_id, comune_code, ambito, valid_from, valid_to FROM assignment "
+                "WHERE deleted = 0"
+            )
+        }
+        wanted = set()
+        for a in people.assignments:
+            expert_id = by_email[a.email][0]
+            code = people.comuni[a.line]
+            key = (expert_id, code, a.ambito or "")
+            wanted.add(key)
+            start = a.valid_from.isoformat() if a.valid_from else None
+            end = a.valid_to.isoformat() if a.valid_to else None
+            if key in existing:
+                tx.update("assignment", existing[key][0], {"valid_from": start, "valid_to": end})
+            else:
+                tx.insert(
+                    "assignment",
+                    {
+                        "id": new_id(),
+                        "expert_id": expert_id,
+                        "comune_code": code,
+                        "ambito": a.ambito,
+                        "valid_from": start,
+                        "valid_to": end,
+                    },
+                )
+                existing[key] = ("", start, end)
+        for key, (assignment_id, _, _) in existing.items():
+            if key not in wanted and assignment_id:
+                tx.delete("assignment", assignment_id)
+    tx.flush()
+    return tx.ops
+
+
+# --- loading a central generation into an empty store (adoption) ----------------------------------
+def load_central(store: Store, bundle: Bundle) -> None:
+    with transaction(store) as conn:
+        for tbl in SYNCED_TABLES:
+            conn.execute(f"DELETE FROM {tbl}")
+        conn.execute("DELETE FROM field_version")
+        conn.execute("DELETE FROM practice_fts")
+        for tbl, (pk_name, fields) in SYNCED_TABLES.items():
+            cols = [pk_name, *fields, "created_at", "updated_at"]
+            sql = f"INSERT INTO {tbl} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})"
+            batch: list[list[Any]] = []
+            versions: list[tuple[Any, ...]] = []
+            for i, row in enumerate(bundle.rows(f"{tbl}.jsonl")):
+                pk = R.check_row(tbl, row, f"{tbl}.jsonl riga {i + 1}")
+                batch.append(
+                    [
+                        pk,
+                        *(row[f] for f in fields),
+                        row.get("created_at") or "",
+                        row.get("updated_at") or "",
+                    ]
+                )
+                for name, v in row.get("_v", {}).items():
+                    versions.append((tbl, pk, name, v[0], v[1], v[2]))
+                if len(batch) >= 20000:
+                    conn.executemany(sql, batch)
+                    batch.clear()
+            conn.executemany(sql, batch)
+            conn.executemany(
+                "INSERT INTO field_version(tbl, pk, field, replica, seq, hlc) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                versions,
+            )
+        conn.executemany(
+            f"INSERT INTO conflict({R.CONFLICT_COLUMNS}) VALUES ({', '.join('?' * 16)})",
+            [R.conflict_params(r) for r in bundle.rows("conflicts.jsonl")],
+        )
+        conn.executemany(
+            "INSERT INTO sync_replica(replica, expert_id, acked_seq, last_outbox_at) "
+            "VALUES (?, ?, ?, ?)",
+            [
+                (r["replica"], r["expert_id"], int(r["acked_seq"]), r.get("last_outbox_at"))
+                for r in bundle.rows("replicas.jsonl")
+            ],
+        )
+        conn.executemany(
+            "INSERT INTO sync_rejected(replica, seq, expert_id, tbl, pk, field, value, reason, "
+            "generation, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                tuple(
+                    r.get(k)
+                    for k in (
+                        "replica",
+                        "seq",
+                        "expert_id",
+                        "tbl",
+                        "pk",
+                        "field",
+                        "value",
+                        "reason",
+                        "generation",
+                        "at",
+                    )
+                )
+                for r in bundle.rows("rejected.jsonl")
+            ],
+        )
+        stamp = now_utc()
+        generation = bundle.manifest.get("generation")
+        for r in bundle.rows("generations.jsonl"):
+            conn.execute(
+                "INSERT INTO sync_generation(generation, created_at, sha256, published_at, "
+                "outboxes, accepted, rejected, conflicts) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    r["generation"],
+                    r["created_at"],
+                    r.get("sha256"),
+                    stamp,
+                    r.get("outboxes", 0),
+                    r.get("accepted", 0),
+                    r.get("rejected", 0),
+                    r.get("conflicts", 0),
+                ),
+            )
+        conn.execute(
+            "UPDATE sync_generation SET sha256 = ? WHERE generation = ?",
+            (_sha_of(bundle.path), generation),
+        )
+        R.insert_ops(conn, bundle.rows("ops.jsonl"), with_generation=True)
+
+
+def _sha_of(path: Path) -> str:
+    from taskforce_tui.sync.fsio import sha256_file
+
+    return sha256_file(path)

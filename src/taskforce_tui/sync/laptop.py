@@ -1,0 +1,555 @@
+"""The expert's side: export pending ops as an outbox, import the newest extract.
+
+`sync()` is what the `taskforce sync` command and the F5 key run:
+1. check the folder (missing, unmounted or without its marker: nothing to do);
+2. keep a backup of the local database (the last 10);
+3. export every op not yet acknowledged (ops stay pending until a generation
+   acknowledges them, so a lost outbox is simply sent again);
+4. import the newest extract for this expert that validates (older or equal
+   generations are refused: no rollback; a bad file is quarantined and the next
+   older one is tried), in one transaction: acknowledged ops leave the pending
+   set, every field without a pending local edit takes the central value and
+   version, conflicts, history and refused ops are replaced, and the generation
+   is recorded. Ops the centre no longer acknowledges (a coordinator restored
+   from an older backup) become pending again and are sent again.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from taskforce_tui.store.db import Store, now_utc
+from taskforce_tui.store.schema import SYNCED_TABLES
+from taskforce_tui.store.tx import Hlc
+from taskforce_tui.sync import jsonio
+from taskforce_tui.sync import rows as R
+from taskforce_tui.sync.bundle import Bundle, BundleWriter
+from taskforce_tui.sync.errors import BundleError, NewerFormatError, SyncError
+from taskforce_tui.sync.folder import OUTBOX_NAME, SyncFolder
+from taskforce_tui.sync.fsio import (
+    backup_database,
+    clean_temps,
+    crashpoint,
+    publish,
+    quarantine,
+)
+
+Progress = Callable[[str, float], None]
+#: Ops per outbox file (a bigger backlog is split over several files).
+OPS_PER_FILE = 100_000
+IMPORTS_SENT = 100
+KEEP_BACKUPS = 10
+
+
+def _nop(label: str, fraction: float) -> None:
+    return None
+
+
+@dataclass(slots=True)
+class SyncReport:
+    folder: str = ""
+    sent: int = 0  # ops written to new outbox files
+    files: list[str] = field(default_factory=list)
+    resolutions: int = 0
+    generation: int | None = None  # generation imported by this run
+    received: int = 0  # records added + fields changed by the import
+    conflicts: int = 0  # open conflicts after the sync
+    rejected: int = 0  # of my changes, refused by the centre (recent)
+    pending: int = 0  # ops still waiting for an acknowledgement
+    resent: int = 0  # ops the centre no longer had, pending again
+    quarantined: list[tuple[str, str]] = field(default_factory=list)
+    backup: str | None = None
+    dry_run: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class _Rollback(Exception):
+    """Raised inside the import transaction of a dry run, to undo everything."""
+
+
+@contextmanager
+def _transaction(store: Store) -> Iterator[sqlite3.Connection]:
+    with store.lock:
+        conn = store.conn
+        conn.execute("PRAGMA foreign_keys = OFF")
+        try:
+            with store.bulk() as c:
+                yield c
+                crashpoint("commit")
+            crashpoint("committed")
+        finally:
+            conn.execute("PRAGMA foreign_keys = ON")
+
+
+def _my_replicas(conn: sqlite3.Connection) -> list[str]:
+    return [r[0] for r in conn.execute("SELECT id FROM replica ORDER BY created_at, id")]
+
+
+def require_expert(store: Store) -> str:
+    expert = store.expert_id
+    if not expert:
+        raise SyncError(
+            "Questo profilo non è collegato a una cartella di sincronizzazione: usa "
+            "`taskforce init --da CARTELLA --email EMAIL`.",
+            "profilo",
+        )
+    return expert
+
+
+def resolve_folder(store: Store, folder: Path | None) -> SyncFolder:
+    chosen = folder or (Path(p) if (p := store.get_meta("sync_folder")) else None)
+    if chosen is None:
+        raise SyncError(
+            "Nessuna cartella di sincronizzazione: indicala la prima volta con "
+            "`taskforce sync CARTELLA`.",
+            "cartella",
+        )
+    sync_folder = SyncFolder(Path(chosen).expanduser())
+    folder_id = sync_folder.folder_id()  # FolderUnavailable: nothing to do
+    known = store.get_meta("sync_folder_id")
+    if known and folder_id and known != folder_id:
+        raise SyncError(
+            f"{sync_folder.root} è un'altra cartella di sincronizzazione, non quella di questo "
+            "profilo: controlla il percorso. Non è stato fatto nulla.",
+            "cartella",
+        )
+    return sync_folder
+
+
+# --- the whole sync -------------------------------------------------------------------------------
+def sync(
+    store: Store,
+    folder: Path | None = None,
+    *,
+    dry_run: bool = False,
+    backups: Path | None = None,
+    progress: Progress = _nop,
+) -> SyncReport:
+    expert = require_expert(store)
+    progress("controllo della cartella", 0.02)
+    sync_folder = resolve_folder(store, folder)
+    report = SyncReport(folder=str(sync_folder.root), dry_run=dry_run)
+    if not dry_run:
+        progress("copia di sicurezza del database", 0.1)
+        with store.lock:
+            target = backups or store.path.parent / "backup"
+            report.backup = str(backup_database(store.conn, target, "taskforce", KEEP_BACKUPS))
+    progress("invio delle modifiche", 0.3)
+    export(store, sync_folder, expert, report, dry_run=dry_run)
+    progress("ricezione della generazione centrale", 0.5)
+    import_newest(store, sync_folder, expert, report, dry_run=dry_run)
+    if not dry_run:
+        store.set_meta("sync_folder", str(sync_folder.root))
+        store.set_meta("sync_folder_id", sync_folder.folder_id())
+        store.set_meta("last_sync_at", now_utc())
+        store.set_meta("last_sync_report", jsonio.dumps(report.as_dict()).decode())
+    with store.read() as conn:
+        report.pending = int(
+            conn.execute("SELECT COUNT(*) FROM oplog WHERE acked = 0").fetchone()[0]
+        )
+        report.conflicts = int(
+            conn.execute("SELECT COUNT(*) FROM conflict WHERE resolved_at IS NULL").fetchone()[0]
+        )
+        report.rejected = int(conn.execute("SELECT COUNT(*) FROM sync_rejected").fetchone()[0])
+    progress("fatto", 1.0)
+    return report
+
+
+# --- export ---------------------------------------------------------------------------------------
+def export(
+    store: Store, folder: SyncFolder, expert: str, report: SyncReport, *, dry_run: bool = False
+) -> None:
+    with store.read() as conn:
+        replicas = _my_replicas(conn)
+        marks = ", ".join("?" for _ in replicas)
+        pending = conn.execute(
+            f"SELECT {R.OP_COLUMNS} FROM oplog WHERE acked = 0 AND replica IN ({marks}) "
+            "ORDER BY replica, seq",
+            replicas,
+        ).fetchall()
+        resolutions = [
+            {"conflict_id": r[0], "resolution": r[1], "author": r[2], "at": r[3]}
+            for r in conn.execute(
+                "SELECT conflict_id, resolution, author, at FROM sync_resolution "
+                "ORDER BY conflict_id"
+            )
+        ]
+        # what each replica had seen: its own imports, and for a replica made later (a
+        # copied or restored database) every import made before it existed
+        imports: dict[str, list[list[int]]] = {}
+        recorded = conn.execute(
+            "SELECT generation, replica, last_seq, at FROM sync_import "
+            "ORDER BY generation DESC LIMIT ?",
+            (IMPORTS_SENT,),
+        ).fetchall()
+        for replica, created_at in conn.execute("SELECT id, created_at FROM replica"):
+            for generation, owner, last_seq, at in recorded:
+                if owner == replica:
+                    imports.setdefault(replica, []).append([int(generation), int(last_seq)])
+                elif at < created_at:
+                    imports.setdefault(replica, []).append([int(generation), 0])
+    report.resolutions = len(resolutions)
+    if not pending and not resolutions:
+        return
+    signature = jsonio.dumps(
+        [[r[0], r[1]] for r in pending[-1:]] + [[r[0], r[1]] for r in pending[:1]] + [resolutions]
+    ).decode()
+    outbox = folder.outbox_dir(expert)
+    clean_temps(outbox)
+    last = store.get_meta("last_export")
+    if last:
+        name, _, sig = last.partition(" ")
+        already = (outbox / name).exists() or (folder.archive_dir(expert) / name).exists()
+        if sig == signature and already:
+            report.notes.append("Le modifiche in attesa sono già nella cartella: nulla da inviare.")
+            return
+    if dry_run:
+        report.sent = len(pending)
+        return
+    generation = int(store.get_meta("last_generation") or 0)
+    chunks = [pending[i : i + OPS_PER_FILE] for i in range(0, len(pending), OPS_PER_FILE)] or [[]]
+    names = []
+    for i, chunk in enumerate(chunks):
+        first = chunk[0] if chunk else None
+        lastop = chunk[-1] if chunk else None
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + uuid.uuid4().hex[:6]
+        replica = store.replica_id
+        low, high = (first[1] if first else 0), (lastop[1] if lastop else 0)
+        name = f"{replica}-{low:09d}-{high:09d}-{stamp}.zip"
+        assert OUTBOX_NAME.match(name), name
+        ranges: dict[str, list[int]] = {}
+        for r in chunk:
+            span = ranges.setdefault(r[0], [r[1], r[1]])
+            span[1] = r[1]
+
+        def write(
+            fh: BinaryIO,
+            chunk: list[Any] = chunk,
+            ranges: dict[str, list[int]] = ranges,
+            first_file: bool = i == 0,
+        ) -> None:
+            w = BundleWriter(
+                fh,
+                "outbox",
+                {
+                    "writer": {"role": "esperto", "expert_id": expert, "replica": store.replica_id},
+                    "replicas": ranges,
+                    "imports": imports,
+                    "imported_generation": generation,
+                },
+            )
+            w.member("ops.jsonl", (R.op_row(r) for r in chunk))
+            w.member("resolutions.jsonl", resolutions if first_file else [])
+            w.close()
+
+        publish(outbox / name, write)
+        names.append(name)
+    mine = [r[1] for r in pending if r[0] == store.replica_id]
+    if mine:
+        store.note_exported(max(mine))
+    store.set_meta("last_export", f"{names[-1]} {signature}")
+    report.sent = len(pending)
+    report.files = names
+
+
+# --- import ---------------------------------------------------------------------------------------
+def import_newest(
+    store: Store, folder: SyncFolder, expert: str, report: SyncReport, *, dry_run: bool = False
+) -> None:
+    last = int(store.get_meta("last_generation") or 0)
+    candidates = folder.extracts(expert)
+    if not candidates:
+        report.notes.append(
+            "Nessuna generazione centrale per te nella cartella: la Segreteria Tecnica non ha "
+            "ancora pubblicato. Le tue modifiche sono state inviate."
+        )
+        return
+    for generation, path in candidates:
+        if generation <= last:
+            report.notes.append(f"Nessuna generazione nuova (hai già la {last}).")
+            return
+        try:
+            with Bundle(path, "extract") as bundle:
+                if bundle.manifest.get("generation") != generation:
+                    raise BundleError("numero di generazione diverso dal nome del file")
+                who = bundle.manifest.get("expert")
+                if not isinstance(who, dict) or who.get("id") != expert:
+                    raise BundleError("il file è destinato a un altro esperto")
+                data = bundle.read_all()
+                manifest = bundle.manifest
+            apply_extract(store, manifest, data, report, dry_run=dry_run)
+            report.generation = generation
+            return
+        except BundleError as exc:
+            if not dry_run:
+                moved = quarantine(path, folder.quarantine_dir, exc.reason)
+                where = (
+                    "messo in quarantena" if moved else "lasciato dov'è (cartella in sola lettura)"
+                )
+            else:
+                where = "da mettere in quarantena"
+            report.quarantined.append((path.name, exc.reason))
+            report.notes.append(f"{path.name}: {exc.reason} ({where}).")
+        except NewerFormatError:
+            raise
+    report.notes.append("Nessuna generazione valida da importare: riprova dopo il prossimo merge.")
+
+
+def apply_extract(
+    store: Store,
+    manifest: dict[str, Any],
+    data: dict[str, list[dict[str, Any]]],
+    report: SyncReport,
+    *,
+    dry_run: bool = False,
+) -> None:
+    """Import a validated extract in one transaction (rolled back for a dry run)."""
+    generation = manifest.get("generation")
+    if not isinstance(generation, int):
+        raise BundleError("generazione mancante nel manifest")
+    acks_raw = manifest.get("acks", {})
+    if not isinstance(acks_raw, dict):
+        raise BundleError("conferme non valide nel manifest")
+    try:
+        with _transaction(store) as conn:
+            if int(store.get_meta("last_generation") or 0) >= generation:
+                return  # imported meanwhile (another window): nothing to do
+            _apply(conn, store, generation, acks_raw, data, report)
+            if dry_run:
+                raise _Rollback
+    except _Rollback:
+        pass
+
+
+def _apply(
+    conn: sqlite3.Connection,
+    store: Store,
+    generation: int,
+    acks: dict[str, Any],
+    data: dict[str, list[dict[str, Any]]],
+    report: SyncReport,
+) -> None:
+    # acknowledgements: mine leave the pending set; ops the centre lost become pending
+    for replica in _my_replicas(conn):
+        ack = acks.get(replica, 0)
+        ack = ack if isinstance(ack, int) and not isinstance(ack, bool) else 0
+        conn.execute(
+            "UPDATE oplog SET acked = 1 WHERE replica = ? AND seq <= ? AND acked = 0",
+            (replica, ack),
+        )
+        before = conn.total_changes
+        conn.execute(
+            "UPDATE oplog SET acked = 0 WHERE replica = ? AND seq > ? AND acked = 1", (replica, ack)
+        )
+        report.resent += conn.total_changes - before
+    pending = {
+        (t, p, f) for t, p, f in conn.execute("SELECT tbl, pk, field FROM oplog WHERE acked = 0")
+    }
+    max_hlc = ""
+    for tbl, (pk_name, fields) in SYNCED_TABLES.items():
+        rows = data.get(f"{tbl}.jsonl")
+        if rows is None:
+            continue
+        local = {
+            r[0]: r[1:] for r in conn.execute(f"SELECT {', '.join((pk_name, *fields))} FROM {tbl}")
+        }
+        local_v = {
+            (r[0], r[1]): (r[2], r[3], r[4])
+            for r in conn.execute(
+                "SELECT pk, field, replica, seq, hlc FROM field_version WHERE tbl = ?", (tbl,)
+            )
+        }
+        inserts: list[list[Any]] = []
+        updates: dict[tuple[str, ...], list[list[Any]]] = {}
+        fv_set: list[tuple[Any, ...]] = []
+        fv_del: list[tuple[Any, ...]] = []
+        for i, row in enumerate(rows):
+            pk = R.check_row(tbl, row, f"{tbl}.jsonl riga {i + 1}")
+            versions = row.get("_v", {})
+            have = local.get(pk)
+            if have is None:
+                inserts.append(
+                    [
+                        pk,
+                        *(row[f] for f in fields),
+                        row.get("created_at") or now_utc(),
+                        row.get("updated_at") or now_utc(),
+                    ]
+                )
+                for name, v in versions.items():
+                    fv_set.append((tbl, pk, name, v[0], v[1], v[2]))
+                    max_hlc = max(max_hlc, v[2])
+                report.received += 1
+                continue
+            changed = []
+            for name, old in zip(fields, have, strict=True):
+                if (tbl, pk, name) in pending:
+                    continue
+                if row[name] != old:
+                    changed.append(name)
+                want = versions.get(name)
+                got = local_v.get((pk, name))
+                if want is None:
+                    if got is not None:
+                        fv_del.append((tbl, pk, name))
+                else:
+                    max_hlc = max(max_hlc, want[2])
+                    if got is None or (got[0], got[1]) != (want[0], want[1]):
+                        fv_set.append((tbl, pk, name, want[0], want[1], want[2]))
+            if changed:
+                updates.setdefault(tuple(changed), []).append(
+                    [*(row[n] for n in changed), row.get("updated_at") or now_utc(), pk]
+                )
+                report.received += len(changed)
+        if inserts:
+            cols = [pk_name, *fields, "created_at", "updated_at"]
+            conn.executemany(
+                f"INSERT INTO {tbl} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
+                inserts,
+            )
+        for names, params in updates.items():
+            sets = ", ".join(f"{n} = ?" for n in names)
+            conn.executemany(f"UPDATE {tbl} SET {sets}, updated_at = ? WHERE {pk_name} = ?", params)
+        conn.executemany(
+            "INSERT INTO field_version(tbl, pk, field, replica, seq, hlc) "
+            "VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(tbl, pk, field) DO UPDATE SET replica = excluded.replica, "
+            "seq = excluded.seq, hlc = excluded.hlc",
+            fv_set,
+        )
+        conn.executemany("DELETE FROM field_version WHERE tbl = ? AND pk = ? AND field = ?", fv_del)
+    # conflicts: the centre's list, with the resolutions chosen here and not yet confirmed
+    conn.execute("DELETE FROM conflict")
+    conflicts = data.get("conflicts.jsonl", [])
+    conn.executemany(
+        f"INSERT OR REPLACE INTO conflict({R.CONFLICT_COLUMNS}) VALUES ({', '.join('?' * 16)})",
+        [R.conflict_params(r) for r in conflicts],
+    )
+    still_open = {r["id"] for r in conflicts if not r.get("resolved_at")}
+    for cid, resolution, at in conn.execute(
+        "SELECT conflict_id, resolution, at FROM sync_resolution"
+    ).fetchall():
+        if cid in still_open:
+            conn.execute(
+                "UPDATE conflict SET resolved_at = ?, resolution = ? WHERE id = ?",
+                (at, resolution, cid),
+            )
+        else:
+            conn.execute("DELETE FROM sync_resolution WHERE conflict_id = ?", (cid,))
+    # history (who changed what) and my refused changes
+    history = data.get("ops.jsonl", [])
+    R.insert_ops(conn, history, with_generation=True)
+    for r in history:
+        hlc = r.get("hlc")
+        if isinstance(hlc, str) and hlc > max_hlc:
+            max_hlc = hlc
+    conn.execute("DELETE FROM sync_rejected")
+    conn.executemany(
+        "INSERT OR IGNORE INTO sync_rejected(replica, seq, expert_id, tbl, pk, field, value, "
+        "reason, generation, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            tuple(
+                r.get(k)
+                for k in (
+                    "replica",
+                    "seq",
+                    "expert_id",
+                    "tbl",
+                    "pk",
+                    "field",
+                    "value",
+                    "reason",
+                    "generation",
+                    "at",
+                )
+            )
+            for r in data.get("rejected.jsonl", [])
+            if isinstance(r.get("replica"), str) and isinstance(r.get("seq"), int)
+        ],
+    )
+    # my clock moves past everything seen, so my next edits sort after them
+    replica = store.replica_id
+    row = conn.execute(
+        "SELECT last_seq, hlc_wall, hlc_counter FROM replica WHERE id = ?", (replica,)
+    ).fetchone()
+    if max_hlc:
+        clock = Hlc(int(row[1]), int(row[2]))
+        try:
+            clock.observe(max_hlc)
+        except ValueError:
+            raise BundleError("orologio logico non valido") from None
+        conn.execute(
+            "UPDATE replica SET hlc_wall = ?, hlc_counter = ? WHERE id = ?",
+            (clock.wall, clock.counter, replica),
+        )
+    conn.execute(
+        "INSERT OR REPLACE INTO sync_import(generation, replica, last_seq, at) VALUES (?, ?, ?, ?)",
+        (generation, replica, int(row[0]), now_utc()),
+    )
+    conn.execute(
+        "INSERT INTO meta(key, value) VALUES ('last_generation', ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (str(generation),),
+    )
+
+
+# --- joining: `taskforce init --da CARTELLA --email EMAIL` ----------------------------------------
+def find_expert(folder: SyncFolder, email: str) -> tuple[str, str]:
+    """(expert id, name) of the expert with this email, from the extracts' manifests."""
+    wanted = email.strip().lower()
+    for expert_id in folder.expert_ids():
+        for _generation, path in folder.extracts(expert_id)[:1]:
+            try:
+                with Bundle(path, "extract") as bundle:
+                    who = bundle.manifest.get("expert")
+            except (BundleError, NewerFormatError, OSError):
+                continue
+            if isinstance(who, dict) and str(who.get("email", "")).lower() == wanted:
+                return str(who.get("id")), str(who.get("name", ""))
+    raise SyncError(
+        f"Nessun esperto con email {email} in {folder.root}: controlla l'indirizzo o chiedi alla "
+        "Segreteria Tecnica di aggiungerti (e di eseguire `taskforce centrale merge`).",
+        "email",
+    )
+
+
+def join(store: Store, folder_path: Path, email: str, progress: Progress = _nop) -> SyncReport:
+    folder = SyncFolder(folder_path.expanduser())
+    folder_id = folder.folder_id()
+    expert_id, _name = find_expert(folder, email)
+    current = store.expert_id
+    if current and current != expert_id:
+        raise SyncError(
+            "Questo profilo appartiene a un altro esperto: usa un profilo nuovo (--data-dir).",
+            "email",
+        )
+    known = store.get_meta("sync_folder_id")
+    if known and known != folder_id:
+        raise SyncError(
+            "Questo profilo è già collegato a un'altra cartella di sincronizzazione.", "cartella"
+        )
+    store.set_meta("expert_id", expert_id)
+    store.set_meta("sync_folder", str(folder.root))
+    store.set_meta("sync_folder_id", folder_id)
+    return sync(store, folder.root, progress=progress)
+
+
+def last_report(store: Store) -> dict[str, Any] | None:
+    raw = store.get_meta("last_sync_report")
+    if not raw:
+        return None
+    try:
+        value = jsonio.loads(raw)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None

@@ -1,0 +1,162 @@
+"""The TUI parts of sync: F5 runs it with a summary, F6 lists conflicts and resolves one."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Static
+
+from taskforce_tui.app import TaskforceApp
+from taskforce_tui.screens.conflicts import ConflictsScreen, ResolveConflictModal
+from taskforce_tui.screens.sync import SyncScreen
+from taskforce_tui.store.db import Store
+from taskforce_tui.store.paths import Profile
+from taskforce_tui.sync.folder import SyncFolder
+from tests.sync_helpers import World
+
+
+async def until(pilot: Pilot[Any], check: Callable[[], bool], timeout: float = 10) -> None:
+    for _ in range(int(timeout / 0.05)):
+        if check():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("condizione mai vera")
+
+
+def _text(pilot: Pilot[Any], selector: str) -> str:
+    return str(pilot.app.screen.query_one(selector, Static).render())
+
+
+async def _open(pilot: Pilot[Any]) -> None:
+    await until(pilot, lambda: getattr(pilot.app, "store", None) is not None)
+
+
+async def test_f5_syncs_in_a_worker_and_shows_the_summary(tmp_path: Path) -> None:
+    world = World(tmp_path / "w", 2)
+    a = world.laptops[0]
+    pid = a.conn.execute("SELECT id FROM practice ORDER BY protocol_no").fetchone()[0]
+    with a.write() as tx:
+        tx.update("practice", pid, {"subject": "dalla TUI"})
+    world.laptops[0].close()
+    app = TaskforceApp(Profile(tmp_path / "w" / "laptop0"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(pilot)
+        await pilot.press("f5")
+        await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, SyncScreen) and "completata" in _text(pilot, "#sync-step")
+            ),
+        )
+        summary = _text(pilot, "#sync-summary")
+        assert "Modifiche inviate: 1." in summary
+        assert "Modifiche in attesa di conferma: 1." in summary
+        await pilot.press("escape")
+        assert not isinstance(app.screen, SyncScreen)
+    outboxes = SyncFolder(world.folder).outboxes()
+    assert len(outboxes) == 1 and outboxes[0][0] == world.experts[0]
+    world.merge()
+    app = TaskforceApp(Profile(tmp_path / "w" / "laptop0"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(pilot)
+        await pilot.press("f5")
+        await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, SyncScreen) and "completata" in _text(pilot, "#sync-step")
+            ),
+        )
+        assert "Modifiche in attesa di conferma: 0." in _text(pilot, "#sync-summary")
+        assert app.store is not None and app.store.pending_ops() == 0
+    world.laptops[0] = Store(tmp_path / "w" / "laptop0" / "taskforce.sqlite3")
+    world.close()
+
+
+async def test_first_sync_asks_for_the_folder_and_checks_it(tmp_path: Path) -> None:
+    world = World(tmp_path / "w", 2)
+    world.laptops[1].set_meta("sync_folder", None)
+    world.laptops[1].close()
+    app = TaskforceApp(Profile(tmp_path / "w" / "laptop1"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(pilot)
+        await pilot.press("f5")
+        await until(pilot, lambda: isinstance(app.screen, SyncScreen))
+        await pilot.press("enter")
+        await until(pilot, lambda: "Scrivi il percorso" in _text(pilot, "#sync-error"))
+        app.screen.query_one("#sync-folder").value = str(tmp_path / "nessuna")  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await until(pilot, lambda: "non è raggiungibile" in _text(pilot, "#sync-error"))
+        app.screen.query_one("#sync-folder").value = str(world.folder)  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await until(pilot, lambda: "completata" in _text(pilot, "#sync-step"))
+        assert app.store is not None and app.store.get_meta("sync_folder") == str(world.folder)
+    world.laptops[1] = Store(tmp_path / "w" / "laptop1" / "taskforce.sqlite3")
+    world.close()
+
+
+async def test_conflicts_screen_shows_both_values_and_resolves_with_an_edit(tmp_path: Path) -> None:
+    world = World(tmp_path / "w", 2)
+    a, b = world.laptops
+    pid = a.conn.execute("SELECT id FROM practice ORDER BY protocol_no").fetchone()[0]
+    with a.write() as tx:
+        tx.update("practice", pid, {"subject": "versione di A"})
+    with b.write() as tx:
+        tx.update("practice", pid, {"subject": "versione di B"})
+    world.full_round()
+    world.full_round()
+    a.close()
+    app = TaskforceApp(Profile(tmp_path / "w" / "laptop0"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(pilot)
+        await pilot.press("f6")
+        await until(pilot, lambda: isinstance(app.screen, ConflictsScreen))
+        table = app.screen.query_one("#conflicts", DataTable)
+        await until(pilot, lambda: table.row_count == 1)
+        row = [str(v) for v in table.get_row_at(0)]
+        assert row[1] == "oggetto"
+        assert {row[2], row[4]} == {"versione di A", "versione di B"}
+        assert "Esperto 0" in row[3] + row[5] and "Esperto 1" in row[3] + row[5]
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ResolveConflictModal))
+        app.screen.query_one("#resolve-value").focus()
+        await pilot.press(*"finale 2")
+        await pilot.press("enter")
+        await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, ConflictsScreen)
+                and "Nessun conflitto" in _text(pilot, "#conflicts-status")
+            ),
+        )
+        store = app.store
+        assert store is not None
+        assert store.practices.get(pid).subject == "finale 2"
+        assert store.pending_ops() == 1  # an ordinary edit, sent with the next sync
+    world.laptops[0] = Store(tmp_path / "w" / "laptop0" / "taskforce.sqlite3")
+    world.full_round()
+    with world.central.store.read() as conn:
+        assert (
+            conn.execute("SELECT subject FROM practice WHERE id = ?", (pid,)).fetchone()[0]
+            == "finale 2"
+        )
+        assert conn.execute("SELECT resolved_at FROM conflict").fetchone()[0] is not None
+    world.close()
+
+
+async def test_the_command_palette_offers_sync_and_conflicts(tmp_path: Path) -> None:
+    world = World(tmp_path / "w", 2)
+    world.laptops[0].close()
+    app = TaskforceApp(Profile(tmp_path / "w" / "laptop0"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"conflitti")
+        await asyncio.sleep(0.3)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ConflictsScreen))
+    world.laptops[0] = Store(tmp_path / "w" / "laptop0" / "taskforce.sqlite3")
+    world.close()
