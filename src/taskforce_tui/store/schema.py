@@ -231,6 +231,7 @@ CREATE TABLE oplog (
     author      TEXT,              -- expert id of the writer
     at          TEXT NOT NULL,     -- wall-clock time, UTC ISO 8601
     acked       INTEGER NOT NULL DEFAULT 0,
+    generation  INTEGER,           -- centre: the generation that accepted the op
     PRIMARY KEY (replica, seq)
 ) WITHOUT ROWID;
 CREATE INDEX oplog_record ON oplog(tbl, pk);
@@ -353,8 +354,8 @@ CREATE INDEX practice_indicators ON practice(comune_code, procedure_type, receiv
     concluded_on, status, outcome, service_conference, legal_term_days, suspended_days,
     suspended_since, deleted, id);
 -- sync (issue 5) -------------------------------------------------------------------------
--- centre: the generation that accepted each op (NULL on laptops for their own ops)
-ALTER TABLE oplog ADD COLUMN generation INTEGER;
+-- (oplog.generation, declared with the table above: the generation that accepted each
+-- op at the centre; NULL on laptops for their own ops)
 CREATE INDEX oplog_generation ON oplog(generation);
 
 -- laptop: each central generation imported, with the replica's last seq at that moment
