@@ -103,10 +103,10 @@ class Semester:
         return date(self.year, 6, 30) if self.half == 1 else date(self.year, 12, 31)
 
     def previous(self) -> Semester:
-        return Semester(self.year, 2) if self.half == 1 else Semester(self.year - 1, 1)
+        return Semester(self.year - 1, 2) if self.half == 1 else Semester(self.year, 1)
 
     def next(self) -> Semester:
-        return Semester(self.year, 2) if self.half == 2 else Semester(self.year + 1, 1)
+        return Semester(self.year, 2) if self.half == 1 else Semester(self.year + 1, 1)
 
     def __contains__(self, day: object) -> bool:
         return isinstance(day, date) and self.start <= day <= self.end
