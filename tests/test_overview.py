@@ -14,6 +14,7 @@ from taskforce_tui.domain.dates import Semester
 from taskforce_tui.domain.errors import DomainError
 from taskforce_tui.store.db import Store
 from taskforce_tui.store.overview import (
+    assigned_codes,
     comuni_overview,
     day_status,
     month_end,
@@ -46,11 +47,12 @@ def test_month_bounds() -> None:
 def test_overview_matches_the_domain_rules(demo_store: Store) -> None:
     store = demo_store
     codes = store.comuni.assigned_codes(store.expert_id)
+    assert assigned_codes(store) == codes
     rows = comuni_overview(store, codes, store.expert_id, TODAY)
-    assert [r.comune.istat_code for r in rows] == codes
+    assert [r.code for r in rows] == codes
     semester = Semester.of(TODAY)
     for row in rows[:3]:
-        code = row.comune.istat_code
+        code = row.code
         practices = _practices(store, code)
         open_ones = [p for p in practices if p.status in vocab.OPEN_STATUSES]
         assert row.open_practices == len(open_ones)
@@ -98,7 +100,7 @@ def test_day_status_and_timer_round_trip(demo_store: Store) -> None:
     store = demo_store
     code = store.comuni.assigned_codes(store.expert_id)[0]
     status = day_status(store, TODAY)
-    assert status.timer is None
+    assert status.timer_started is None
     assert status.last_sync_at is None
     assert status.pending_ops == 0
     started = datetime.combine(TODAY, datetime.min.time()).astimezone() + timedelta(hours=9)
@@ -106,8 +108,8 @@ def test_day_status_and_timer_round_trip(demo_store: Store) -> None:
     with pytest.raises(DomainError, match="già un timer"):
         store.timer.start("istruttoria", at=started)
     status = day_status(store, TODAY)
-    assert status.timer is not None
-    assert status.timer.comune_code == code
+    assert status.timer_started == started
+    assert store.timer.current().comune_code == code  # type: ignore[union-attr]
     comune = store.comuni.get(code)
     assert comune is not None and comune.name in status.timer_label
     log = store.timer.stop(at=started + timedelta(minutes=95))
@@ -131,3 +133,9 @@ def test_timer_under_a_minute_logs_nothing(demo_store: Store) -> None:
     assert store.pending_ops() == before
     with pytest.raises(DomainError, match="Nessun timer"):
         store.timer.stop()
+
+
+def test_overview_spells_the_open_request_statuses_like_the_vocabulary() -> None:
+    from taskforce_tui.store.overview import OPEN_REQUEST_STATUSES
+
+    assert OPEN_REQUEST_STATUSES == vocab.REQUEST_OPEN_STATUSES

@@ -1,66 +1,190 @@
-"""Oggi: the expert's Comuni with their open and overdue practices."""
+"""Oggi: the expert's Comuni (open, overdue, semester duration, requests, hours), today's
+hours and the running timer, the state of the sync.
+
+Kept light on purpose: it is the first paint, so it imports only what it shows.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.binding import Binding, BindingType
+from textual.widgets import Static
 
-from taskforce_tui.app import StoreReady
+from taskforce_tui.screens.base import DataScreen
+from taskforce_tui.widgets.footer import KeysFooter
+from taskforce_tui.widgets.navtable import OVERDUE_MARK, NavTable
 
 if TYPE_CHECKING:
-    from taskforce_tui.app import TaskforceApp
-    from taskforce_tui.store.comuni import ComuneSummary
+    from taskforce_tui.store.overview import ComuneOverview, DayStatus
 
 
-class HomeScreen(Screen[None]):
+def hours(minutes: int) -> str:
+    """1 h 05 min, 45 min, 0."""
+    if minutes <= 0:
+        return "0"
+    h, m = divmod(minutes, 60)
+    if not h:
+        return f"{m} min"
+    return f"{h} h {m:02d} min" if m else f"{h} h"
+
+
+def short_hours(minutes: int) -> str:
+    """Decimal hours with a comma, as people write them: 7,5."""
+    value = round(minutes / 60, 1)
+    return f"{value:.1f}".replace(".", ",") if value % 1 else f"{int(value)}"
+
+
+def sync_line(status: DayStatus) -> str:
+    from datetime import datetime
+
+    if status.last_sync_at:
+        try:
+            when = datetime.fromisoformat(status.last_sync_at.replace("Z", "+00:00"))
+            last = when.astimezone().strftime("%d/%m/%Y %H:%M")
+        except ValueError:
+            last = status.last_sync_at
+    else:
+        last = "mai"
+    pending = status.pending_ops
+    changes = (
+        "nessuna modifica da inviare"
+        if pending == 0
+        else "1 modifica da inviare"
+        if pending == 1
+        else f"{pending} modifiche da inviare"
+    )
+    return f"Ultima sincronizzazione: {last} · {changes}"
+
+
+def timer_line(status: DayStatus) -> str:
+    started = status.timer_started
+    if started is None:
+        return "nessun timer (t lo avvia)"
+    from taskforce_tui.store.timer import now_local
+
+    elapsed = max(int((now_local() - started).total_seconds() // 60), 0)
+    what = f" - {status.timer_label}" if status.timer_label else ""
+    return f"⏱ timer dalle {started:%H:%M} ({hours(elapsed)}){what}"
+
+
+class HomeScreen(DataScreen):
+    TITLE = "Oggi"
+    PLACE = "oggi"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open_comune", "Apri", priority=True, id="home.open_comune"),
+        Binding("n", "new_practice", "Nuova pratica", id="home.new_practice"),
+    ]
+
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield self.places_bar()
         yield Static("Apertura del profilo...", id="status")
-        table: DataTable[str | int] = DataTable(id="comuni", cursor_type="row", zebra_stripes=True)
-        table.add_columns("Comune", "Prov.", "Aperte", "In ritardo")
+        yield Static("", id="day")
+        yield Static("", id="sync")
+        table = NavTable(id="comuni", cursor_type="row", zebra_stripes=True)
+        table.add_column("Comune", key="comune")
+        table.add_column("Prov.", key="prov")
+        table.add_column("Aperte", key="aperte")
+        table.add_column("Ritardo", key="ritardo")
+        table.add_column("Durata", key="durata")
+        table.add_column("Rich.", key="richieste")
+        table.add_column("Ore mese", key="ore")
         yield table
-        yield Footer()
+        yield Static(
+            "Ritardo: pratiche aperte oltre il termine (⚠). Durata: media lorda in giorni "
+            "delle pratiche concluse nel semestre. Rich.: richieste aperte.",
+            id="legend",
+        )
+        yield KeysFooter()
 
-    @property
-    def tf_app(self) -> TaskforceApp:
-        return self.app  # type: ignore[return-value]
+    def work_context(self) -> dict[str, str | None]:
+        table = self.query_one("#comuni", NavTable)
+        return {"comune_code": table.current_key()}
 
-    def on_store_ready(self, message: StoreReady) -> None:
-        self.load()
+    def on_mount(self) -> None:
+        # The timer line counts the minutes (DataScreen.on_mount loads the data).
+        self.set_interval(30, self._tick, name="timer-tick")
+
+    def _tick(self) -> None:
+        status = getattr(self, "_status", None)
+        if status is not None and status.timer_started is not None:
+            self.query_one("#day", Static).update(self._day_text(status))
+
+    def load(self) -> None:
+        prefetched = self.tf_app.take_prefetched()
+        if prefetched is not None:
+            self.show(*prefetched)
+        else:
+            self._load()
 
     @work(thread=True, exclusive=True, group="home", exit_on_error=False)
-    def load(self) -> None:
+    def _load(self) -> None:
+        from taskforce_tui.domain.dates import today
+        from taskforce_tui.store.overview import home
+
+        status, rows = home(self.store, today())
+        self.app.call_from_thread(self.show, status, rows)
+
+    def _day_text(self, status: DayStatus) -> str:
         from taskforce_tui.domain.dates import today
 
-        store = self.tf_app.store
-        assert store is not None
-        me = store.experts.me()
-        codes = store.comuni.assigned_codes(store.expert_id)
-        summaries = store.comuni.summaries(codes, today())
-        self.app.call_from_thread(self.show, me.name if me else None, summaries)
+        day = today()
+        return (
+            f"{day:%d/%m/%Y} · ore oggi {hours(status.today_minutes)}, nel mese "
+            f"{short_hours(status.month_minutes)} · {timer_line(status)}"
+        )
 
-    def show(self, name: str | None, summaries: list[ComuneSummary]) -> None:
-        table = self.query_one("#comuni", DataTable)
+    def show(self, status: DayStatus, rows: list[ComuneOverview]) -> None:
+        self._status = status
+        table = self.query_one("#comuni", NavTable)
+        selected = table.current_key()
         table.clear()
-        for s in summaries:
+        for r in rows:
+            overdue = (
+                Text(f"{OVERDUE_MARK} {r.overdue_practices}", style="bold red", justify="right")
+                if r.overdue_practices
+                else Text("0", justify="right")
+            )
             table.add_row(
-                s.comune.name,
-                s.comune.province,
-                s.open_practices,
-                s.overdue_practices,
-                key=s.comune.istat_code,
+                r.name,
+                r.province,
+                Text(str(r.open_practices), justify="right"),
+                overdue,
+                Text(
+                    f"{r.avg_gross_days:.0f} gg" if r.avg_gross_days is not None else "—",
+                    justify="right",
+                ),
+                Text(str(r.open_requests), justify="right"),
+                Text(short_hours(r.month_minutes), justify="right"),
+                key=r.code,
             )
-        status = self.query_one("#status", Static)
-        if name is None:
-            status.update("Nessun esperto in questo profilo: prova `taskforce demo`.")
+        if selected is not None:
+            table.select_key(selected)
+        head = self.query_one("#status", Static)
+        if status.expert_name is None:
+            head.update("Profilo senza esperto: completa la configurazione iniziale.")
         else:
-            total_open = sum(s.open_practices for s in summaries)
-            overdue = sum(s.overdue_practices for s in summaries)
-            status.update(
-                f"{name} - {len(summaries)} Comuni, {total_open} pratiche aperte, "
-                f"{overdue} oltre il termine"
+            total_open = sum(r.open_practices for r in rows)
+            late = sum(r.overdue_practices for r in rows)
+            head.update(
+                f"{status.expert_name} - {len(rows)} Comuni, {total_open} pratiche aperte, "
+                f"{late} oltre il termine"
             )
+        self.query_one("#day", Static).update(self._day_text(status))
+        self.query_one("#sync", Static).update(sync_line(status))
+
+    def on_data_table_row_selected(self, event: NavTable.RowSelected) -> None:
+        event.stop()
+        if event.row_key.value:
+            self.tf_app.open_comune(event.row_key.value)
+
+    def action_open_comune(self) -> None:
+        code = self.query_one("#comuni", NavTable).current_key()
+        if code:
+            self.tf_app.open_comune(code)
+
+    def action_new_practice(self) -> None:
+        self.tf_app.new_practice(self.query_one("#comuni", NavTable).current_key())

@@ -16,26 +16,27 @@ receipt to decision, suspensions included; net = gross minus the suspended days
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from taskforce_tui.domain import vocab
-from taskforce_tui.domain.dates import Semester
-
 if TYPE_CHECKING:
-    from taskforce_tui.domain.records import Comune
+    from taskforce_tui.domain.dates import Semester
     from taskforce_tui.store.db import Store
-    from taskforce_tui.store.timer import RunningTimer
 
 #: Meta key the sync writes after a successful exchange (UTC ISO 8601).
 LAST_SYNC_KEY = "last_sync_at"
+#: vocab.REQUEST_OPEN_STATUSES, spelled out: this module is on the start-up path and
+#: imports nothing of the domain (tests/test_overview.py checks they agree).
+OPEN_REQUEST_STATUSES = ("nuova", "in_lavorazione", "in_attesa_comune")
 
 
 @dataclass(slots=True)
 class ComuneOverview:
     """One line of the Oggi table."""
 
-    comune: Comune
+    code: str
+    name: str
+    province: str
     open_practices: int
     overdue_practices: int
     concluded_semester: int
@@ -51,7 +52,7 @@ class DayStatus:
     expert_name: str | None
     today_minutes: int
     month_minutes: int
-    timer: RunningTimer | None
+    timer_started: datetime | None
     timer_label: str
     last_sync_at: str | None
     pending_ops: int
@@ -84,8 +85,29 @@ def month_end(day: date) -> date:
     return following - timedelta(days=1)
 
 
-def _marks(codes: list[str]) -> str:
-    return ", ".join("?" for _ in codes)
+def semester_bounds(day: date) -> tuple[date, date]:
+    """First and last day of the DPCM semester holding `day` (H1 Jan-Jun, H2 Jul-Dec)."""
+    if day.month <= 6:
+        return date(day.year, 1, 1), date(day.year, 6, 30)
+    return date(day.year, 7, 1), date(day.year, 12, 31)
+
+
+def _marks(values: list[str] | tuple[str, ...]) -> str:
+    return ", ".join("?" for _ in values)
+
+
+def assigned_codes(store: Store) -> list[str]:
+    """This installation's expert's Comuni (as ComuneRepo.assigned_codes, without
+    importing it and the domain records on the start-up path)."""
+    with store.read() as conn:
+        return [
+            r[0]
+            for r in conn.execute(
+                "SELECT DISTINCT a.comune_code FROM assignment a JOIN comune c "
+                "ON c.istat_code = a.comune_code JOIN meta m ON m.key = 'expert_id' "
+                "AND a.expert_id = m.value WHERE a.deleted = 0 ORDER BY c.name"
+            )
+        ]
 
 
 def comuni_overview(
@@ -94,33 +116,42 @@ def comuni_overview(
     """The Oggi line of each Comune in `codes` (ordered by name)."""
     if not codes:
         return []
-    summaries = store.comuni.summaries(codes, day)
-    semester = Semester.of(day)
     marks = _marks(codes)
+    start, end = semester_bounds(day)
     with store.read() as conn:
+        # Open and overdue as ComuneRepo.summaries counts them (practice_comune_status).
+        base = conn.execute(
+            "SELECT c.istat_code, c.name, c.province, COUNT(p.id), "
+            "COALESCE(SUM(CASE WHEN p.status = 'aperta' THEN p.due_on < ? "
+            "ELSE p.suspended_since > p.due_on END), 0) "
+            "FROM comune c LEFT JOIN practice p ON p.comune_code = c.istat_code "
+            "AND p.status IN ('aperta', 'sospesa') AND p.deleted = 0 "
+            f"WHERE c.istat_code IN ({marks}) GROUP BY c.istat_code ORDER BY c.name",
+            [day.isoformat(), *codes],
+        ).fetchall()
         durations = {
             r[0]: (int(r[1]), r[2])
             for r in conn.execute(
                 "SELECT comune_code, COUNT(*), "
                 "AVG(julianday(concluded_on) - julianday(received_on)) "
-                "FROM practice WHERE comune_code IN (" + marks + ") AND status = 'conclusa' "
+                f"FROM practice WHERE comune_code IN ({marks}) AND status = 'conclusa' "
                 "AND deleted = 0 AND concluded_on BETWEEN ? AND ? GROUP BY comune_code",
-                [*codes, semester.start.isoformat(), semester.end.isoformat()],
+                [*codes, start.isoformat(), end.isoformat()],
             )
         }
         requests = dict(
             conn.execute(
-                "SELECT comune_code, COUNT(*) FROM request WHERE comune_code IN (" + marks + ") "
-                f"AND status IN ({_marks(list(vocab.REQUEST_OPEN_STATUSES))}) AND deleted = 0 "
+                f"SELECT comune_code, COUNT(*) FROM request WHERE comune_code IN ({marks}) "
+                f"AND status IN ({_marks(OPEN_REQUEST_STATUSES)}) AND deleted = 0 "
                 "GROUP BY comune_code",
-                [*codes, *vocab.REQUEST_OPEN_STATUSES],
+                [*codes, *OPEN_REQUEST_STATUSES],
             ).fetchall()
         )
         minutes = dict(
             conn.execute(
                 "SELECT comune_code, SUM(minutes) FROM time_log WHERE expert_id = ? "
                 "AND work_date BETWEEN ? AND ? AND deleted = 0 "
-                "AND comune_code IN (" + marks + ") GROUP BY comune_code",
+                f"AND comune_code IN ({marks}) GROUP BY comune_code",
                 [
                     expert_id or "",
                     month_start(day).isoformat(),
@@ -130,14 +161,15 @@ def comuni_overview(
             ).fetchall()
         )
     result = []
-    for s in summaries:
-        code = s.comune.istat_code
+    for code, name, province, open_count, overdue in base:
         concluded, avg = durations.get(code, (0, None))
         result.append(
             ComuneOverview(
-                comune=s.comune,
-                open_practices=s.open_practices,
-                overdue_practices=s.overdue_practices,
+                code=code,
+                name=name,
+                province=province,
+                open_practices=int(open_count),
+                overdue_practices=int(overdue),
                 concluded_semester=concluded,
                 avg_gross_days=float(avg) if avg is not None else None,
                 open_requests=int(requests.get(code, 0)),
@@ -149,38 +181,44 @@ def comuni_overview(
 
 def day_status(store: Store, day: date) -> DayStatus:
     """Today's and this month's hours, the running timer, last sync and unsent changes."""
-    expert_id = store.expert_id
-    me = store.experts.me()
-    timer = store.timer.current()
+    expert_id = store.expert_id or ""
+    with store.read() as conn:
+        name = conn.execute(
+            "SELECT name FROM expert WHERE id = ? AND deleted = 0", (expert_id,)
+        ).fetchone()
+        today_minutes, month_minutes = conn.execute(
+            "SELECT COALESCE(SUM(CASE WHEN work_date = ? THEN minutes END), 0), "
+            "COALESCE(SUM(minutes), 0) FROM time_log WHERE deleted = 0 AND expert_id = ? "
+            "AND work_date BETWEEN ? AND ?",
+            (day.isoformat(), expert_id, month_start(day).isoformat(), day.isoformat()),
+        ).fetchone()
+        timer = conn.execute(
+            "SELECT t.started_at, COALESCE(a.name, t.activity), c.name, p.protocol_no "
+            "FROM timer t LEFT JOIN activity a ON a.code = t.activity "
+            "LEFT JOIN comune c ON c.istat_code = t.comune_code "
+            "LEFT JOIN practice p ON p.id = t.practice_id WHERE t.id = 1"
+        ).fetchone()
     label = ""
+    started = None
     if timer is not None:
-        parts = []
-        with store.read() as conn:
-            row = conn.execute(
-                "SELECT name FROM activity WHERE code = ?", (timer.activity,)
-            ).fetchone()
-            parts.append(row[0] if row else timer.activity)
-            if timer.comune_code:
-                row = conn.execute(
-                    "SELECT name FROM comune WHERE istat_code = ?", (timer.comune_code,)
-                ).fetchone()
-                parts.append(row[0] if row else timer.comune_code)
-            if timer.practice_id:
-                row = conn.execute(
-                    "SELECT protocol_no FROM practice WHERE id = ?", (timer.practice_id,)
-                ).fetchone()
-                if row:
-                    parts.append(f"pratica {row[0]}")
-        label = ", ".join(parts)
+        started = datetime.fromisoformat(timer[0])
+        parts = [timer[1], timer[2], f"pratica {timer[3]}" if timer[3] else None]
+        label = ", ".join(p for p in parts if p)
     return DayStatus(
-        expert_name=me.name if me else None,
-        today_minutes=store.timelogs.minutes_between(expert_id, day, day),
-        month_minutes=store.timelogs.minutes_between(expert_id, month_start(day), day),
-        timer=timer,
+        expert_name=name[0] if name else None,
+        today_minutes=int(today_minutes),
+        month_minutes=int(month_minutes),
+        timer_started=started,
         timer_label=label,
         last_sync_at=store.get_meta(LAST_SYNC_KEY),
         pending_ops=store.pending_ops(),
     )
+
+
+def home(store: Store, day: date) -> tuple[DayStatus, list[ComuneOverview]]:
+    """Everything the Oggi screen shows."""
+    status = day_status(store, day)
+    return status, comuni_overview(store, assigned_codes(store), store.expert_id, day)
 
 
 def semester_figures(

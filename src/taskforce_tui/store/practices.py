@@ -181,6 +181,25 @@ def _where(flt: PracticeFilter, params: dict[str, object]) -> str:
     return " AND ".join(clauses)
 
 
+def page_sql(
+    flt: PracticeFilter, params: dict[str, object], sort: str = "avvio", descending: bool = True
+) -> str:
+    """The SELECT of one page (benchmarks/bench_tui.py explains every combination)."""
+    where = _where(flt, params)
+    key = SORT_KEYS.get(sort, "p.received_on")
+    direction = "DESC" if descending else "ASC"
+    return (
+        "SELECT p.id, p.comune_code, c.name, p.ambito, p.procedure_type, "
+        "COALESCE(t.name, p.procedure_type), p.protocol_no, p.subject, p.received_on, "
+        f"p.legal_term_days, p.status, {_EFF_DUE} AS eff_due, {_OVERDUE}, "
+        "p.concluded_on, p.outcome, p.suspended_days "
+        "FROM practice p JOIN comune c ON c.istat_code = p.comune_code "
+        "LEFT JOIN procedure_type t ON t.code = p.procedure_type "
+        f"WHERE {where} ORDER BY {key} {direction}, p.rowid {direction} "
+        "LIMIT :limit OFFSET :offset"
+    )
+
+
 class PracticeRepo:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -260,19 +279,7 @@ class PracticeRepo:
         """One page of practices, filtered and sorted in SQL."""
         day = on or today()
         params: dict[str, object] = {"today": day.isoformat(), "limit": limit, "offset": offset}
-        where = _where(flt, params)
-        key = SORT_KEYS.get(sort, "p.received_on")
-        direction = "DESC" if descending else "ASC"
-        sql = (
-            "SELECT p.id, p.comune_code, c.name, p.ambito, p.procedure_type, "
-            "COALESCE(t.name, p.procedure_type), p.protocol_no, p.subject, p.received_on, "
-            f"p.legal_term_days, p.status, {_EFF_DUE} AS eff_due, {_OVERDUE}, "
-            "p.concluded_on, p.outcome, p.suspended_days "
-            "FROM practice p JOIN comune c ON c.istat_code = p.comune_code "
-            "LEFT JOIN procedure_type t ON t.code = p.procedure_type "
-            f"WHERE {where} ORDER BY {key} {direction}, p.rowid {direction} "
-            "LIMIT :limit OFFSET :offset"
-        )
+        sql = page_sql(flt, params, sort, descending)
         with self.store.read() as conn:
             rows = conn.execute(sql, params).fetchall()
         result = []

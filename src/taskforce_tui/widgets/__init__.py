@@ -1,0 +1,1 @@
+"""Reusable widgets: navigable tables, the paged practice table."""
