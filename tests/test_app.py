@@ -120,7 +120,10 @@ async def test_palette_opens_a_comune(demo_store: Store) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for_rows(pilot, "#comuni")
         await pilot.press("ctrl+p")
-        await wait_for_screen(pilot, "CommandPalette")
+        await wait_for_screen(pilot, "ItalianPalette")
+        from textual.command import CommandInput
+
+        assert app.screen.query_one(CommandInput).placeholder.startswith("Cerca un comando")
         for char in "comune romano":
             await pilot.press(char)
 

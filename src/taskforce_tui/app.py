@@ -90,9 +90,14 @@ class TaskforceApp(App[int]):
             for mode, key, label, _module, _cls in PLACES
         ),
         Binding("f1", "open_help", "Aiuto", id="app.help"),
+        Binding("question_mark", "open_help", "Aiuto", show=False, id="app.help_alt"),
         Binding("o", "log_time", "Ore", id="app.log_time"),
         Binding("t", "toggle_timer", "Timer", id="app.timer"),
         Binding("q", "quit", "Esci", id="app.quit"),
+        # Declared here (Textual would add its own, in English) to give it an id.
+        Binding(
+            "ctrl+p", "command_palette", "comandi", show=False, priority=True, id="app.palette"
+        ),
     ]
 
     def __init__(self, profile: Profile) -> None:
@@ -305,6 +310,16 @@ class TaskforceApp(App[int]):
         )
 
     # --- global actions -------------------------------------------------------------------
+    def action_command_palette(self) -> None:
+        from textual.command import CommandPalette
+
+        from taskforce_tui.widgets.italian import PALETTE_PLACEHOLDER, ItalianPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
+            self.push_screen(
+                ItalianPalette(placeholder=PALETTE_PLACEHOLDER, id="--command-palette")
+            )
+
     def action_open_help(self) -> None:
         from taskforce_tui.screens.help import HelpScreen
 

@@ -60,7 +60,8 @@ class PlacesBar(Static):
         for mode, key, label, _module, _cls in PLACES:
             shown = keymap.get(f"go.{mode}", key).split(",")[0]
             if mode == self.current:
-                parts.append(f"[b reverse] {shown} {label} [/]")
+                # Marked by brackets too, not only by the reverse video.
+                parts.append(f"[b reverse][{shown} {label}][/]")
             else:
                 parts.append(f"[@click=app.switch_mode('{mode}')] {shown} {label} [/]")
         title = f"  [b]{self.title}[/b]" if self.title else ""

@@ -15,7 +15,7 @@ from textual.widgets import Static, TabbedContent, TabPane
 
 from taskforce_tui.domain import vocab
 from taskforce_tui.screens.base import DetailScreen
-from taskforce_tui.screens.home import OVERDUE_MARK, hours, short_hours
+from taskforce_tui.screens.home import OVERDUE_MARK, count, hours, short_hours
 from taskforce_tui.widgets.footer import KeysFooter
 from taskforce_tui.widgets.navtable import NavTable, clip
 from taskforce_tui.widgets.tables import PracticeTable
@@ -203,15 +203,14 @@ class ComuneScreen(DetailScreen):
         if not view.assigned:
             head.append(" · non assegnato a te: solo consultazione", style="italic")
         if o is not None:
-            head.append(f"\n{o.open_practices} pratiche aperte, ")
+            head.append(f"\n{count(o.open_practices, 'pratica aperta', 'pratiche aperte')}, ")
             late = f"{o.overdue_practices} oltre il termine"
             head.append(
                 f"{OVERDUE_MARK} {late}" if o.overdue_practices else late,
                 style="bold red" if o.overdue_practices else "",
             )
-            head.append(
-                f", {o.open_requests} richieste aperte, {short_hours(o.month_minutes)} h nel mese"
-            )
+            requests = count(o.open_requests, "richiesta aperta", "richieste aperte")
+            head.append(f", {requests}, {short_hours(o.month_minutes)} h nel mese")
         self.query_one("#head", Static).update(head)
         self._fill_requests(view.requests)
         self._fill_hours(view.logs)

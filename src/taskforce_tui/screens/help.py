@@ -30,11 +30,14 @@ def keys_table(screen: Screen[Any]) -> str:
     seen: set[str] = set()
     for key, active in screen.active_bindings.items():
         binding = active.binding
-        if not binding.description or binding.id in seen or not active.enabled:
+        # Only the app's own keys (they have ids); Textual's widgets' are in the help.
+        if not binding.id or not binding.description or binding.id in seen:
             continue
-        seen.add(binding.id or key)
+        if not active.enabled:
+            continue
+        seen.add(binding.id)
         label = _key_label(screen.app, key).replace("|", "\\|")
-        lines.append(f"| {label} | {binding.description} | `{binding.id or ''}` |")
+        lines.append(f"| {label} | {binding.description} | `{binding.id}` |")
     return "\n".join(lines)
 
 

@@ -22,6 +22,11 @@ if TYPE_CHECKING:
     from taskforce_tui.store.overview import ComuneOverview, DayStatus
 
 
+def count(n: int, one: str, many: str) -> str:
+    """1 pratica aperta, 3 pratiche aperte."""
+    return f"{n} {one if n == 1 else many}"
+
+
 def hours(minutes: int) -> str:
     """1 h 05 min, 45 min, 0."""
     if minutes <= 0:
@@ -170,7 +175,8 @@ class HomeScreen(DataScreen):
             total_open = sum(r.open_practices for r in rows)
             late = sum(r.overdue_practices for r in rows)
             head.update(
-                f"{status.expert_name} - {len(rows)} Comuni, {total_open} pratiche aperte, "
+                f"{status.expert_name} - {count(len(rows), 'Comune', 'Comuni')}, "
+                f"{count(total_open, 'pratica aperta', 'pratiche aperte')}, "
                 f"{late} oltre il termine"
             )
         self.query_one("#day", Static).update(self._day_text(status))

@@ -19,6 +19,7 @@ from textual.widgets import Input, Select, Static
 
 from taskforce_tui.domain import vocab
 from taskforce_tui.screens.base import DataScreen
+from taskforce_tui.widgets import italian  # noqa: F401  (Select's menu in Italian)
 from taskforce_tui.widgets.footer import KeysFooter
 from taskforce_tui.widgets.tables import PracticeTable
 from taskforce_tui.widgets.tick import Tick

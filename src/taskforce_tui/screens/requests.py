@@ -17,6 +17,7 @@ from taskforce_tui.domain import vocab
 from taskforce_tui.domain.dates import format_date
 from taskforce_tui.domain.text import normalize
 from taskforce_tui.screens.base import DataScreen, DetailScreen
+from taskforce_tui.widgets import italian  # noqa: F401  (Select's menu in Italian)
 from taskforce_tui.widgets.fasttable import Cell, FastTable
 from taskforce_tui.widgets.footer import KeysFooter
 from taskforce_tui.widgets.navtable import NavTable, clip

@@ -22,6 +22,7 @@ from textual.validation import ValidationResult, Validator
 from textual.widgets import Button, Input, Label, Select, Static
 
 from taskforce_tui.domain.errors import DomainError
+from taskforce_tui.widgets import italian  # noqa: F401  (Select's menu in Italian)
 from taskforce_tui.widgets.footer import KeysFooter
 from taskforce_tui.widgets.tick import Tick
 
