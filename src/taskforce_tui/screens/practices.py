@@ -15,12 +15,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import Input, Select, Static
+from textual.widgets import Input, Select
 
 from taskforce_tui.domain import vocab
 from taskforce_tui.screens.base import DataScreen
 from taskforce_tui.widgets import italian  # noqa: F401  (Select's menu in Italian)
 from taskforce_tui.widgets.footer import KeysFooter
+from taskforce_tui.widgets.statusline import StatusLine
 from taskforce_tui.widgets.tables import PracticeTable
 from taskforce_tui.widgets.tick import Tick
 
@@ -81,7 +82,6 @@ class PracticesScreen(DataScreen):
     PracticesScreen #overdue { width: auto; }
     PracticesScreen #facets { height: 1; }
     PracticesScreen #facets Select { width: 1fr; }
-    PracticesScreen #count { height: 1; padding: 0 1; color: $text-muted; }
     """
 
     def __init__(self) -> None:
@@ -108,7 +108,7 @@ class PracticesScreen(DataScreen):
             yield Select([], prompt="Ambito: tutti", id="ambito", compact=True)
             yield Select([], prompt="Tipo: tutti", id="type", compact=True)
             yield Select([], prompt="Comune: tutti", id="comune", compact=True)
-        yield Static("", id="count")
+        yield StatusLine(id="count")
         yield PracticeTable(table_id="practices")
         yield KeysFooter()
 
@@ -181,7 +181,7 @@ class PracticesScreen(DataScreen):
         )
         arrow = "▼" if table.descending else "▲"
         order = f"{SORT_LABELS.get(table.sort_key, table.sort_key)} {arrow}"
-        self.query_one("#count", Static).update(f"{found} · per {order} · ⚠ = oltre il termine")
+        self.query_one("#count", StatusLine).set(f"{found} · per {order} · ⚠ = oltre il termine")
 
     # --- events ---------------------------------------------------------------------------
     @on(Input.Changed, "#filter")
@@ -203,10 +203,6 @@ class PracticesScreen(DataScreen):
     @on(PracticeTable.Opened)
     def _opened(self, event: PracticeTable.Opened) -> None:
         self.tf_app.open_practice(event.practice_id)
-
-    @on(PracticeTable.Loaded)
-    def _loaded(self) -> None:
-        self._update_count()
 
     @on(PracticeTable.Sorted)
     def _sorted(self) -> None:

@@ -21,6 +21,7 @@ from taskforce_tui.widgets import italian  # noqa: F401  (Select's menu in Itali
 from taskforce_tui.widgets.fasttable import Cell, FastTable
 from taskforce_tui.widgets.footer import KeysFooter
 from taskforce_tui.widgets.navtable import NavTable, clip
+from taskforce_tui.widgets.statusline import StatusLine
 
 if TYPE_CHECKING:
     from taskforce_tui.domain.records import Comune, Request
@@ -57,7 +58,6 @@ class RequestsScreen(DataScreen):
     RequestsScreen #filters { height: 1; }
     RequestsScreen #filter { width: 1fr; }
     RequestsScreen #status { width: 30; }
-    RequestsScreen #count { height: 1; padding: 0 1; color: $text-muted; }
     RequestsScreen #requests { height: 1fr; }
     """
 
@@ -76,7 +76,7 @@ class RequestsScreen(DataScreen):
                 id="status",
                 compact=True,
             )
-        yield Static("", id="count")
+        yield StatusLine(id="count")
         table = FastTable(id="requests")
         for key, label, width in (
             ("opened", "Aperta il", 10),
@@ -136,7 +136,7 @@ class RequestsScreen(DataScreen):
         shown = len(batch)
         if selected:
             table.select_key(selected)
-        self.query_one("#count", Static).update(
+        self.query_one("#count", StatusLine).set(
             "Nessuna richiesta con questi filtri (Esc li azzera)"
             if shown == 0
             else f"{shown} richieste · n nuova, s cambia stato, Invio apre"

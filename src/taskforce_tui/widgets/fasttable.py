@@ -174,7 +174,19 @@ class FastTable(ScrollView, can_focus=True):
         return self.scrollable_content_region.width
 
     def _update_size(self) -> None:
-        self.virtual_size = Size(self._width, len(self._keys) + 1)
+        """New row count: scrollbars and a repaint, but a new screen layout only if
+        the vertical scrollbar appears or goes (the widget's own size never depends on
+        its rows). Setting `virtual_size` as usual would lay out the whole screen on
+        every keystroke of the filter."""
+        size = Size(self._width, len(self._keys) + 1)
+        if size != self.virtual_size:
+            had_scrollbar = self.show_vertical_scrollbar
+            self.set_reactive(ScrollView.virtual_size, size)
+            if self.is_mounted:
+                self._scroll_update(size)
+                if self.show_vertical_scrollbar != had_scrollbar:
+                    self._widths = None
+                    self.refresh(layout=True)
         self.refresh()
 
     # --- reading -----------------------------------------------------------------------
