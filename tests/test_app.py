@@ -47,11 +47,11 @@ async def test_home_lists_the_experts_comuni(demo_store: Store) -> None:
             assert gross == (f"{e.avg_gross_days:.0f} gg" if e.avg_gross_days else "—")
             assert int(requests) == e.open_requests
             assert hours.replace(",", ".") == f"{e.month_minutes / 60:g}"
-        status = text_of(pilot, "#status")
+        status = text_of(pilot, "#summary")
         total_open = sum(e.open_practices for e in expected.values())
         assert f"{total_open} pratiche aperte" in status
-        assert "nessun timer" in text_of(pilot, "#day")
-        sync = text_of(pilot, "#sync")
+        assert "nessun timer" in text_of(pilot, "#summary")
+        sync = text_of(pilot, "#summary")
         assert "Ultima sincronizzazione: mai" in sync
         assert "nessuna modifica da inviare" in sync
 
@@ -66,7 +66,7 @@ async def test_oggi_shows_last_sync_and_unsent_changes(demo_store: Store) -> Non
     app = app_on(demo_store)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for_rows(pilot, "#comuni")
-        sync = text_of(pilot, "#sync")
+        sync = text_of(pilot, "#summary")
         local = datetime.fromisoformat("2026-11-19T17:03:00+00:00").astimezone()
         assert f"Ultima sincronizzazione: {local:%d/%m/%Y %H:%M}" in sync
         assert f"{pending} modific" in sync
@@ -218,7 +218,7 @@ async def test_timer_key_starts_and_stops_and_logs(demo_store: Store) -> None:
         await wait_idle(pilot)
         running = app.store.timer.current()
         assert running is not None and running.comune_code == code
-        await wait_for(pilot, lambda: "⏱ timer dalle" in text_of(pilot, "#day"))
+        await wait_for(pilot, lambda: "⏱ timer dalle" in text_of(pilot, "#summary"))
         # Pretend it started 90 minutes ago, then stop it.
         with app.store.read() as conn:
             conn.execute(
@@ -231,7 +231,7 @@ async def test_timer_key_starts_and_stops_and_logs(demo_store: Store) -> None:
         after = app.store.timelogs.minutes_between(app.store.expert_id, today(), today())
         assert after - before in (90, 91)
         assert any("Timer fermato: registrate 1 h 3" in m for m in notifications(app))
-        await wait_for(pilot, lambda: "nessun timer" in text_of(pilot, "#day"))
+        await wait_for(pilot, lambda: "nessun timer" in text_of(pilot, "#summary"))
 
 
 async def test_log_time_on_a_practice(demo_store: Store) -> None:
@@ -311,3 +311,26 @@ async def test_unexpected_error_in_the_ui_exits_cleanly_with_a_log(
     assert app.crash_log is not None and "ZeroDivisionError" in app.crash_log.read_text()
     with Store(folder / "taskforce.sqlite3") as reopened:
         assert reopened.practices.get(practice_id).notes == "salvato prima dell'errore"
+
+
+async def test_mouse_places_bar_rows_and_footer(demo_store: Store) -> None:
+    from taskforce_tui.screens.base import PlacesBar
+    from taskforce_tui.widgets.footer import KeysFooter
+
+    app = app_on(demo_store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_rows(pilot, "#comuni")
+        bar = str(app.screen.query_one(PlacesBar).render())
+        await pilot.click(PlacesBar, offset=(bar.index("2 Pratiche") + 2, 0))
+        await wait_for_screen(pilot, "PracticesScreen")
+        table = await wait_for_rows(pilot, "#practices")
+        third = table.row_keys[2]
+        await pilot.click("#practices", offset=(3, 3))  # first click: highlight
+        assert table.current_key() == third
+        await pilot.click("#practices", offset=(3, 3))  # second click: open
+        await wait_for_screen(pilot, "PracticeScreen")
+        assert app.screen.practice_id == third
+        await wait_for(pilot, lambda: app.screen.view is not None)
+        footer = app.screen.query_one(KeysFooter).render().plain
+        await pilot.click(KeysFooter, offset=(footer.index("e Modifica"), 0))
+        await wait_for(pilot, lambda: app.screen.id == "practice-edit")

@@ -43,6 +43,8 @@ class PlacesBar(Static):
         background: $panel;
         color: $text;
         padding: 0 1;
+        link-style: none;
+        link-style-hover: reverse;
     }
     """
 

@@ -86,9 +86,8 @@ class HomeScreen(DataScreen):
 
     def compose(self) -> ComposeResult:
         yield self.places_bar()
-        yield Static("Apertura del profilo...", id="status")
-        yield Static("", id="day")
-        yield Static("", id="sync")
+        # One widget for the four lines above the table: each widget costs start-up time.
+        yield Static("Apertura del profilo...", id="summary")
         table = NavTable(id="comuni", cursor_type="row", zebra_stripes=True)
         table.add_column("Comune", key="comune")
         table.add_column("Prov.", key="prov")
@@ -98,11 +97,6 @@ class HomeScreen(DataScreen):
         table.add_column("Rich.", key="richieste")
         table.add_column("Ore mese", key="ore")
         yield table
-        yield Static(
-            "Ritardo: pratiche aperte oltre il termine (⚠). Durata: media lorda in giorni "
-            "delle pratiche concluse nel semestre. Rich.: richieste aperte.",
-            id="legend",
-        )
         yield KeysFooter()
 
     def work_context(self) -> dict[str, str | None]:
@@ -116,7 +110,7 @@ class HomeScreen(DataScreen):
     def _tick(self) -> None:
         status = getattr(self, "_status", None)
         if status is not None and status.timer_started is not None:
-            self.query_one("#day", Static).update(self._day_text(status))
+            self._show_summary()
 
     def load(self) -> None:
         prefetched = self.tf_app.take_prefetched()
@@ -168,19 +162,30 @@ class HomeScreen(DataScreen):
             )
         if selected is not None:
             table.select_key(selected)
-        head = self.query_one("#status", Static)
+        self._rows = rows
+        self._show_summary()
+
+    def _show_summary(self) -> None:
+        status, rows = self._status, self._rows
+        text = Text()
         if status.expert_name is None:
-            head.update("Profilo senza esperto: completa la configurazione iniziale.")
+            text.append("Profilo senza esperto: completa la configurazione iniziale.", "bold")
         else:
             total_open = sum(r.open_practices for r in rows)
             late = sum(r.overdue_practices for r in rows)
-            head.update(
+            text.append(
                 f"{status.expert_name} - {count(len(rows), 'Comune', 'Comuni')}, "
                 f"{count(total_open, 'pratica aperta', 'pratiche aperte')}, "
-                f"{late} oltre il termine"
+                f"{late} oltre il termine",
+                "bold",
             )
-        self.query_one("#day", Static).update(self._day_text(status))
-        self.query_one("#sync", Static).update(sync_line(status))
+        text.append(f"\n{self._day_text(status)}\n{sync_line(status)}")
+        text.append(
+            "\nRitardo: pratiche aperte oltre il termine (⚠). Durata: media lorda in giorni "
+            "delle pratiche concluse nel semestre. Rich.: richieste aperte.",
+            "dim",
+        )
+        self.query_one("#summary", Static).update(text)
 
     def on_data_table_row_selected(self, event: NavTable.RowSelected) -> None:
         event.stop()
