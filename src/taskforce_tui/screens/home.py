@@ -84,6 +84,11 @@ class HomeScreen(DataScreen):
         Binding("n", "new_practice", "Nuova pratica", id="home.new_practice"),
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._status: DayStatus | None = None
+        self._rows: list[ComuneOverview] = []
+
     def compose(self) -> ComposeResult:
         yield self.places_bar()
         # One widget for the four lines above the table: each widget costs start-up time.
@@ -108,8 +113,7 @@ class HomeScreen(DataScreen):
         self.set_interval(30, self._tick, name="timer-tick")
 
     def _tick(self) -> None:
-        status = getattr(self, "_status", None)
-        if status is not None and status.timer_started is not None:
+        if self._status is not None and self._status.timer_started is not None:
             self._show_summary()
 
     def load(self) -> None:
@@ -167,6 +171,8 @@ class HomeScreen(DataScreen):
 
     def _show_summary(self) -> None:
         status, rows = self._status, self._rows
+        if status is None:
+            return
         text = Text()
         if status.expert_name is None:
             text.append("Profilo senza esperto: completa la configurazione iniziale.", "bold")

@@ -7,7 +7,6 @@ the cursor or the scroll gets near the end of what is loaded.
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -82,15 +81,6 @@ class PracticeTable(FastTable):
             super().__init__()
             self.practice_id = practice_id
 
-    class Loaded(Message):
-        """A page arrived: `rows` now loaded, `complete` if there are no more."""
-
-        def __init__(self, rows: int, complete: bool, elapsed_ms: float) -> None:
-            super().__init__()
-            self.rows = rows
-            self.complete = complete
-            self.elapsed_ms = elapsed_ms
-
     class Counted(Message):
         """How many practices match the filter (counted after the first page)."""
 
@@ -113,7 +103,6 @@ class PracticeTable(FastTable):
         self._token = 0
         self._loading = False
         self._complete = False
-        self._requested_at = 0.0
         self._layout_keys: tuple[str, ...] = ()
 
     # --- what to show ---------------------------------------------------------------
@@ -133,7 +122,6 @@ class PracticeTable(FastTable):
         self._token += 1
         self._loading = True
         self._complete = False
-        self._requested_at = time.perf_counter()
         self._fetch(self._token, replace(self.flt), self.sort_key, self.descending, 0)
 
     def load_more(self) -> None:
@@ -227,8 +215,6 @@ class PracticeTable(FastTable):
             self.select_key(selected)
         self._complete = len(rows) < limit
         self._loading = False
-        elapsed = (time.perf_counter() - self._requested_at) * 1000
-        self.post_message(self.Loaded(self.row_count, self._complete, elapsed))
 
     # --- paging as the user moves -----------------------------------------------------
     def watch_cursor_row(self, old: int, new: int) -> None:
