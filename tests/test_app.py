@@ -35,7 +35,7 @@ async def test_home_lists_the_experts_comuni(demo_store: Store) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         table = await wait_for_rows(pilot, "#comuni")
         assert table.row_count == 8
-        for row_key in table.rows:
+        for row_key in table.row_keys:
             name, province, open_count, overdue, gross, requests, hours = (
                 str(v) for v in table.get_row(row_key)
             )
@@ -152,7 +152,7 @@ async def test_help_lists_the_screen_keys(demo_store: Store) -> None:
 
         text = app.screen.query_one(Markdown).source
         assert "Tasti di questa schermata" in text
-        assert "`home.open_comune`" in text and "`app.timer`" in text
+        assert "`table.open`" in text and "`app.timer`" in text
         assert "## Pratica" in text  # the packaged help follows
         await pilot.press("escape")
         await wait_for_screen(pilot, "HomeScreen")

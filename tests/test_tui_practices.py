@@ -31,7 +31,7 @@ def _count_rows(store: Store) -> tuple[int, int]:
 
 
 def _oggi_cell(pilot: Pilot[Any], code: str, key: str) -> str:
-    table = pilot.app.screen.query_one("#comuni", DataTable)
+    table: Any = pilot.app.screen.query_one("#comuni")
     return str(table.get_cell(code, key))
 
 

@@ -122,7 +122,12 @@ class TaskforceApp(App[int]):
     # --- start-up ---------------------------------------------------------------------
     def on_load(self) -> None:
         # Before the stylesheet is parsed and the first screen composed, so the profile
-        # opens while Textual starts (half of the start-up time on a large profile).
+        # opens while Textual starts. The modules are imported here, on the UI thread:
+        # the worker then spends its time in SQLite (which releases the GIL) and its
+        # data is usually ready for the first frame.
+        from taskforce_tui.domain import dates  # noqa: F401
+        from taskforce_tui.store import db, overview  # noqa: F401
+
         self.open_store()
 
     @work(thread=True, exclusive=True, group="store", exit_on_error=False)

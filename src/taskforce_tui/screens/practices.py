@@ -68,7 +68,6 @@ class PracticesScreen(DataScreen):
     PLACE = "pratiche"
     AUTO_FOCUS = "#practices"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", "Apri", priority=True, id="practices.open"),
         Binding("slash", "focus_filter", "Cerca", id="practices.search"),
         Binding("n", "new_practice", "Nuova", id="practices.new"),
         Binding("x", "toggle_overdue", "Ritardo", id="practices.overdue"),
@@ -212,17 +211,6 @@ class PracticesScreen(DataScreen):
     def work_context(self) -> dict[str, str | None]:
         table = self.query_one("#practices", PracticeTable)
         return {"practice_id": table.current_key(), "comune_code": self._select("#comune")}
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "open":
-            # Enter opens a practice only from the table; elsewhere the widget has it.
-            return isinstance(self.focused, PracticeTable)
-        return True
-
-    def action_open(self) -> None:
-        key = self.query_one("#practices", PracticeTable).current_key()
-        if key:
-            self.tf_app.open_practice(key)
 
     def action_focus_filter(self) -> None:
         self.query_one("#filter", Input).focus()

@@ -48,7 +48,6 @@ class RequestsScreen(DataScreen):
     PLACE = "richieste"
     AUTO_FOCUS = "#requests"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", "Apri", priority=True, id="requests.open"),
         Binding("slash", "focus_filter", "Cerca", id="requests.search"),
         Binding("n", "new_request", "Nuova", id="requests.new"),
         Binding("s", "change_status", "Stato", id="requests.status"),
@@ -160,22 +159,12 @@ class RequestsScreen(DataScreen):
     def _row_selected(self, event: FastTable.RowSelected) -> None:
         self.tf_app.open_request(event.key)
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "open":
-            return isinstance(self.focused, FastTable)
-        return True
-
     def work_context(self) -> dict[str, str | None]:
         key = self.query_one("#requests", FastTable).current_key()
         row = next((r for r in self.rows if r.request.id == key), None)
         if row is None:
             return {}
         return {"request_id": key, "comune_code": row.request.comune_code}
-
-    def action_open(self) -> None:
-        key = self.query_one("#requests", FastTable).current_key()
-        if key:
-            self.tf_app.open_request(key)
 
     def action_focus_filter(self) -> None:
         self.query_one("#filter", Input).focus()

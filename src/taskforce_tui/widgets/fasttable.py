@@ -29,6 +29,9 @@ from textual.strip import Strip
 
 Cell = str | Text
 
+#: Marks lateness everywhere, so it never rests on colour alone.
+OVERDUE_MARK = "⚠"
+
 
 @dataclass(slots=True)
 class Column:
@@ -64,7 +67,7 @@ class FastTable(ScrollView, can_focus=True):
         Binding("end", "last", "Ultima riga", show=False, id="table.end"),
         Binding("g", "first", "Prima riga", show=False, id="table.first"),
         Binding("G", "last", "Ultima riga", show=False, id="table.last"),
-        Binding("enter", "select", "Apri", show=False, id="table.open"),
+        Binding("enter", "select", "Apri", id="table.open"),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "fasttable--header",
@@ -203,6 +206,10 @@ class FastTable(ScrollView, can_focus=True):
 
     def get_row_at(self, index: int) -> list[Cell]:
         return list(self._cells[index])
+
+    def get_cell(self, row_key: str, column_key: str) -> Cell:
+        position = [c.key for c in self.columns].index(column_key)
+        return self._cells[self._index[row_key]][position]
 
     def get_column(self, key: str) -> list[Cell]:
         position = [c.key for c in self.columns].index(key)

@@ -1,17 +1,20 @@
 """A DataTable with j/k/g/G (as posting's widgets/datatable.py), for the small tables.
 
-Kept apart from the practice list so the first screen imports only this.
+Used where a small table is filled once (history, a Comune's requests and hours).
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey, RowKey
 
-#: Marks lateness everywhere, so it never rests on colour alone.
-OVERDUE_MARK = "⚠"
+from taskforce_tui.widgets.fasttable import OVERDUE_MARK
+
+__all__ = ["OVERDUE_MARK", "NavTable", "clip"]
 
 
 def clip(text: str, width: int) -> str:
@@ -27,6 +30,25 @@ class NavTable(DataTable[Any]):
         Binding("g", "scroll_top", "Prima riga", show=False, id="table.first"),
         Binding("G", "scroll_bottom", "Ultima riga", show=False, id="table.last"),
     ]
+
+    def add_column(
+        self, label: Any, *, width: int | None = None, key: str | None = None, default: Any = None
+    ) -> ColumnKey:
+        return super().add_column(
+            Text(label) if isinstance(label, str) else label, width=width, key=key, default=default
+        )
+
+    def add_row(
+        self, *cells: Any, height: int | None = 1, key: str | None = None, label: Any = None
+    ) -> RowKey:
+        """Strings are shown as they are: DataTable would read them as markup (a
+        subject like "[bozza] ..." would lose its brackets), and parsing costs time."""
+        return super().add_row(
+            *(Text(c) if isinstance(c, str) else c for c in cells),
+            height=height,
+            key=key,
+            label=label,
+        )
 
     def current_key(self) -> str | None:
         """The key of the row under the cursor (None on an empty table)."""
