@@ -170,7 +170,7 @@ def _plans(folder: Path) -> list[Result]:
     return results
 
 
-def run(repeat: int = 9) -> list[Result]:
+def run(repeat: int = 15) -> list[Result]:
     folder = region_profile()
     results: list[Result] = []
 

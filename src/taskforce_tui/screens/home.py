@@ -15,9 +15,8 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
 from taskforce_tui.screens.base import DataScreen
-from taskforce_tui.widgets.fasttable import FastTable
+from taskforce_tui.widgets.fasttable import OVERDUE_MARK, FastTable
 from taskforce_tui.widgets.footer import KeysFooter
-from taskforce_tui.widgets.navtable import OVERDUE_MARK
 
 if TYPE_CHECKING:
     from taskforce_tui.store.overview import ComuneOverview, DayStatus
