@@ -23,7 +23,7 @@ def test_indicators_snapshot(snap_compare: Any, demo_store: Store) -> None:
             if getattr(app, "store", None) is not None:
                 break
             await pilot.pause(0.05)
-        await pilot.press("4")
+        await pilot.press("5")
         for _ in range(200):
             if isinstance(app.screen, IndicatorsScreen):
                 break

@@ -39,7 +39,7 @@ async def wait_until(pilot: Pilot[Any], check: Any, timeout: float = 10) -> None
 async def open_indicators(pilot: Pilot[Any]) -> IndicatorsScreen:
     app = pilot.app
     await wait_until(pilot, lambda: getattr(app, "store", None) is not None)
-    await pilot.press("4")
+    await pilot.press("5")
     await wait_until(pilot, lambda: isinstance(app.screen, IndicatorsScreen))
     screen = app.screen
     assert isinstance(screen, IndicatorsScreen)

@@ -83,7 +83,7 @@ def week(expert_store: Store) -> Path:
 async def open_registro(pilot: Pilot[Any]) -> TimeLogScreen:
     app = pilot.app
     await until(pilot, lambda: getattr(app, "store", None) is not None)
-    await pilot.press("o")
+    await pilot.press("4")
     await until(pilot, lambda: isinstance(app.screen, TimeLogScreen) and app.screen.data)
     screen = app.screen
     assert isinstance(screen, TimeLogScreen)

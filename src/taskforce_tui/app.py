@@ -1,13 +1,28 @@
-"""The Textual application: opens the store off the UI thread, then shows Oggi."""
+"""The Textual application.
+
+- Places (Textual modes) on digit keys: 1 Oggi, 2 Pratiche, 3 Richieste; each keeps its
+  own screen stack, so going back to a place finds it as it was left. Other areas add
+  one line to PLACES.
+- The store is opened off the UI thread; screens load from workers and reload when
+  `data_changed()` says the data moved on.
+- Errors: a refused operation is a plain Italian notification; an unexpected one is
+  written to a log file under the profile's log folder and the user is told where.
+  Every write is a committed SQLite transaction, so nothing saved is lost.
+- Keys can be remapped in the profile's config.toml ([keys] binding id = "key").
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import importlib
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from textual import work
-from textual.app import App
-from textual.binding import Binding
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.screen import Screen
 
 from taskforce_tui.store.paths import Profile
 
@@ -16,9 +31,11 @@ if TYPE_CHECKING:
 
     from taskforce_tui.store.db import Store
 
+T = TypeVar("T")
+
 
 class StoreReady(Message, bubble=False):
-    """The profile's store is open: sent by the app to the screen that waits for it."""
+    """The profile's store is open: sent by the app to the screens that wait for it."""
 
 
 class StoreFailed(Message, bubble=False):
@@ -27,7 +44,26 @@ class StoreFailed(Message, bubble=False):
         self.message = message
 
 
-# --- spreadsheet import (screens/importer.py), loaded on first use ------------------------
+class DataChanged(Message, bubble=False):
+    """Something was written: the visible screen reloads what it shows."""
+
+
+def _place(module: str, name: str) -> Callable[[], Screen[Any]]:
+    """A place's base screen, imported on first visit (keeps start-up light)."""
+
+    def make() -> Screen[Any]:
+        screen: Screen[Any] = getattr(importlib.import_module(module), name)()
+        return screen
+
+    return make
+
+
+def _commands() -> type[Provider]:
+    from taskforce_tui.commands import TaskforceCommands
+
+    return TaskforceCommands
+
+
 def _import_commands() -> type[Provider]:
     from taskforce_tui.screens.importer import ImportCommands
 
@@ -35,7 +71,6 @@ def _import_commands() -> type[Provider]:
 
 
 def _indicators_commands() -> type[Provider]:
-    """The Indicatori palette commands, imported when the palette first opens."""
     from taskforce_tui.screens.indicators import IndicatorsCommands
 
     return IndicatorsCommands
@@ -47,33 +82,75 @@ def _sync_commands() -> type[Provider]:
     return SyncCommands
 
 
+#: The main places, reached with a digit key: (mode, key, label, module, screen class).
+#: Registro ore (4) and Indicatori (5) are screens pushed over the current place.
+PLACES: list[tuple[str, str, str, str, str]] = [
+    ("oggi", "1", "Oggi", "taskforce_tui.screens.home", "HomeScreen"),
+    ("pratiche", "2", "Pratiche", "taskforce_tui.screens.practices", "PracticesScreen"),
+    ("richieste", "3", "Richieste", "taskforce_tui.screens.requests", "RequestsScreen"),
+]
+
+
 class TaskforceApp(App[int]):
     TITLE = "taskforce-tui"
     SUB_TITLE = "Task force PNRR - Regione Lombardia"
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
-    COMMANDS = App.COMMANDS | {_import_commands, _indicators_commands, _sync_commands}
-    BINDINGS = [
-        Binding("q", "quit", "Esci", id="app.quit"),
-        # --- time tracking (Registro ore, timer) ---
-        Binding("o", "registro_ore", "Registro ore", id="app.registro_ore"),
-        Binding("t", "timer", "Timer", id="app.timer"),
-        Binding("i", "import_practices", "Importa pratiche", id="app.import"),
-        Binding("4", "indicators", "Indicatori", id="app.indicators"),
-        # --- sync (issue 5) ---
+    COMMAND_PALETTE_BINDING = "ctrl+p"
+    COMMANDS = App.COMMANDS | {_commands, _import_commands, _indicators_commands, _sync_commands}
+    MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {
+        mode: _place(module, cls) for mode, _key, _label, module, cls in PLACES
+    }
+    DEFAULT_MODE = "oggi"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *(
+            Binding(key, f"switch_mode('{mode}')", label, show=False, id=f"go.{mode}")
+            for mode, key, label, _module, _cls in PLACES
+        ),
+        Binding("f1", "open_help", "Aiuto", id="app.help"),
+        Binding("question_mark", "open_help", "Aiuto", show=False, id="app.help_alt"),
+        Binding("4", "registro_ore", "Registro ore", show=False, id="app.registro_ore"),
+        Binding("5", "indicators", "Indicatori", show=False, id="app.indicators"),
+        Binding("o", "log_time", "Ore", id="app.log_time"),
+        Binding("t", "toggle_timer", "Timer", id="app.timer"),
+        Binding("i", "import_practices", "Importa", show=False, id="app.import"),
         Binding("f5", "sync", "Sincronizza", id="app.sync"),
-        Binding("f6", "conflicts", "Conflitti", id="app.conflicts"),
+        Binding("f6", "conflicts", "Conflitti", show=False, id="app.conflicts"),
+        Binding("q", "quit", "Esci", id="app.quit"),
+        # Declared here (Textual would add its own, in English) to give it an id.
+        Binding(
+            "ctrl+p", "command_palette", "comandi", show=False, priority=True, id="app.palette"
+        ),
     ]
 
     def __init__(self, profile: Profile) -> None:
         super().__init__()
         self.profile = profile
         self.store: Store | None = None
+        #: Bumped by every write; screens compare it with the version they show.
+        self.data_version = 0
+        #: Where the last unexpected error was written (None if none).
+        self.crash_log: Path | None = None
+        self._prefetched: tuple[int, Any] | None = None
+        #: Throwaway folders (the demo opened from the wizard), removed on exit.
+        self.temp_folders: list[Path] = []
+        self._keymap_warnings: list[str] = []
+        if profile.config.exists():
+            from taskforce_tui.keys import load_keymap
 
-    def on_mount(self) -> None:
-        from taskforce_tui.screens.home import HomeScreen
+            keymap, self._keymap_warnings = load_keymap(profile.config)
+            if keymap:
+                self.set_keymap(keymap)
 
-        self.push_screen(HomeScreen())
+    # --- start-up ---------------------------------------------------------------------
+    def on_load(self) -> None:
+        # Before the stylesheet is parsed and the first screen composed, so the profile
+        # opens while Textual starts. The modules are imported here, on the UI thread:
+        # the worker then spends its time in SQLite (which releases the GIL) and its
+        # data is usually ready for the first frame.
+        from taskforce_tui.domain import dates  # noqa: F401
+        from taskforce_tui.store import db, overview  # noqa: F401
+
         self.open_store()
 
     @work(thread=True, exclusive=True, group="store", exit_on_error=False)
@@ -81,28 +158,243 @@ class TaskforceApp(App[int]):
         from taskforce_tui.store.db import Store, StoreError
 
         try:
-            self.store = Store(self.profile.db)
+            store = Store(self.profile.db)
         except StoreError as exc:
             self.post_message(StoreFailed(str(exc)))
             return
+        # Oggi's data, read while the first screen is still being built (the screen
+        # takes it once, if nothing was written in between; see take_prefetched).
+        from taskforce_tui.domain.dates import today
+        from taskforce_tui.store import overview
+
+        with store.read() as conn:
+            # A larger page cache keeps the expert's practices in memory between
+            # keystrokes of the filter (~3x faster scans on the region dataset).
+            conn.execute("PRAGMA cache_size = -65536")
+        self._prefetched = (self.data_version, overview.home(store, today()))
+        self.store = store
         self.post_message(StoreReady())
 
-    def action_indicators(self) -> None:
-        from taskforce_tui.screens.indicators import IndicatorsScreen
-
-        if not isinstance(self.screen, IndicatorsScreen):
-            self.push_screen(IndicatorsScreen())
+    def take_prefetched(self) -> Any:
+        """The Oggi data read at start-up, once, if still current; else None."""
+        prefetched, self._prefetched = self._prefetched, None
+        if prefetched is None or prefetched[0] != self.data_version:
+            return None
+        return prefetched[1]
 
     def on_store_ready(self, message: StoreReady) -> None:
-        self.screen.post_message(StoreReady())
+        self.announce_store()
+        assert self.store is not None
+        if self.store.expert_id is None:
+            from taskforce_tui.screens.wizard import WizardScreen
+
+            self.push_screen(WizardScreen())
+        self.call_after_refresh(self._check_keymap)
         self.run_worker(self._timer_status(), group="timer-status", exit_on_error=False)
+
+    def announce_store(self) -> None:
+        """Tell every screen already built that the store is (newly) open."""
+        for stack in self._screen_stacks.values():
+            for screen in stack:
+                screen.post_message(StoreReady())
 
     def on_store_failed(self, message: StoreFailed) -> None:
         self.notify(message.message, title="Profilo non utilizzabile", severity="error", timeout=30)
 
-    # --- time tracking: the Registro ore screen and the timer key, from any screen ---
+    def _check_keymap(self) -> None:
+        if not self._keymap and not self._keymap_warnings:
+            return
+        from taskforce_tui.keys import unknown_ids
+
+        warnings = list(self._keymap_warnings)
+        unknown = unknown_ids(dict(self._keymap))
+        if unknown:
+            warnings.append(
+                f"In {self.profile.config} questi identificativi di tasto non esistono e sono "
+                f"stati ignorati: {', '.join(unknown)}. L'elenco è nell'aiuto (F1)."
+            )
+        for text in warnings:
+            self.notify(text, title="Configurazione dei tasti", severity="warning", timeout=20)
+
+    def use_store(self, store: Store) -> None:
+        """Switch to another open store (the demo chosen in the first-run wizard)."""
+        old, self.store = self.store, store
+        if old is not None and old is not store:
+            old.close()
+        self.data_changed()
+        self.announce_store()
+
+    def on_unmount(self) -> None:
+        if self.store is not None:
+            self.store.close()
+        import shutil
+
+        for folder in self.temp_folders:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    # --- data versions ------------------------------------------------------------------
+    def data_changed(self) -> None:
+        """Record that data was written; the visible screen reloads, the others on return."""
+        self.data_version += 1
+        self.screen.post_message(DataChanged())
+
+    def with_store(
+        self,
+        load: Callable[[Store], T],
+        then: Callable[[T], object] | None = None,
+        *,
+        changes: bool = False,
+    ) -> None:
+        """Run `load(store)` in a worker, then `then(result)` on the UI thread.
+
+        A DomainError is shown as an Italian notification; `changes=True` marks the
+        data as changed after a successful call.
+        """
+        self._with_store(load, then, changes)
+
+    @work(thread=True, group="store-call", exit_on_error=False)
+    def _with_store(
+        self, load: Callable[[Store], Any], then: Callable[[Any], object] | None, changes: bool
+    ) -> None:
+        store = self.store
+        if store is None:
+            self.call_from_thread(
+                self.notify, "Il profilo non è ancora aperto: riprova tra un attimo.", timeout=5
+            )
+            return
+        result = load(store)
+
+        def done() -> None:
+            if changes:
+                self.data_changed()
+            if then is not None:
+                then(result)
+
+        self.call_from_thread(done)
+
+    # --- errors -------------------------------------------------------------------------
+    def on_worker_state_changed(self, event: Any) -> None:
+        from textual.worker import WorkerState
+
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            self.report_error(event.worker.error)
+
+    def report_error(self, error: BaseException) -> None:
+        """Show an error in plain Italian; an unexpected one is logged to a file."""
+        import sqlite3
+
+        from taskforce_tui.domain.errors import DomainError
+        from taskforce_tui.store.db import StoreError
+
+        if isinstance(error, DomainError):
+            self.notify(error.message, title="Operazione non eseguita", severity="error")
+        elif isinstance(error, StoreError):
+            self.notify(str(error), title="Profilo non utilizzabile", severity="error", timeout=30)
+        elif isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
+            self.notify(
+                "Il database è occupato (forse una sincronizzazione in corso): riprova tra "
+                "qualche secondo. Nulla è stato modificato.",
+                title="Operazione non eseguita",
+                severity="error",
+            )
+        else:
+            from taskforce_tui.crash import write_crash_log
+
+            self.crash_log = write_crash_log(self.profile, error)
+            self.notify(
+                f"Errore inatteso ({error.__class__.__name__}). I dati già salvati non sono "
+                f"andati persi. Dettagli in {self.crash_log}: inviali all'assistenza.",
+                title="Errore inatteso",
+                severity="error",
+                timeout=60,
+            )
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An exception escaped a UI handler: the widget that raised is no longer
+        reliable, so log it, leave cleanly and say where the log is (never a traceback).
+        Work already saved is on disk: every write is one committed SQLite transaction."""
+        from textual.worker import WorkerFailed
+
+        from taskforce_tui.crash import write_crash_log
+
+        original = error.error if isinstance(error, WorkerFailed) else error
+        self.crash_log = write_crash_log(self.profile, original)
+        if self._exception is None:
+            # Test runs re-raise it, so a bug cannot pass unnoticed.
+            self._exception = error
+            self._exception_event.set()
+        self.exit(
+            return_code=1,
+            message=(
+                f"taskforce-tui si è chiuso per un errore inatteso "
+                f"({original.__class__.__name__}). I dati già salvati non sono andati persi.\n"
+                f"Dettagli in {self.crash_log}: inviali all'assistenza."
+            ),
+        )
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's own palette commands, in Italian."""
+        yield SystemCommand("Tema", "cambia i colori dell'applicazione", self.action_change_theme)
+        yield SystemCommand("Esci", "chiude l'applicazione (tasto q)", self.action_quit)
+        yield SystemCommand(
+            "Salva schermata",
+            "salva un'immagine SVG della schermata nella cartella corrente",
+            lambda: self.set_timer(0.1, self.deliver_screenshot),
+        )
+
+    # --- global actions -------------------------------------------------------------------
+    def action_command_palette(self) -> None:
+        from textual.command import CommandPalette
+
+        from taskforce_tui.widgets.italian import PALETTE_PLACEHOLDER, ItalianPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
+            self.push_screen(
+                ItalianPalette(placeholder=PALETTE_PLACEHOLDER, id="--command-palette")
+            )
+
+    def action_open_help(self) -> None:
+        from taskforce_tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def open_comune(self, comune_code: str) -> None:
+        from taskforce_tui.screens.comune import ComuneScreen
+
+        self.push_screen(ComuneScreen(comune_code))
+
+    def open_practice(self, practice_id: str) -> None:
+        from taskforce_tui.screens.practice import PracticeScreen
+
+        self.push_screen(PracticeScreen(practice_id))
+
+    def open_request(self, request_id: str) -> None:
+        from taskforce_tui.screens.requests import RequestScreen
+
+        self.push_screen(RequestScreen(request_id))
+
+    def new_practice(self, comune_code: str | None = None) -> None:
+        from taskforce_tui.screens.modals.practice_forms import new_practice_form
+
+        def opened(practice_id: str | None) -> None:
+            if practice_id:
+                self.open_practice(practice_id)
+
+        self.with_store(
+            lambda store: new_practice_form(store, comune_code),
+            lambda form: self.push_screen(form, opened),
+        )
+
+    def work_context(self) -> dict[str, str | None]:
+        """Comune, practice and request the current screen is about (for time logs)."""
+        from taskforce_tui.screens.base import context_of
+
+        return context_of(self.screen)
+
+    # --- time logging (Registro ore, time-log form, timer) ------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("registro_ore", "timer"):
+        if action in ("registro_ore", "toggle_timer", "log_time", "indicators", "import_practices"):
             from textual.screen import ModalScreen
 
             return not isinstance(self.screen, ModalScreen)
@@ -114,17 +406,72 @@ class TaskforceApp(App[int]):
         if not isinstance(self.screen, TimeLogScreen):
             self.push_screen(TimeLogScreen())
 
-    def action_timer(self) -> None:
+    def log_time(
+        self,
+        *,
+        comune_code: str | None = None,
+        practice_id: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        """Open the time-log form with the Comune / practice the screen is about."""
+        from taskforce_tui.screens.timelog_forms import TimeLogForm, load_choices
+
+        def prepare(store: Store) -> TimeLogForm:
+            comune_name, protocol_no = "", ""
+            code = comune_code
+            if practice_id:
+                practice = store.practices.get(practice_id)
+                protocol_no, code = practice.protocol_no, practice.comune_code
+            elif request_id and not code:
+                code = store.requests.get(request_id).comune_code
+            if code:
+                comune = store.comuni.get(code)
+                comune_name = comune.name if comune else ""
+            return TimeLogForm(
+                load_choices(store), comune_name=comune_name, protocol_no=protocol_no
+            )
+
+        def saved(result: object) -> None:
+            if result is not None:
+                self.data_changed()
+                self.notify("Ore registrate.", title="Registro ore")
+
+        self.with_store(prepare, lambda form: self.push_screen(form, saved))
+
+    def action_log_time(self) -> None:
+        context = self.work_context()
+        self.log_time(
+            comune_code=context.get("comune_code"),
+            practice_id=context.get("practice_id"),
+            request_id=context.get("request_id"),
+        )
+
+    def action_toggle_timer(self) -> None:
+        """Start the timer (choosing Comune and activity) or stop it and log the time."""
         from taskforce_tui.screens.timer import TIMER_GROUP, toggle_timer
 
         if any(w.group == TIMER_GROUP and w.is_running for w in self.workers):
             return
-        self.run_worker(toggle_timer(self), group=TIMER_GROUP, exit_on_error=False)
+
+        comune_code = self.work_context().get("comune_code")
+
+        async def run() -> None:
+            await toggle_timer(self, comune_code)
+            self.data_changed()
+
+        self.run_worker(run(), group=TIMER_GROUP, exit_on_error=False)
 
     async def _timer_status(self) -> None:
         from taskforce_tui.screens.timer import refresh_timer_status
 
         await refresh_timer_status(self)
+
+    # --- indicators, import, sync -------------------------------------------------------
+    def action_indicators(self) -> None:
+        from taskforce_tui.screens.indicators import IndicatorsScreen
+
+        if not isinstance(self.screen, IndicatorsScreen):
+            self.push_screen(IndicatorsScreen())
 
     def action_import_practices(self) -> None:
         from taskforce_tui.screens.importer import ImportScreen
@@ -133,21 +480,17 @@ class TaskforceApp(App[int]):
             return
 
         def done(imported: bool | None) -> None:
-            load = getattr(self.screen, "load", None)
-            if imported and callable(load):
-                load()  # the screen below shows the new counts
+            if imported:
+                self.data_changed()  # the screen below shows the new counts
 
         self.push_screen(ImportScreen(), done)
 
-    # --- sync (issue 5) ---------------------------------------------------------------------
     def action_sync(self) -> None:
         from taskforce_tui.screens.sync import SyncScreen
 
         def refresh(report: object) -> None:
-            # new data may have arrived: let the screen underneath reload if it can
-            reload = getattr(self.screen, "load", None)
-            if report is not None and callable(reload):
-                reload()
+            if report is not None:
+                self.data_changed()  # new data may have arrived
 
         if self.store is not None and not isinstance(self.screen, SyncScreen):
             self.push_screen(SyncScreen(), refresh)
@@ -157,7 +500,3 @@ class TaskforceApp(App[int]):
 
         if self.store is not None and not isinstance(self.screen, ConflictsScreen):
             self.push_screen(ConflictsScreen())
-
-    def on_unmount(self) -> None:
-        if self.store is not None:
-            self.store.close()

@@ -120,13 +120,22 @@ class FormScreen(ModalScreen[Any]):
     FormScreen #form-error { color: $error; height: auto; }
     FormScreen .explain { height: auto; margin-bottom: 1; }
     """
-    BINDINGS: ClassVar = [Binding("escape", "cancel", "Annulla", id="form.cancel")]
+    BINDINGS: ClassVar = [
+        Binding("f2", "save_form", "Salva", id="form.save"),
+        Binding("escape", "cancel", "Annulla", id="form.cancel"),
+    ]
 
     #: store error field -> widget name in this form
     FIELD_MAP: ClassVar[dict[str, str]] = {}
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def action_save_form(self) -> None:
+        """F2 saves, as in every form of the app (Enter in a field does too)."""
+        for button in self.query("#save"):
+            assert isinstance(button, Button)
+            button.press()
 
     @property
     def store(self) -> Store:
@@ -471,9 +480,11 @@ class TimerStartForm(FormScreen):
 
     FIELD_MAP: ClassVar[dict[str, str]] = {"comune": "comune", "activity": "attivita"}
 
-    def __init__(self, choices: FormChoices) -> None:
+    def __init__(self, choices: FormChoices, comune_name: str | None = None) -> None:
         super().__init__()
         self.choices = choices
+        #: The Comune the user is looking at (else the first of theirs).
+        self.comune_name = comune_name
 
     def compose(self) -> ComposeResult:
         activities = [(name, code) for code, name in self.choices.activities]
@@ -482,7 +493,9 @@ class TimerStartForm(FormScreen):
             yield from field_row(
                 "Comune",
                 Input(
-                    self.choices.comuni[0] if self.choices.comuni else "",
+                    self.comune_name
+                    if self.comune_name is not None
+                    else (self.choices.comuni[0] if self.choices.comuni else ""),
                     placeholder="nome o codice ISTAT; vuoto = attività trasversale",
                     suggester=SuggestFromList(self.choices.comuni, case_sensitive=False),
                     id="comune",

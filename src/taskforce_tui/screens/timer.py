@@ -51,8 +51,9 @@ def _stopped_message(stopped: Stopped) -> str:
     )
 
 
-async def toggle_timer(app: App[Any]) -> None:
-    """Start the timer if none runs, otherwise stop it (asking when needed)."""
+async def toggle_timer(app: App[Any], comune_code: str | None = None) -> None:
+    """Start the timer if none runs (on `comune_code` by default), otherwise stop it
+    (asking when needed)."""
     store: Store | None = getattr(app, "store", None)
     if store is None:
         app.notify("Il profilo si sta ancora aprendo: riprova tra un attimo.", severity="warning")
@@ -60,7 +61,10 @@ async def toggle_timer(app: App[Any]) -> None:
     timer = await asyncio.to_thread(store.timer.current)
     if timer is None:
         choices = await asyncio.to_thread(load_choices, store)
-        started = await app.push_screen_wait(TimerStartForm(choices))
+        comune = await asyncio.to_thread(store.comuni.get, comune_code) if comune_code else None
+        started = await app.push_screen_wait(
+            TimerStartForm(choices, comune.name if comune else None)
+        )
         if started is not None:
             app.notify(
                 f"Timer avviato alle {started.started_at:%H:%M}. Premi t per fermarlo.",

@@ -1,0 +1,1 @@
+"""Help pages shown on F1 (Markdown, packaged with the app)."""

@@ -1,0 +1,405 @@
+"""Modal forms (as posting's new_request_modal): fields checked on submit with Textual
+Validators, the error shown next to the field, the save done in a worker; a refusal
+from the core (DomainError) lands beside the field it names. Escape cancels: nothing
+is written until the core accepts the whole form.
+
+A form is data, not a subclass: a list of Fields and a `save(store, values)` function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.validation import ValidationResult, Validator
+from textual.widgets import Button, Input, Label, Select, Static
+
+from taskforce_tui.domain.errors import DomainError
+from taskforce_tui.widgets import italian  # noqa: F401  (Select's menu in Italian)
+from taskforce_tui.widgets.footer import KeysFooter
+from taskforce_tui.widgets.tick import Tick
+
+if TYPE_CHECKING:
+    from textual.widget import Widget
+    from textual.worker import Worker
+
+    from taskforce_tui.store.db import Store
+
+R = TypeVar("R")
+
+
+# --- validators -------------------------------------------------------------------------
+class Required(Validator):
+    def validate(self, value: str) -> ValidationResult:
+        return self.success() if value.strip() else self.failure("Campo obbligatorio.")
+
+
+class DateValidator(Validator):
+    """AAAA-MM-GG or GG/MM/AAAA (also «oggi», «ieri»), via the domain's parser."""
+
+    def validate(self, value: str) -> ValidationResult:
+        from taskforce_tui.domain.dates import parse_date
+
+        if not value.strip():
+            return self.success()
+        try:
+            parse_date(value)
+        except DomainError as exc:
+            return self.failure(exc.message)
+        return self.success()
+
+
+class IntegerRange(Validator):
+    def __init__(self, low: int, high: int) -> None:
+        super().__init__()
+        self.low = low
+        self.high = high
+
+    def validate(self, value: str) -> ValidationResult:
+        if not value.strip():
+            return self.success()
+        try:
+            number = int(value.strip())
+        except ValueError:
+            return self.failure(f"«{value}» non è un numero intero.")
+        if not self.low <= number <= self.high:
+            return self.failure(f"Serve un numero tra {self.low} e {self.high}.")
+        return self.success()
+
+
+class DurationValidator(Validator):
+    """Durations as people type them: 90, 1h30, 1:30, 1,5h, 45m."""
+
+    def validate(self, value: str) -> ValidationResult:
+        if not value.strip():
+            return self.success()
+        try:
+            parse_minutes(value)
+        except DomainError as exc:
+            return self.failure(exc.message)
+        return self.success()
+
+
+def parse_minutes(text: str) -> int:
+    import re
+
+    value = text.strip().lower().replace(" ", "")
+    match = re.fullmatch(r"(\d+)(?:[:h](\d{1,2})?m?)?", value) or re.fullmatch(
+        r"(\d+)m(?:in)?", value
+    )
+    decimal = re.fullmatch(r"(\d+)[.,](\d+)h?", value)
+    if decimal:
+        minutes = round(float(f"{decimal.group(1)}.{decimal.group(2)}") * 60)
+    elif match and (":" in value or "h" in value):
+        minutes = int(match.group(1)) * 60 + int(match.group(2) or 0)
+    elif match:
+        minutes = int(match.group(1))
+    else:
+        raise DomainError(
+            f"Durata non valida: «{text}». Scrivi i minuti (90) oppure ore e minuti "
+            "(1h30, 1:30, 1,5h).",
+            "minutes",
+        )
+    if minutes <= 0:
+        raise DomainError("La durata deve essere maggiore di zero.", "minutes")
+    return minutes
+
+
+# --- fields -------------------------------------------------------------------------------
+@dataclass
+class Field:
+    """One input of a form.
+
+    kind: text | date | int | minutes | select | check. `name` is the key in the
+    values handed to `save` and the DomainError.field shown beside it; `also` lists
+    other DomainError fields that belong here.
+    """
+
+    name: str
+    label: str
+    kind: str = "text"
+    value: Any = None
+    options: Sequence[tuple[str, Any]] = ()
+    required: bool = False
+    placeholder: str = ""
+    low: int = 1
+    high: int = 3650
+    also: tuple[str, ...] = ()
+    disabled: bool = False
+    validators: list[Validator] = field(default_factory=list)
+
+
+def _safe_id(name: str) -> str:
+    return name.replace(".", "_")
+
+
+class FormModal(ModalScreen[R | None], Generic[R]):
+    """A form; dismissed with the result of `save`, or None when cancelled."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Annulla", id="form.cancel"),
+        Binding("f2", "submit", "Salva", id="form.save"),
+    ]
+    DEFAULT_CSS = """
+    FormModal { align: center middle; }
+    FormModal #form {
+        width: 76; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $primary; background: $surface; padding: 0 1;
+    }
+    FormModal #form-title { text-style: bold; margin-bottom: 1; }
+    FormModal #form-intro { color: $text-muted; margin-bottom: 1; }
+    FormModal #form-fields { height: auto; max-height: 16; }
+    FormModal .form-row { height: auto; }
+    FormModal .form-label { width: 20; padding-top: 0; }
+    FormModal .form-row Input, FormModal .form-row Select { width: 1fr; }
+    FormModal .form-row Checkbox { width: 1fr; }
+    FormModal .form-error { color: $text-error; padding-left: 20; display: none; }
+    FormModal .form-error.-shown { display: block; }
+    FormModal #e-_form { padding-left: 0; }
+    FormModal #form-buttons { height: auto; margin-top: 1; align-horizontal: right; }
+    FormModal #form-buttons Button { margin-left: 2; }
+    """
+
+    def __init__(
+        self,
+        title: str,
+        fields: list[Field],
+        save: Callable[[Store, dict[str, Any]], R],
+        *,
+        intro: str = "",
+        submit_label: str = "Salva",
+        form_id: str | None = None,
+    ) -> None:
+        super().__init__(id=form_id)
+        self.form_title = title
+        self.fields = fields
+        self.save_fn = save
+        self.intro = intro
+        self.submit_label = submit_label
+        self._saving = False
+
+    # --- layout ------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        with Vertical(id="form"):
+            yield Static(self.form_title, id="form-title")
+            if self.intro:
+                yield Static(self.intro, id="form-intro")
+            with VerticalScroll(id="form-fields"):
+                for f in self.fields:
+                    with Horizontal(classes="form-row"):
+                        yield Label(f.label + (" *" if f.required else ""), classes="form-label")
+                        yield self._widget(f)
+                    yield Static("", id=f"e-{_safe_id(f.name)}", classes="form-error")
+            yield Static("", id="e-_form", classes="form-error")
+            with Horizontal(id="form-buttons"):
+                yield Button(self.submit_label, variant="primary", id="form-save", compact=True)
+                yield Button("Annulla", id="form-cancel", compact=True)
+        yield KeysFooter()
+
+    def on_mount(self) -> None:
+        for f in self.fields:
+            if not f.disabled:
+                self.query_one(f"#f-{_safe_id(f.name)}").focus()
+                break
+
+    def _widget(self, f: Field) -> Widget:
+        wid = f"f-{_safe_id(f.name)}"
+        if f.kind == "select":
+            select: Select[Any] = Select(
+                list(f.options),
+                value=f.value if f.value is not None else Select.NULL,
+                allow_blank=True,
+                prompt="(scegli)",
+                id=wid,
+                compact=True,
+                disabled=f.disabled,
+            )
+            return select
+        if f.kind == "check":
+            return Tick("", bool(f.value), id=wid, compact=True, disabled=f.disabled)
+        validators: list[Validator] = list(f.validators)
+        if f.required:
+            validators.append(Required())
+        if f.kind == "date":
+            validators.append(DateValidator())
+        elif f.kind == "int":
+            validators.append(IntegerRange(f.low, f.high))
+        elif f.kind == "minutes":
+            validators.append(DurationValidator())
+        value = f.value
+        if isinstance(value, date):
+            value = value.strftime("%d/%m/%Y")
+        placeholder = f.placeholder or ("GG/MM/AAAA" if f.kind == "date" else "")
+        return Input(
+            "" if value is None else str(value),
+            placeholder=placeholder,
+            validators=validators,
+            validate_on=["submitted"],
+            id=wid,
+            compact=True,
+            disabled=f.disabled,
+        )
+
+    # --- errors ------------------------------------------------------------------------
+    def show_error(self, name: str | None, message: str) -> None:
+        target = "_form"
+        for f in self.fields:
+            if name is not None and (name == f.name or name in f.also):
+                target = f.name
+                break
+        error = self.query_one(f"#e-{_safe_id(target)}", Static)
+        error.update(f"✗ {message}")
+        error.add_class("-shown")
+        if target != "_form":
+            widget = self.query_one(f"#f-{_safe_id(target)}")
+            widget.focus()
+            widget.scroll_visible()
+
+    def clear_errors(self) -> None:
+        for error in self.query(".form-error"):
+            if isinstance(error, Static):
+                error.update("")
+            error.remove_class("-shown")
+
+    # --- submit ------------------------------------------------------------------------
+    def collect(self) -> dict[str, Any] | None:
+        """Values parsed and checked field by field; None (errors shown) if any is bad."""
+        from taskforce_tui.domain.dates import parse_date
+
+        self.clear_errors()
+        values: dict[str, Any] = {}
+        first_bad: str | None = None
+        for f in self.fields:
+            widget = self.query_one(f"#f-{_safe_id(f.name)}")
+            message: str | None = None
+            if isinstance(widget, Select):
+                chosen = widget.value
+                if chosen is Select.NULL or chosen == Select.NULL:
+                    values[f.name] = None
+                    if f.required:
+                        message = "Scegli un valore."
+                else:
+                    values[f.name] = chosen
+            elif isinstance(widget, Tick):
+                values[f.name] = widget.value
+            elif isinstance(widget, Input):
+                result = widget.validate(widget.value)
+                text = widget.value.strip()
+                if result is not None and not result.is_valid:
+                    message = " ".join(result.failure_descriptions)
+                elif not text:
+                    values[f.name] = None
+                elif f.kind == "date":
+                    values[f.name] = parse_date(text, f.name)
+                elif f.kind == "int":
+                    values[f.name] = int(text)
+                elif f.kind == "minutes":
+                    values[f.name] = parse_minutes(text)
+                else:
+                    values[f.name] = text
+            if message:
+                self.show_error(f.name, message)
+                first_bad = first_bad or f.name
+        if first_bad is not None:
+            self.query_one(f"#f-{_safe_id(first_bad)}").focus()
+            return None
+        return values
+
+    def action_submit(self) -> None:
+        if self._saving:
+            return
+        values = self.collect()
+        if values is None:
+            return
+        self._saving = True
+        self._save(values)
+
+    @on(Input.Submitted)
+    def _input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_submit()
+
+    @on(Button.Pressed, "#form-save")
+    def _save_pressed(self) -> None:
+        self.action_submit()
+
+    @on(Button.Pressed, "#form-cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @work(thread=True, exclusive=True, group="form-save", exit_on_error=False)
+    def _save(self, values: dict[str, Any]) -> None:
+        store = self.app.store  # type: ignore[attr-defined]
+        try:
+            result = self.save_fn(store, values)
+        except DomainError as exc:
+            self.app.call_from_thread(self._refused, exc)
+            return
+        self.app.call_from_thread(self._saved, result)
+
+    def _refused(self, exc: DomainError) -> None:
+        self._saving = False
+        self.show_error(exc.field, exc.message)
+
+    def _saved(self, result: R) -> None:
+        self._saving = False
+        self.app.data_changed()  # type: ignore[attr-defined]
+        self.dismiss(result)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        from textual.worker import WorkerState
+
+        if event.state == WorkerState.ERROR:
+            self._saving = False
+        from taskforce_tui.screens.base import report_worker_error
+
+        report_worker_error(self, event)
+
+
+class ConfirmModal(ModalScreen[bool]):
+    """A yes/no question; Escape answers no."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "no", "No", id="confirm.no"),
+        Binding("s", "yes", "Sì", id="confirm.yes"),
+    ]
+    DEFAULT_CSS = """
+    ConfirmModal { align: center middle; }
+    ConfirmModal #confirm {
+        width: 64; max-width: 100%; height: auto; border: thick $warning;
+        background: $surface; padding: 0 1;
+    }
+    ConfirmModal #confirm-buttons { height: auto; margin-top: 1; align-horizontal: right; }
+    ConfirmModal #confirm-buttons Button { margin-left: 2; }
+    """
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm"):
+            yield Static(self.question)
+            with Horizontal(id="confirm-buttons"):
+                yield Button("Sì (s)", variant="warning", id="yes", compact=True)
+                yield Button("No (Esc)", id="no", compact=True)
+        yield KeysFooter()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_yes(self) -> None:
+        self.dismiss(True)
+
+    def action_no(self) -> None:
+        self.dismiss(False)

@@ -1,0 +1,267 @@
+"""The paged practice list (on FastTable) and the helpers of its cells.
+
+The practice list never holds the whole store: it asks SQL for one page (LIMIT /
+OFFSET with the filter and sort in SQL) and asks for the next one in a worker when
+the cursor or the scroll gets near the end of what is loaded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import work
+from textual.message import Message
+
+from taskforce_tui.widgets.fasttable import Cell, FastTable
+from taskforce_tui.widgets.navtable import OVERDUE_MARK
+
+if TYPE_CHECKING:
+    from textual.worker import Worker
+
+    from taskforce_tui.store.practices import PracticeFilter, PracticeRow
+
+
+#: Columns of the practice list: key (also the sort key in PracticeRepo.SORT_KEYS),
+#: label, and whether the column is shown only on wide terminals.
+PRACTICE_COLUMNS: tuple[tuple[str, str, bool], ...] = (
+    ("protocollo", "Protocollo", False),
+    ("comune", "Comune", False),
+    ("tipo", "Tipo", False),
+    ("oggetto", "Oggetto", False),
+    ("avvio", "Avvio", True),
+    ("stato", "Stato", False),
+    ("scadenza", "Scadenza", True),
+    ("giorni", "Giorni", False),
+)
+_WIDTHS = {
+    "protocollo": 10,
+    "comune": 14,
+    "tipo": 12,
+    "avvio": 10,
+    "stato": 10,
+    "scadenza": 10,
+    "giorni": 8,
+}
+#: Narrower Comune and type columns below this width (80-column terminals).
+NARROW = 100
+_NARROW_WIDTHS = {**_WIDTHS, "comune": 11, "tipo": 9}
+WIDE = 110
+
+
+def type_label(name: str) -> str:
+    """The short form of a procedure type name: "VIA - Valutazione ..." -> "VIA"."""
+    return name.split(" - ")[0]
+
+
+def days_cell(row: PracticeRow) -> Cell:
+    """Days left for an open practice; ⚠ marks lateness (never colour alone)."""
+    if row.days_left is not None:
+        if row.overdue:
+            return Text(f"{OVERDUE_MARK} {row.days_left}", style="bold red", justify="right")
+        return Text(str(row.days_left), justify="right")
+    if row.overdue:
+        return Text(f"{OVERDUE_MARK} tardi", style="red", justify="right")
+    return Text("—", justify="right")
+
+
+class PracticeTable(FastTable):
+    """Practices page by page from SQL; the filter runs in an exclusive worker."""
+
+    #: Rows of the first page (a screenful or two: it is what a keystroke waits for)
+    #: and of each following page, loaded as the cursor or the scroll nears the end.
+    FIRST_PAGE = 60
+    PAGE = 100
+
+    class Opened(Message):
+        """Enter or click on a practice."""
+
+        def __init__(self, practice_id: str) -> None:
+            super().__init__()
+            self.practice_id = practice_id
+
+    class Counted(Message):
+        """How many practices match the filter (counted after the first page)."""
+
+        def __init__(self, total: int) -> None:
+            super().__init__()
+            self.total = total
+
+    class Sorted(Message):
+        def __init__(self, sort: str, descending: bool) -> None:
+            super().__init__()
+            self.sort = sort
+            self.descending = descending
+
+    def __init__(self, *, show_comune: bool = True, table_id: str | None = None) -> None:
+        super().__init__(id=table_id)
+        self.show_comune = show_comune
+        self.flt: PracticeFilter | None = None
+        self.sort_key = "avvio"
+        self.descending = True
+        self._token = 0
+        self._loading = False
+        self._complete = False
+        self._layout_keys: tuple[str, ...] = ()
+
+    # --- what to show ---------------------------------------------------------------
+    def set_query(
+        self, flt: PracticeFilter, sort: str | None = None, descending: bool | None = None
+    ) -> None:
+        self.flt = flt
+        if sort is not None:
+            self.sort_key = sort
+        if descending is not None:
+            self.descending = descending
+        self.reload()
+
+    def reload(self) -> None:
+        if self.flt is None:
+            return
+        self._token += 1
+        self._loading = True
+        self._complete = False
+        self._fetch(self._token, replace(self.flt), self.sort_key, self.descending, 0)
+
+    def load_more(self) -> None:
+        if self.flt is None or self._loading or self._complete:
+            return
+        self._loading = True
+        self._fetch(self._token, replace(self.flt), self.sort_key, self.descending, self.row_count)
+
+    @work(thread=True, exclusive=True, group="practice-page", exit_on_error=False)
+    def _fetch(
+        self, token: int, flt: PracticeFilter, sort: str, descending: bool, offset: int
+    ) -> None:
+        from textual.worker import get_current_worker
+
+        store = self.app.store  # type: ignore[attr-defined]
+        limit = self.FIRST_PAGE if offset == 0 else self.PAGE
+        rows = store.practices.page(
+            flt, sort=sort, descending=descending, limit=limit, offset=offset
+        )
+        worker = get_current_worker()
+        if worker.is_cancelled:
+            return
+        self.app.call_from_thread(self._fill, token, offset, rows, limit)
+        if offset == 0 and not worker.is_cancelled:
+            # After the page, so a keystroke never waits for a count.
+            total = store.practices.count(flt)
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self._counted, token, total)
+
+    def _counted(self, token: int, total: int) -> None:
+        if token == self._token:
+            self.post_message(self.Counted(total))
+
+    def _columns_for_width(self) -> tuple[str, ...]:
+        width = self.app.size.width
+        keys = tuple(
+            key
+            for key, _label, wide_only in PRACTICE_COLUMNS
+            if (width >= WIDE or not wide_only) and (self.show_comune or key != "comune")
+        )
+        return (*keys, "narrow" if width < NARROW else "normal")
+
+    def _ensure_columns(self) -> tuple[str, ...]:
+        layout = self._columns_for_width()
+        if layout != self._layout_keys:
+            self.clear(columns=True)
+            widths = self._widths_for_width()
+            for key, label, _ in PRACTICE_COLUMNS:
+                if key in layout:
+                    self.add_column(
+                        self._header(key, label),
+                        key=key,
+                        width=widths.get(key, 0),
+                        justify="right" if key == "giorni" else "left",
+                    )
+            self._layout_keys = layout
+        return layout
+
+    def _header(self, key: str, label: str) -> str:
+        if key == self.sort_key or (key == "giorni" and self.sort_key == "scadenza"):
+            return f"{label} {'▼' if self.descending else '▲'}"
+        return label
+
+    def _widths_for_width(self) -> dict[str, int]:
+        return _NARROW_WIDTHS if self.app.size.width < NARROW else _WIDTHS
+
+    def _fill(self, token: int, offset: int, rows: list[PracticeRow], limit: int) -> None:
+        if token != self._token:
+            return
+        layout = self._ensure_columns()
+        if offset == 0:
+            selected = self.current_key()
+            self.clear()
+        else:
+            selected = None
+        batch: list[tuple[str, list[Cell]]] = []
+        for r in rows:
+            values: dict[str, Cell] = {
+                "protocollo": r.protocol_no,
+                "comune": r.comune_name,
+                "tipo": type_label(r.type_name),
+                "oggetto": r.subject,
+                "avvio": r.received_on.strftime("%d/%m/%Y"),
+                "stato": _STATUS[r.status],
+                "scadenza": r.due_on.strftime("%d/%m/%Y"),
+                "giorni": days_cell(r),
+            }
+            batch.append((r.id, [values[k] for k in layout if k in values]))
+        self.add_rows(batch)
+        if selected is not None:
+            self.select_key(selected)
+        self._complete = len(rows) < limit
+        self._loading = False
+
+    # --- paging as the user moves -----------------------------------------------------
+    def watch_cursor_row(self, old: int, new: int) -> None:
+        super().watch_cursor_row(old, new)
+        if new >= self.row_count - 20:
+            self.load_more()
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        if new >= self.max_scroll_y - self.size.height:
+            self.load_more()
+
+    def on_resize(self) -> None:
+        if self._layout_keys and self._columns_for_width() != self._layout_keys:
+            self._layout_keys = ()
+            self.reload()
+
+    # --- opening and sorting ------------------------------------------------------------
+    def on_fast_table_row_selected(self, event: FastTable.RowSelected) -> None:
+        event.stop()
+        self.post_message(self.Opened(event.key))
+
+    def on_fast_table_header_selected(self, event: FastTable.HeaderSelected) -> None:
+        event.stop()
+        key = event.column_key
+        self.sort_by("scadenza" if key == "giorni" else key)
+
+    def sort_by(self, key: str) -> None:
+        """Sort by a column; the same column again flips the direction."""
+        if key == self.sort_key:
+            self.descending = not self.descending
+        else:
+            self.sort_key = key
+            self.descending = key in ("avvio", "scadenza", "conclusione")
+        self._layout_keys = ()
+        self.post_message(self.Sorted(self.sort_key, self.descending))
+        self.reload()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        from taskforce_tui.screens.base import report_worker_error
+
+        report_worker_error(self, event)
+
+
+_STATUS = {
+    "aperta": "Aperta",
+    "sospesa": "Sospesa",
+    "conclusa": "Conclusa",
+    "archiviata": "Archiviata",
+}
