@@ -24,8 +24,17 @@ async def _settle(pilot: Pilot[Any]) -> None:
     await pilot.pause()
 
 
+async def _indicators_loaded(pilot: Pilot[Any]) -> None:
+    from taskforce_tui.widgets.indicators import IndicatorsPanel
+
+    await wait_for(pilot, lambda: pilot.app.screen.query(IndicatorsPanel))
+    panel = pilot.app.screen.query_one(IndicatorsPanel)
+    await wait_for(pilot, lambda: panel.loaded is not None)
+
+
 async def _oggi(pilot: Pilot[Any]) -> None:
     await wait_for_rows(pilot, "#comuni")
+    await _indicators_loaded(pilot)
     await _settle(pilot)
 
 
@@ -48,6 +57,7 @@ async def _comune(pilot: Pilot[Any]) -> None:
     await pilot.press("down", "enter")
     await wait_for_screen(pilot, "ComuneScreen")
     await wait_for_rows(pilot, "#practices")
+    await _indicators_loaded(pilot)
     await _settle(pilot)
 
 

@@ -9,7 +9,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Static
 
-from taskforce_tui.app import PLACES, DataChanged, StoreReady
+from taskforce_tui.app import PLACES, PUSHED_PLACES, DataChanged, StoreReady
 
 if TYPE_CHECKING:
     from textual.worker import Worker
@@ -66,6 +66,12 @@ class PlacesBar(Static):
                 parts.append(f"[b reverse][{shown} {label}][/]")
             else:
                 parts.append(f"[@click=app.switch_mode('{mode}')] {shown} {label} [/]")
+        for action, binding_id, key, label in PUSHED_PLACES:
+            shown = keymap.get(binding_id, key).split(",")[0]
+            if action == self.current:
+                parts.append(f"[b reverse][{shown} {label}][/]")
+            else:
+                parts.append(f"[@click=app.{action}] {shown} {label} [/]")
         title = f"  [b]{self.title}[/b]" if self.title else ""
         return "".join(parts) + title
 

@@ -17,6 +17,7 @@ from taskforce_tui.domain import vocab
 from taskforce_tui.screens.base import DetailScreen
 from taskforce_tui.screens.home import OVERDUE_MARK, count, hours, short_hours
 from taskforce_tui.widgets.footer import KeysFooter
+from taskforce_tui.widgets.indicators import IndicatorsPanel
 from taskforce_tui.widgets.navtable import NavTable, clip
 from taskforce_tui.widgets.tables import PracticeTable
 
@@ -161,6 +162,9 @@ class ComuneScreen(DetailScreen):
                     logs.add_column(label, key=key)
                 yield logs
             with TabPane("Indicatori", id="tab-indicators"):
+                yield IndicatorsPanel(
+                    [self.comune_code], title="Semestre corrente", id="indicators-panel"
+                )
                 yield Static("", id="indicators")
         yield KeysFooter()
 
@@ -190,6 +194,8 @@ class ComuneScreen(DetailScreen):
     def show(self, view: ComuneView) -> None:
         first = self.view is None
         self.view = view
+        if not first:  # data changed: the panel reads the new figures too
+            self.query_one(IndicatorsPanel).reload()
         c, o = view.comune, view.overview
         head = Text()
         head.append(f"{c.name} ({c.province})", style="bold")

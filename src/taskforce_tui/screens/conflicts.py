@@ -12,7 +12,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Static
+from textual.widgets import Button, DataTable, Footer, Input, Label, Static
+
+from taskforce_tui.screens.base import PlacesBar
 
 if TYPE_CHECKING:
     from taskforce_tui.app import TaskforceApp
@@ -118,7 +120,7 @@ class ConflictsScreen(Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield PlacesBar(None, "Conflitti da sincronizzazione")
         yield Static("Caricamento dei conflitti...", id="conflicts-status")
         table: DataTable[str] = DataTable(id="conflicts", cursor_type="row", zebra_stripes=True)
         table.add_columns("Record", "Campo", "Tenuto", "Di", "Altro valore", "Di")

@@ -181,6 +181,23 @@ class HomeScreen(DataScreen):
             table.select_key(selected)
         self._rows = rows
         self._show_summary()
+        self._show_indicators([r.code for r in rows])
+
+    def _show_indicators(self, codes: list[str]) -> None:
+        """The semester's DPCM indicators against the baseline, for all the expert's
+        Comuni. Mounted after the first data is on screen, so it costs no start-up time."""
+        from taskforce_tui.widgets.indicators import IndicatorsPanel
+
+        if not codes:
+            return
+        found = self.query(IndicatorsPanel)
+        if found:
+            found.first().set_comuni(codes)
+        else:
+            self.mount(
+                IndicatorsPanel(codes, title="Indicatori dei tuoi Comuni", id="indicators"),
+                before=self.query_one(KeysFooter),
+            )
 
     def _show_summary(self) -> None:
         status, rows = self._status, self._rows

@@ -23,7 +23,6 @@ from textual.widgets import (
     DataTable,
     DirectoryTree,
     Footer,
-    Header,
     Input,
     Label,
     OptionList,
@@ -33,6 +32,8 @@ from textual.widgets import (
     TabPane,
 )
 from textual.widgets.option_list import Option
+
+from taskforce_tui.screens.base import PlacesBar
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -201,7 +202,7 @@ class ImportScreen(Screen[bool]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield PlacesBar(None, "Importa pratiche")
         with Horizontal(id="inputs"):
             yield Input(
                 self.initial_path,

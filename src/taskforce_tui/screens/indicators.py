@@ -22,7 +22,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Footer, Static
 
 from taskforce_tui.app import StoreReady
 from taskforce_tui.domain.dates import Semester, format_date
@@ -37,6 +37,7 @@ from taskforce_tui.domain.indicators import (
     fmt_pct,
     progress,
 )
+from taskforce_tui.screens.base import PlacesBar
 from taskforce_tui.widgets.indicators import (
     TrendChart,
     TrendPoint,
@@ -212,7 +213,7 @@ class IndicatorsScreen(Screen[None]):
         self.ready = asyncio.Event()
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield PlacesBar("indicators", "")
         yield Static("Indicatori: apertura del profilo...", id="ind-title", markup=False)
         yield TrendChart(id="trend")
         yield Static("", id="ind-progress", markup=False)

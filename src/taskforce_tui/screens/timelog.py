@@ -16,13 +16,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Footer, Static
 
 from taskforce_tui.domain import vocab
 from taskforce_tui.domain.dates import format_date, today
 from taskforce_tui.domain.errors import DomainError
 from taskforce_tui.domain.timelog import WEEKDAY_SHORT, Month, format_minutes, week_start
 from taskforce_tui.domain.timesheet import CROSS_CUTTING
+from taskforce_tui.screens.base import PlacesBar
 from taskforce_tui.screens.timelog_forms import (
     ConfirmModal,
     ExportForm,
@@ -109,7 +110,7 @@ class TimeLogScreen(Screen[None]):
         self.data: WeekData | None = None
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield PlacesBar("registro_ore", "")
         yield Static("Caricamento...", id="week-title")
         week: DataTable[str | Text] = DataTable(id="week", cursor_type="cell", zebra_stripes=True)
         yield week
