@@ -139,18 +139,6 @@ def as_excel_writes_it(path: Path, target: Path) -> Path:
     return target
 
 
-def _add_import_tables(store: object) -> None:
-    """The shared dataset may predate the import tables (schema v1 is unreleased and
-    grows by appending): add them to the copy, exactly as the schema declares them."""
-    from taskforce_tui.store.schema import MIGRATIONS
-
-    conn = store.conn  # type: ignore[attr-defined]
-    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'import_record'").fetchone():
-        return
-    block = MIGRATIONS[0].split("-- spreadsheet import ---", 1)[1].split("\n", 1)[1]
-    conn.executescript(block)
-
-
 def _baseline_read(path: Path) -> float:
     import openpyxl
 
@@ -182,7 +170,6 @@ def _one(label: str, xlsx: Path, source: Path, folder: Path, comune: str) -> lis
             print(f"    [{elapsed:5.1f}s] {phase} {fraction:4.0%}", flush=True)
 
     with Store(db) as store:
-        _add_import_tables(store)
         began = time.perf_counter()
         session = ImportSession(store, xlsx)
         session.load(progress)

@@ -39,19 +39,6 @@ EXPERT_PRACTICES = 20_000
 OUTBOXES = 120
 
 
-def _ensure_sync_schema(db: Path) -> None:
-    """The region dataset predates the sync tables: add them to the copy."""
-    from taskforce_tui.store.schema import MIGRATIONS
-
-    block = MIGRATIONS[0].split("-- sync (issue 5)", 1)[1]
-    conn = sqlite3.connect(db, isolation_level=None)
-    try:
-        if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sync_replica'").fetchone():
-            conn.executescript("BEGIN;\n" + block.split("\n", 1)[1] + "\nCOMMIT;")
-    finally:
-        conn.close()
-
-
 def _central(root: Path) -> tuple[Any, Any]:
     from taskforce_tui.sync.central import Central
     from taskforce_tui.sync.folder import SyncFolder
@@ -59,7 +46,6 @@ def _central(root: Path) -> tuple[Any, Any]:
     source = region_profile() / "taskforce.sqlite3"
     db = root / "centrale.sqlite3"
     shutil.copy(source, db)
-    _ensure_sync_schema(db)
     folder = SyncFolder(root / "share")
     folder_id = folder.create()
     central = Central(folder, db)

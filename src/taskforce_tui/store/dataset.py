@@ -374,10 +374,12 @@ def generate(
 
     # --- time logs ------------------------------------------------------------------------------
     time_logs: list[tuple[object, ...]] = []
-    per_expert = None
-    if spec.time_logs is not None:
-        per_expert = max(1, spec.time_logs // max(1, spec.experts))
-    for expert_id, *_ in experts:
+    quota: int | None = None
+    extra = 0
+    if spec.time_logs is not None:  # exactly spec.time_logs, spread over the experts
+        quota, extra = divmod(spec.time_logs, max(1, spec.experts))
+    for index, (expert_id, *_) in enumerate(experts):
+        per_expert = None if quota is None else quota + (1 if index < extra else 0)
         share = expert_comuni[expert_id]
         made = 0
         offset = 1
