@@ -22,7 +22,7 @@ DATA = Path(os.environ.get("TASKFORCE_BENCH_DATA") or HERE / ".data")
 #: The reference date every benchmark dataset is generated for.
 BENCH_TODAY = date(2026, 11, 20)
 #: Bump when the generator changes, so cached datasets are rebuilt.
-DATASET_VERSION = "2"
+DATASET_VERSION = "3"
 
 
 @dataclass

