@@ -44,7 +44,8 @@ def region_profile(fresh: bool = False) -> Path:
     1,000,000 time logs), generated once and cached under benchmarks/.data/."""
     folder = DATA / f"region-v{DATASET_VERSION}"
     db = folder / "taskforce.sqlite3"
-    if db.exists() and not fresh:
+    complete = folder / "COMPLETE"  # written last: a half-generated set is never used
+    if complete.exists() and not fresh:
         return folder
     if folder.exists():
         shutil.rmtree(folder)
@@ -61,6 +62,7 @@ def region_profile(fresh: bool = False) -> Path:
     with Store(db) as store:
         counts = dataset.generate(store, dataset.region_spec(today=BENCH_TODAY), progress)
         store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    complete.write_text(str(counts), encoding="utf-8")
     print(f"  region dataset: {counts} in {time.perf_counter() - started:.1f} s", flush=True)
     return folder
 

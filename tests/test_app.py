@@ -335,3 +335,12 @@ async def test_mouse_places_bar_rows_and_footer(demo_store: Store) -> None:
         footer = app.screen.query_one(KeysFooter).render().plain
         await pilot.click(KeysFooter, offset=(footer.index("e Modifica"), 0))
         await wait_for(pilot, lambda: app.screen.id == "practice-edit")
+
+
+def test_footer_shows_bracket_keys_literally() -> None:
+    from textual.content import Content
+
+    from taskforce_tui.widgets.footer import _escape
+
+    for key in ("[", "]", "ctrl+p", "a["):
+        assert Content.from_markup(f"[b]{_escape(key)}[/b] x").plain == f"{key} x"

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Select, Static
+from textual.widgets import Input, Select, Static
 
 from taskforce_tui.app import TaskforceApp
 from taskforce_tui.domain.dates import Semester, today
@@ -18,6 +18,7 @@ from taskforce_tui.screens.indicators import IndicatorsScreen
 from taskforce_tui.store.db import Store
 from taskforce_tui.store.indicators import IndicatorRepo
 from taskforce_tui.store.paths import Profile
+from taskforce_tui.widgets.fasttable import FastTable
 from taskforce_tui.widgets.indicators import (
     IndicatorsPanel,
     TrendPoint,
@@ -77,7 +78,7 @@ async def test_indicators_screen_shows_ranking_and_trend(
     app = TaskforceApp(Profile(folder))
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_indicators(pilot)
-        table = screen.query_one("#ranking", DataTable)
+        table = screen.query_one("#ranking", FastTable)
         assert table.row_count == 9
         rows = [table.get_row_at(i) for i in range(table.row_count)]
         assert str(rows[0][1]) == "Tutti (8)"

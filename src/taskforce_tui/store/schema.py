@@ -356,7 +356,7 @@ CREATE INDEX practice_indicators ON practice(comune_code, procedure_type, receiv
     suspended_since, deleted, id);
 -- sync (issue 5) -------------------------------------------------------------------------
 -- (oplog.generation, declared with the table above: the generation that accepted each
--- op at the centre; NULL on laptops for their own ops)
+-- op at the centre, NULL on laptops for their own ops)
 CREATE INDEX oplog_generation ON oplog(generation) WHERE generation IS NOT NULL;
 
 -- laptop: each central generation imported, with the replica's last seq at that moment

@@ -21,6 +21,14 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
 
+def _escape(text: str) -> str:
+    """Markup-escape, including a lone "[" (a key such as `[`, which Textual's escape
+    leaves alone and which would then swallow the closing tag)."""
+    if text.endswith("["):
+        return escape(text[:-1]) + "\\["
+    return escape(text)
+
+
 class KeysFooter(Widget):
     DEFAULT_CSS = """
     KeysFooter {
@@ -44,7 +52,7 @@ class KeysFooter(Widget):
 
     def _key(self, key: str, display: str, description: str, enabled: bool) -> str:
         action = f"app.simulate_key({key!r})"
-        label = f"[b]{escape(display)}[/b] {escape(description)}"
+        label = f"[b]{_escape(display)}[/b] {_escape(description)}"
         if not enabled:
             return f"[dim]{label}[/]"
         return f"[@click={action}]{label}[/]"
