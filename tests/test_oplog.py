@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import uuid
 from collections.abc import Callable
 from datetime import date
 
@@ -15,7 +16,7 @@ from taskforce_tui.domain import vocab
 from taskforce_tui.domain.errors import DomainError
 from taskforce_tui.domain.records import Activity, ProcedureType, TimeLog
 from taskforce_tui.store import reference
-from taskforce_tui.store.db import Store
+from taskforce_tui.store.db import Store, new_id
 from taskforce_tui.store.schema import SYNCED_TABLES
 
 
@@ -329,3 +330,13 @@ def test_replaying_the_log_rebuilds_the_data(
         with base.bulk() as conn:
             replay(store, conn)
         assert synced_state(base) == synced_state(store)
+
+
+def test_new_ids_are_time_ordered_uuid7_and_unique() -> None:
+    """Ids sort in creation order (B-tree appends on bulk inserts) and stay unique even
+    when thousands are made in the same millisecond."""
+    ids = [new_id() for _ in range(20_000)]
+    assert ids == sorted(ids)
+    assert len(set(ids)) == len(ids)
+    parsed = uuid.UUID(ids[-1])
+    assert parsed.version == 7 and parsed.variant == uuid.RFC_4122

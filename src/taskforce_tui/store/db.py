@@ -11,6 +11,7 @@ import os
 import platform
 import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,8 +41,32 @@ def now_utc() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+_last_id_ms = 0
+_id_counter = 0
+
+
 def new_id() -> str:
-    return str(uuid.uuid4())
+    """A time-ordered UUID (version 7, RFC 9562): random enough to be unique across
+    laptops, and increasing, so the B-trees keyed on ids (the records' primary keys,
+    the op log's record index, the field versions) are appended to instead of written
+    at random pages: a bulk import of 50,000 practices touches far fewer pages. Within
+    one millisecond a 12-bit counter keeps them increasing (RFC 9562, method 1)."""
+    global _last_id_ms, _id_counter
+    ms = time.time_ns() // 1_000_000
+    if ms > _last_id_ms:
+        _last_id_ms, _id_counter = ms, int.from_bytes(os.urandom(2), "big") >> 5
+    else:
+        _id_counter += 1
+        if _id_counter > 0xFFF:  # more than ~2,000 ids in one millisecond
+            _last_id_ms, _id_counter = _last_id_ms + 1, 0
+    value = (
+        (_last_id_ms & 0xFFFFFFFFFFFF) << 80
+        | 0x7 << 76
+        | _id_counter << 64
+        | 0b10 << 62
+        | int.from_bytes(os.urandom(8), "big") >> 2
+    )
+    return str(uuid.UUID(int=value))
 
 
 def _create_private_file(path: Path) -> None:

@@ -35,6 +35,10 @@ def to_db(value: object) -> object:
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
+# What _ENCODER.encode does for a str, without the method's dispatch.
+_encode_str = json.encoder.encode_basestring
+
+
 def encode(value: object) -> str:
     return _ENCODER.encode(value)
 
@@ -201,10 +205,16 @@ class Tx:
                 )
                 batch.clear()
 
+        logged = [(name, defaults.get(name, _NO_DEFAULT)) for name in fields]
         for values in rows:
-            row = {k: to_db(v) for k, v in values.items()}
+            # to_db and is_default inlined: this loop runs once per field of every
+            # record of a bulk import (about 550,000 times for 50,000 practices).
+            row: dict[str, object] = {}
+            for key, value in values.items():
+                kind = type(value)
+                row[key] = value if kind is str or kind is int or value is None else to_db(value)
             row.setdefault("deleted", 0)
-            unknown = set(row) - allowed
+            unknown = row.keys() - allowed
             if unknown:
                 raise ValueError(f"unknown columns for {table}: {sorted(unknown)}")
             columns = (pk_name, *sorted(row.keys() - {pk_name}))
@@ -213,25 +223,30 @@ class Tx:
                 layout = columns
             batch.append([row[c] for c in columns] + [self.stamp, self.stamp])
             pk = str(row[pk_name])
-            for name in fields:
-                if name in row and not is_default(defaults, name, row[name]):
-                    self.seq += 1
-                    # Hlc.tick inlined (the hot loop of a bulk import)
-                    now = int(time.time() * 1000)
-                    if now > clock.wall:
-                        clock.wall, clock.counter = now, 0
-                    else:
-                        clock.counter += 1
-                    hlc = f"{clock.wall:013d}-{clock.counter:05d}"
-                    value = row[name]
-                    if value is None:
-                        text = "null"
-                    elif type(value) is int:
-                        text = str(value)
-                    else:
-                        text = encode(value)
-                    ops.append((replica, self.seq, table, pk, name, text, hlc, author, stamp))
-                    versions.append((table, pk, name, replica, self.seq, hlc))
+            for name, default in logged:
+                if name not in row:
+                    continue
+                value = row[name]
+                if default is not _NO_DEFAULT and type(value) is type(default) and value == default:
+                    continue
+                self.seq += 1
+                # Hlc.tick inlined
+                now = int(time.time() * 1000)
+                if now > clock.wall:
+                    clock.wall, clock.counter = now, 0
+                else:
+                    clock.counter += 1
+                hlc = f"{clock.wall:013d}-{clock.counter:05d}"
+                if value is None:
+                    text = "null"
+                elif type(value) is int:
+                    text = str(value)
+                elif type(value) is str:
+                    text = _encode_str(value)
+                else:
+                    text = encode(value)
+                ops.append((replica, self.seq, table, pk, name, text, hlc, author, stamp))
+                versions.append((table, pk, name, replica, self.seq, hlc))
             count += 1
         flush_rows()
         # A record created in this very insert has no earlier version: prev is NULL.
