@@ -1,7 +1,8 @@
 """Save the README's screenshots with the app itself: `python scripts/screenshots.py`.
 
 Uses the demo dataset with a fixed date, so the pictures are reproducible:
-docs/img/oggi.svg, pratiche.svg, comune.svg, pratica.svg, richieste.svg, aiuto.svg.
+docs/img/oggi.svg, pratiche.svg, richieste.svg, registro.svg, indicatori.svg, comune.svg,
+pratica.svg, aiuto.svg.
 """
 
 from __future__ import annotations
@@ -65,6 +66,13 @@ async def shoot() -> None:
         await pilot.press("3")
         await _until(pilot, lambda: _rows(app, "#requests"))
         save("richieste")
+        await pilot.press("4")
+        await _until(pilot, lambda: _rows(app, "#entries"))
+        save("registro")
+        await pilot.press("5")
+        await _until(pilot, lambda: _rows(app, "#ranking"))
+        save("indicatori")
+        await pilot.press("escape")
         await pilot.press("1")
         await pilot.press("down", "enter")
         await _until(pilot, lambda: _rows(app, "#practices"))
