@@ -344,3 +344,26 @@ def test_footer_shows_bracket_keys_literally() -> None:
 
     for key in ("[", "]", "ctrl+p", "a["):
         assert Content.from_markup(f"[b]{_escape(key)}[/b] x").plain == f"{key} x"
+
+
+@pytest.mark.parametrize("width", [60, 80, 100, 160])
+async def test_footer_drops_whole_keys_and_keeps_help(demo_store: Store, width: int) -> None:
+    """A narrow terminal loses the last keys whole (shown as "…"), never half a word,
+    and the help key, which lists them all, stays."""
+    from taskforce_tui.widgets.footer import KeysFooter
+
+    app = app_on(demo_store)
+    async with app.run_test(size=(width, 30)) as pilot:
+        await pilot.press("2")
+        await wait_for_rows(pilot, "#practices")
+        footer = app.screen.query_one(KeysFooter)
+        line = str(footer.render())
+        assert len(line) <= width
+        assert "f1 Aiuto" in line and line.rstrip().endswith("^p comandi")
+        labels = [" ".join(b.split()) for b in line.split("▏")[0].split("  ") if b.strip()]
+        shown = {
+            f"{app.get_key_display(b.binding)} {b.binding.description}"
+            for b in app.screen.active_bindings.values()
+        }
+        assert all(label == "…" or label in shown for label in labels), labels
+        assert ("…" in labels) == (width < 160)

@@ -12,9 +12,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Input, Label, Static
+from textual.widgets import Button, DataTable, Input, Label, Static
 
 from taskforce_tui.screens.base import PlacesBar
+from taskforce_tui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
     from taskforce_tui.app import TaskforceApp
@@ -69,7 +70,7 @@ class ResolveConflictModal(ModalScreen[Choice | None]):
                 yield Button("1 Tieni", id="resolve-keep", variant="primary")
                 yield Button("2 Scegli l'altro", id="resolve-take")
                 yield Button("Annulla (Esc)", id="resolve-cancel")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#resolve-keep", Button).focus()
@@ -125,7 +126,7 @@ class ConflictsScreen(Screen[None]):
         table: DataTable[str] = DataTable(id="conflicts", cursor_type="row", zebra_stripes=True)
         table.add_columns("Record", "Campo", "Tenuto", "Di", "Altro valore", "Di")
         yield table
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Conflitti da sincronizzazione"

@@ -22,7 +22,6 @@ from textual.widgets import (
     Button,
     DataTable,
     DirectoryTree,
-    Footer,
     Input,
     Label,
     OptionList,
@@ -34,6 +33,7 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 from taskforce_tui.screens.base import PlacesBar
+from taskforce_tui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -62,7 +62,7 @@ class FileBrowser(ModalScreen[Path | None]):
         with Vertical():
             yield Label("Scegli il file (.xlsx, .csv, .ods) e premi Invio; Esc annulla.")
             yield _SpreadsheetTree(self.start, id="tree")
-        yield Footer()
+        yield KeysFooter()
 
     @on(DirectoryTree.FileSelected)
     def chosen(self, event: DirectoryTree.FileSelected) -> None:
@@ -106,7 +106,7 @@ class FieldPicker(ModalScreen[str | None]):
         with Vertical():
             yield Label(f"Colonna {self.column}: che cosa contiene? (* = obbligatorio)")
             yield OptionList(*options, id="fields")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         picker = self.query_one("#fields", OptionList)
@@ -148,7 +148,7 @@ class ConfirmImport(ModalScreen[bool]):
             with Horizontal():
                 yield Button("Sì, importa (s)", id="yes", variant="primary")
                 yield Button("No (n)", id="no")
-        yield Footer()
+        yield KeysFooter()
 
     @on(Button.Pressed)
     def pressed(self, event: Button.Pressed) -> None:
@@ -226,7 +226,7 @@ class ImportScreen(Screen[bool]):
                 yield DataTable(id="rejections", cursor_type="row", zebra_stripes=True)
             with TabPane("Differenze", id="tab-conflicts"):
                 yield DataTable(id="conflicts", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#columns", DataTable).add_columns(

@@ -13,7 +13,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, ProgressBar, Static
+from textual.widgets import Button, Input, Label, ProgressBar, Static
+
+from taskforce_tui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
     from taskforce_tui.app import TaskforceApp
@@ -67,7 +69,7 @@ class SyncScreen(ModalScreen["SyncReport | None"]):
                 yield Button("Sincronizza", id="sync-start", variant="primary")
                 yield Button("Vedi conflitti (F6)", id="sync-conflicts")
                 yield Button("Chiudi (Esc)", id="sync-close")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         store = self.tf_app.store

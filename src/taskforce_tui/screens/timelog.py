@@ -16,7 +16,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from taskforce_tui.domain import vocab
 from taskforce_tui.domain.dates import format_date, today
@@ -32,6 +32,7 @@ from taskforce_tui.screens.timelog_forms import (
     TimeLogsChanged,
     load_choices,
 )
+from taskforce_tui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -118,7 +119,7 @@ class TimeLogScreen(Screen[None]):
         entries: DataTable[str] = DataTable(id="entries", cursor_type="row", zebra_stripes=True)
         entries.add_columns("Data", "Orario", "Ore", "Comune", "Attività", "Modalità", "Nota")
         yield entries
-        yield Footer()
+        yield KeysFooter()
 
     @property
     def store(self) -> Store | None:

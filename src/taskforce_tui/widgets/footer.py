@@ -60,7 +60,7 @@ class KeysFooter(Widget):
     def render(self) -> Content:
         app = self.app
         palette_key = getattr(app, "COMMAND_PALETTE_BINDING", "ctrl+p")
-        shown: list[str] = []
+        shown: list[tuple[str, str]] = []
         palette = ""
         seen: set[str] = set()
         for key, active in self.screen.active_bindings.items():
@@ -74,13 +74,44 @@ class KeysFooter(Widget):
                 continue
             seen.add(binding.action)
             shown.append(
-                self._key(key, app.get_key_display(binding), binding.description, active.enabled)
+                (
+                    binding.action,
+                    self._key(
+                        key, app.get_key_display(binding), binding.description, active.enabled
+                    ),
+                )
             )
-        left = Content.from_markup(" " + "  ".join(shown))
+        right = Content.from_markup(palette + " ") if palette else Content("")
+        room = self.size.width - (right.cell_length + 1 if palette else 0)
+        left = _fit([(action, Content.from_markup(markup)) for action, markup in shown], room)
         if not palette:
             return left
-        right = Content.from_markup(palette + " ")
-        room = self.size.width - right.cell_length - 1
-        if left.cell_length > room:
-            left = left.truncate(max(room - 1, 0), ellipsis=True)
         return Content.assemble(left, " " * max(room - left.cell_length, 0), "▏", right)
+
+
+def _fit(items: list[tuple[str, Content]], room: int) -> Content:
+    """The keys that fit in `room` cells, whole: when some do not, the last ones go
+    (shown as "…"), but the help key stays, since the help lists every key."""
+    gap = Content("  ")
+
+    def line(chosen: list[Content]) -> Content:
+        return Content.assemble(" ", *[part for c in chosen for part in (c, gap)][:-1])
+
+    everything = [content for _, content in items]
+    if line(everything).cell_length <= room:
+        return line(everything)
+    helper = next((c for action, c in items if action.endswith("open_help")), None)
+    reserved = 3 + (helper.cell_length + 2 if helper is not None else 0)  # "…" and gaps
+    chosen: list[Content] = []
+    used = 1
+    for content in everything:
+        if content is helper:
+            continue
+        if used + content.cell_length + 2 > room - reserved:
+            break
+        chosen.append(content)
+        used += content.cell_length + 2
+    chosen.append(Content("…"))
+    if helper is not None:
+        chosen.append(helper)
+    return line(chosen)
