@@ -109,7 +109,7 @@ class TaskforceApp(App[int]):
     DEFAULT_MODE = "oggi"
     BINDINGS: ClassVar[list[BindingType]] = [
         *(
-            Binding(key, f"switch_mode('{mode}')", label, show=False, id=f"go.{mode}")
+            Binding(key, f"go('{mode}')", label, show=False, id=f"go.{mode}")
             for mode, key, label, _module, _cls in PLACES
         ),
         Binding("f1", "open_help", "Aiuto", id="app.help"),
@@ -405,11 +405,30 @@ class TaskforceApp(App[int]):
             return not isinstance(self.screen, ModalScreen)
         return True
 
+    def action_go(self, mode: str) -> None:
+        """A place's key shows that place. The screens only browsed (details, Registro
+        ore, Indicatori, Conflitti) are closed on the way; a form, an import or a sync
+        in progress is never closed (the key then does what switch_mode does: the
+        place it leaves keeps its stack)."""
+        while len(self.screen_stack) > 1 and getattr(self.screen, "CLOSED_BY_PLACE_KEYS", False):
+            self.pop_screen()
+        if mode != self.current_mode:
+            self.switch_mode(mode)
+
+    def _open_pushed_place(self, screen: Screen[Any]) -> None:
+        """Registro ore and Indicatori go over the current place; one replaces the
+        other, so going back and forth between them never piles screens up."""
+        if type(self.screen) is type(screen):
+            return
+        if getattr(self.screen, "PUSHED_PLACE", False):
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
     def action_registro_ore(self) -> None:
         from taskforce_tui.screens.timelog import TimeLogScreen
 
-        if not isinstance(self.screen, TimeLogScreen):
-            self.push_screen(TimeLogScreen())
+        self._open_pushed_place(TimeLogScreen())
 
     def log_time(
         self,
@@ -475,8 +494,7 @@ class TaskforceApp(App[int]):
     def action_indicators(self) -> None:
         from taskforce_tui.screens.indicators import IndicatorsScreen
 
-        if not isinstance(self.screen, IndicatorsScreen):
-            self.push_screen(IndicatorsScreen())
+        self._open_pushed_place(IndicatorsScreen())
 
     def action_import_practices(self) -> None:
         from taskforce_tui.screens.importer import ImportScreen

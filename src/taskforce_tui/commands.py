@@ -80,7 +80,7 @@ class TaskforceCommands(Provider):
             ("Aiuto", "tasti e istruzioni (F1)", app.action_open_help),
         ]
         for mode, key, label, _module, _cls in PLACES:
-            actions.append((f"Vai a {label}", f"tasto {key}", partial(app.switch_mode, mode)))
+            actions.append((f"Vai a {label}", f"tasto {key}", partial(app.action_go, mode)))
         return actions
 
     def _candidates(self, query: str) -> list[ComuneEntry]:

@@ -65,7 +65,7 @@ class PlacesBar(Static):
                 # Marked by brackets too, not only by the reverse video.
                 parts.append(f"[b reverse][{shown} {label}][/]")
             else:
-                parts.append(f"[@click=app.switch_mode('{mode}')] {shown} {label} [/]")
+                parts.append(f"[@click=app.go('{mode}')] {shown} {label} [/]")
         for action, binding_id, key, label in PUSHED_PLACES:
             shown = keymap.get(binding_id, key).split(",")[0]
             if action == self.current:
@@ -143,6 +143,8 @@ class DataScreen(Screen[None]):
 class DetailScreen(DataScreen):
     """A screen pushed on top of a place (Comune, Pratica, Richiesta): Escape goes back."""
 
+    #: A place key (1, 2, 3) closes it on the way to the place: nothing is typed here.
+    CLOSED_BY_PLACE_KEYS: ClassVar[bool] = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Indietro", id="detail.back"),
     ]

@@ -5,7 +5,7 @@ choice is an ordinary op-logged edit and syncs like any other."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -105,6 +105,9 @@ class ResolveConflictModal(ModalScreen[Choice | None]):
 
 class ConflictsScreen(Screen[None]):
     """The list of open conflicts."""
+
+    #: Only browsed (a resolution is a modal form): place keys close it.
+    CLOSED_BY_PLACE_KEYS: ClassVar[bool] = True
 
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Indietro", id="conflicts.back"),

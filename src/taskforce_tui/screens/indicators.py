@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
@@ -166,6 +166,9 @@ def _cleared(value: float | None) -> str:
 
 
 class IndicatorsScreen(Screen[None]):
+    #: A place (4, 5) pushed over the current one; place keys close it (app.action_go).
+    PUSHED_PLACE: ClassVar[bool] = True
+    CLOSED_BY_PLACE_KEYS: ClassVar[bool] = True
     DEFAULT_CSS = """
     IndicatorsScreen #ind-title {
         height: 1;

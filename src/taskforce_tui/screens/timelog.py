@@ -88,6 +88,9 @@ class WeekData:
 
 class TimeLogScreen(Screen[None]):
     TITLE = "Registro ore"
+    #: A place (4, 5) pushed over the current one; place keys close it (app.action_go).
+    PUSHED_PLACE: ClassVar[bool] = True
+    CLOSED_BY_PLACE_KEYS: ClassVar[bool] = True
     DEFAULT_CSS = """
     TimeLogScreen #week-title, TimeLogScreen #entries-title { height: 1; padding: 0 1; }
     TimeLogScreen #week-title { text-style: bold; }
