@@ -299,3 +299,19 @@ async def test_filter_facets_sort_and_paging(demo_store: Store) -> None:
         await pilot.press("G")
         await wait_idle(pilot)
         assert table.row_count >= PracticeTable.FIRST_PAGE + PracticeTable.PAGE
+
+
+async def test_down_from_the_search_goes_to_the_list(demo_store: Store) -> None:
+    """Type, then ↓ and Enter open the first match, as in any search box."""
+    app = app_on(demo_store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("2")
+        table = await wait_for_rows(pilot, "#practices")
+        await pilot.press("slash", *"fotovoltaico")
+        await wait_idle(pilot)
+        first = table.row_keys[0]
+        await pilot.press("down")
+        assert app.focused is table
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "PracticeScreen")
+        assert app.screen.practice_id == first  # type: ignore[attr-defined]

@@ -125,6 +125,13 @@ async def test_wizard_sets_up_the_profile(store: Store) -> None:
         await pilot.press("enter")  # add the highlighted Comune
         chosen = app.screen.query_one("#chosen", OptionList)
         assert [o.id for o in chosen.options] == [treviglio]
+        # ↓ goes on too: from the name to the email, from the search to its results.
+        app.screen.query_one("#name", Input).focus()
+        await pilot.press("down")
+        assert app.focused is app.screen.query_one("#email", Input)
+        app.screen.query_one("#search", Input).focus()
+        await pilot.press("down")
+        assert app.focused is results
         await pilot.press("f2")
         await wait_idle(pilot)
         assert "non valido" in text_of(pilot, "#e-email")

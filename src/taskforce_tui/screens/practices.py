@@ -69,6 +69,8 @@ class PracticesScreen(DataScreen):
     AUTO_FOCUS = "#practices"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_filter", "Cerca", id="practices.search"),
+        # From the search field (which has no use for it) down goes to the list.
+        Binding("down", "focus_list", "All'elenco", show=False, id="practices.to_list"),
         Binding("n", "new_practice", "Nuova", id="practices.new"),
         Binding("x", "toggle_overdue", "Ritardo", id="practices.overdue"),
         Binding("s", "cycle_sort", "Ordina", id="practices.sort"),
@@ -214,6 +216,9 @@ class PracticesScreen(DataScreen):
 
     def action_focus_filter(self) -> None:
         self.query_one("#filter", Input).focus()
+
+    def action_focus_list(self) -> None:
+        self.query_one("#practices", PracticeTable).focus()
 
     def action_new_practice(self) -> None:
         self.tf_app.new_practice(self._select("#comune"))

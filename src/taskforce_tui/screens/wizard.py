@@ -32,6 +32,7 @@ class WizardScreen(ModalScreen[None]):
         Binding("f2", "create", "Crea profilo", id="wizard.create"),
         Binding("f3", "demo", "Prova la demo", id="wizard.demo"),
         Binding("f10", "app.quit", "Esci", id="wizard.quit"),
+        Binding("down", "field_down", "Campo successivo", show=False, id="wizard.down"),
     ]
     DEFAULT_CSS = """
     WizardScreen { align: center middle; }
@@ -119,6 +120,15 @@ class WizardScreen(ModalScreen[None]):
     @on(Input.Submitted, "#email")
     def _email_submitted(self) -> None:
         self.query_one("#search", Input).focus()
+
+    def action_field_down(self) -> None:
+        """↓ in a field goes on: from the search to its results, as Enter does."""
+        focused = self.focused
+        if isinstance(focused, Input):
+            if focused.id == "search":
+                self.query_one("#results", OptionList).focus()
+            else:
+                self.focus_next()
 
     @work(thread=True, exclusive=True, group="wizard-search", exit_on_error=False)
     def _search(self, text: str) -> None:
