@@ -155,6 +155,8 @@ async def test_suspend_and_resume(demo_store: Store) -> None:
         stored = app.store.practices.get(practice.id)
         assert stored.status == vocab.SOSPESA
         assert stored.suspensions[-1].reason == "integrazioni documentali"
+        start = stored.suspensions[-1].start_on.strftime("%d/%m/%Y")
+        assert f"Sospensione dal {start} (in corso): integrazioni documentali" in _summary(pilot)
         history = app.screen.query_one("#history", DataTable)
         assert "integrazioni documentali" in column(history, "new")
         # Resume: a date before the suspension is refused beside the field.
@@ -172,6 +174,8 @@ async def test_suspend_and_resume(demo_store: Store) -> None:
         stored = app.store.practices.get(practice.id)
         assert stored.status == vocab.APERTA
         assert stored.suspensions[-1].end_on == TODAY
+        end = TODAY.strftime("%d/%m/%Y")
+        assert f"Sospensione dal {start} al {end}: integrazioni documentali" in _summary(pilot)
 
 
 async def test_conclude_updates_the_overdue_count_on_oggi(demo_store: Store) -> None:

@@ -234,8 +234,11 @@ class PracticeScreen(DetailScreen):
             text.append(f"\nConclusa il {format_date(p.concluded_on)}")
         text.append(f"\nConferenza di servizi: {'sì' if p.service_conference else 'no'}")
         for s in p.suspensions:
-            end = format_date(s.end_on) if s.end_on else "in corso"
-            text.append(f"\nSospensione dal {format_date(s.start_on)} al {end}: {s.reason}")
+            span = f"dal {format_date(s.start_on)} " + (
+                f"al {format_date(s.end_on)}" if s.end_on else "(in corso)"
+            )
+            reason = f": {s.reason}" if s.reason else ""
+            text.append(f"\nSospensione {span}{reason}")
         if p.reopen_reason:
             text.append(f"\nRiaperta: {p.reopen_reason}")
         if p.notes:
