@@ -255,6 +255,12 @@ async def test_edit_and_delete_an_entry(week: Path) -> None:
     assert {"minutes", "deleted"} <= fields
 
 
+def places_bar(app: TaskforceApp) -> str:
+    from taskforce_tui.screens.base import PlacesBar
+
+    return str(app.screen.query_one(PlacesBar).render())
+
+
 async def test_timer_key_from_any_screen(week: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TASKFORCE_ADESSO", "2026-11-20T14:05:00+01:00")
     app = TaskforceApp(Profile(week))
@@ -267,15 +273,19 @@ async def test_timer_key_from_any_screen(week: Path, monkeypatch: pytest.MonkeyP
         await save(pilot)
         await until(pilot, lambda: not isinstance(app.screen, TimerStartForm))
         await until(pilot, lambda: "Timer in corso dalle 14:05 - Treviglio" in app.sub_title)
+        # The places bar of every screen shows it (text, not colour).
+        assert "⏱ dalle 14:05 - Treviglio" in places_bar(app)
         assert app.store is not None
         running = app.store.timer.current()
         assert running is not None and running.comune_code == TREVIGLIO
         screen = await open_registro(pilot)
+        assert "⏱ dalle 14:05 - Treviglio" in places_bar(app)
         monkeypatch.setenv("TASKFORCE_ADESSO", "2026-11-20T15:50:30+01:00")
         await pilot.press("t")  # stop it from Registro ore
         await until(pilot, lambda: app.store is not None and app.store.timer.current() is None)
         await until(pilot, lambda: grid(screen)["Treviglio"][4] == "1:45")
         assert app.sub_title == TaskforceApp.SUB_TITLE
+        await until(pilot, lambda: "⏱" not in places_bar(app))
         assert any("Registrate 1:45 ore" in n.message for n in app._notifications)
     assert ("2026-11-20", 105, TREVIGLIO, "affiancamento", "14:05", "15:50", "sopralluogo") in (
         live_logs(week)

@@ -22,6 +22,7 @@ from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.reactive import reactive
 from textual.screen import Screen
 
 from taskforce_tui.store.paths import Profile
@@ -127,6 +128,9 @@ class TaskforceApp(App[int]):
             "ctrl+p", "command_palette", "comandi", show=False, priority=True, id="app.palette"
         ),
     ]
+
+    #: "dalle 14:05 - Treviglio" while the timer runs, else "" (shown by PlacesBar).
+    running_timer: reactive[str] = reactive("")
 
     def __init__(self, profile: Profile) -> None:
         super().__init__()

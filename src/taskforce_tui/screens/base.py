@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.binding import Binding, BindingType
+from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -54,6 +55,10 @@ class PlacesBar(Static):
         self.title = title
 
     def on_mount(self) -> None:
+        self.watch(self.app, "running_timer", self._timer_changed, init=False)
+        self.update(self._markup())
+
+    def _timer_changed(self, _value: str) -> None:
         self.update(self._markup())
 
     def _markup(self) -> str:
@@ -73,7 +78,9 @@ class PlacesBar(Static):
             else:
                 parts.append(f"[@click=app.{action}] {shown} {label} [/]")
         title = f"  [b]{self.title}[/b]" if self.title else ""
-        return "".join(parts) + title
+        timer = getattr(self.app, "running_timer", "")
+        running = f"  [b]⏱ {escape(timer)}[/b]" if timer else ""
+        return "".join(parts) + title + running
 
 
 class DataScreen(Screen[None]):

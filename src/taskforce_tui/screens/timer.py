@@ -32,7 +32,7 @@ TIMER_GROUP = "timer"
 
 
 def timer_label(store: Store, timer: RunningTimer | None) -> str:
-    """One line for the header: blocking (names from the store), call from a thread."""
+    """ "dalle 14:05 - Treviglio": blocking (names from the store), call from a thread."""
     if timer is None:
         return ""
     comune = store.comuni.get(timer.comune_code) if timer.comune_code else None
@@ -40,7 +40,7 @@ def timer_label(store: Store, timer: RunningTimer | None) -> str:
     since = f"dalle {timer.started_at:%H:%M}"
     if timer.started_at.date() != now().date():
         since = f"dal {format_date(timer.started_at.date())} {since}"
-    return f"Timer in corso {since} - {where}"
+    return f"{since} - {where}"
 
 
 def _stopped_message(stopped: Stopped) -> str:
@@ -106,7 +106,8 @@ async def _stop(app: App[Any], store: Store, timer: RunningTimer) -> Stopped | s
 
 
 async def refresh_timer_status(app: App[Any]) -> None:
-    """Show a running timer in the header's subtitle (text, not colour)."""
+    """Show a running timer on every screen: the places bar watches `running_timer`
+    (text, not colour); the subtitle says the same for a Header."""
     store: Store | None = getattr(app, "store", None)
     if store is None:
         return
@@ -115,5 +116,6 @@ async def refresh_timer_status(app: App[Any]) -> None:
         return timer_label(store, store.timer.current())
 
     text = await asyncio.to_thread(label)
-    default = type(app).SUB_TITLE or ""
-    app.sub_title = text or default
+    app.sub_title = f"Timer in corso {text}" if text else type(app).SUB_TITLE or ""
+    if hasattr(app, "running_timer"):
+        app.running_timer = text
