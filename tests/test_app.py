@@ -12,6 +12,7 @@ from textual.widgets import DataTable
 
 from taskforce_tui.app import TaskforceApp
 from taskforce_tui.domain.dates import today
+from taskforce_tui.domain.timelog import format_minutes
 from taskforce_tui.store.db import Store
 from taskforce_tui.store.overview import comuni_overview
 from taskforce_tui.store.paths import Profile
@@ -106,7 +107,14 @@ async def test_comune_screen_tabs(demo_store: Store) -> None:
         await pilot.press("greater_than_sign")
         await wait_for(pilot, lambda: app.screen.query_one("#tabs").active == "tab-requests")
         assert app.screen.query_one("#requests", DataTable).row_count == len(requests)
-        await pilot.press("greater_than_sign", "greater_than_sign")
+        await pilot.press("greater_than_sign")
+        await wait_for(pilot, lambda: app.screen.query_one("#tabs").active == "tab-hours")
+        logs = app.screen.query_one("#hours", DataTable)
+        assert logs.row_count > 0
+        assert app.store is not None
+        first = app.store.timelogs.get(str(logs.coordinate_to_cell_key((0, 0)).row_key.value))
+        assert str(logs.get_row_at(0)[1]) == format_minutes(first.minutes)  # as in Registro ore
+        await pilot.press("greater_than_sign")
         indicators = text_of(pilot, "#indicators")
         assert figures.semester.label in indicators
         assert f"{figures.avg_gross_days:.0f} gg" in indicators

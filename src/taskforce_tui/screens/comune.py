@@ -14,6 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Static, TabbedContent, TabPane
 
 from taskforce_tui.domain import vocab
+from taskforce_tui.domain.timelog import format_minutes
 from taskforce_tui.screens.base import DetailScreen
 from taskforce_tui.screens.home import OVERDUE_MARK, count, hours, short_hours
 from taskforce_tui.widgets.footer import KeysFooter
@@ -248,7 +249,7 @@ class ComuneScreen(DetailScreen):
             total += log.minutes
             table.add_row(
                 log.work_date.strftime("%d/%m/%Y"),
-                hours(log.minutes),
+                format_minutes(log.minutes),  # as in Registro ore
                 clip(row.activity_name, 28),
                 vocab.MODE_LABELS.get(log.mode, log.mode),
                 row.protocol_no or "",
