@@ -60,19 +60,16 @@ async def shoot() -> None:
 
         await _until(pilot, lambda: _rows(app, "#comuni"))
         save("oggi")
-        await pilot.press("2")
-        await _until(pilot, lambda: _rows(app, "#practices"))
-        save("pratiche")
-        await pilot.press("3")
-        await _until(pilot, lambda: _rows(app, "#requests"))
-        save("richieste")
-        await pilot.press("4")
-        await _until(pilot, lambda: _rows(app, "#entries"))
-        save("registro")
-        await pilot.press("5")
-        await _until(pilot, lambda: _rows(app, "#ranking"))
-        save("indicatori")
-        await pilot.press("escape")
+        # Each place by its key: (key, a table that shows it has data, picture).
+        for key, table, name in (
+            ("2", "#practices", "pratiche"),
+            ("3", "#requests", "richieste"),
+            ("4", "#entries", "registro"),
+            ("5", "#ranking", "indicatori"),
+        ):
+            await pilot.press(key)
+            await _until(pilot, lambda table=table: _rows(app, table))
+            save(name)
         await pilot.press("1")
         await pilot.press("down", "enter")
         await _until(pilot, lambda: _rows(app, "#practices"))

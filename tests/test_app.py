@@ -377,15 +377,19 @@ async def test_footer_drops_whole_keys_and_keeps_help(demo_store: Store, width: 
         assert ("…" in labels) == (width < 160)
 
 
+async def _indicators_over_oggi(pilot: Any) -> None:
+    await wait_for_rows(pilot, "#comuni")
+    await pilot.press("5")
+    await wait_for_screen(pilot, "IndicatorsScreen")
+
+
 async def test_place_keys_always_lead_to_the_place(demo_store: Store) -> None:
     """1/2/3 show the place even from Registro ore, Indicatori or a detail pushed over
     it; 4 and 5 replace each other instead of piling screens up; Escape from them goes
     back to the place they were opened from."""
     app = app_on(demo_store)
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for_rows(pilot, "#comuni")
-        await pilot.press("5")
-        await wait_for_screen(pilot, "IndicatorsScreen")
+        await _indicators_over_oggi(pilot)
         await pilot.press("1")
         await wait_for_screen(pilot, "HomeScreen")
         assert len(app.screen_stack) == 1
@@ -409,9 +413,7 @@ async def test_place_keys_always_lead_to_the_place(demo_store: Store) -> None:
 async def test_place_keys_never_close_a_form(demo_store: Store) -> None:
     app = app_on(demo_store)
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for_rows(pilot, "#comuni")
-        await pilot.press("5")
-        await wait_for_screen(pilot, "IndicatorsScreen")
+        await _indicators_over_oggi(pilot)
         await pilot.press("o")
         await wait_for_screen(pilot, "TimeLogForm")
         app.screen.focus_next()  # any field: digits are typed into it, not obeyed

@@ -98,8 +98,9 @@ def _fit(items: list[tuple[str, Content]], room: int) -> Content:
         return Content.assemble(" ", *[part for c in chosen for part in (c, gap)][:-1])
 
     everything = [content for _, content in items]
-    if line(everything).cell_length <= room:
-        return line(everything)
+    whole = line(everything)
+    if whole.cell_length <= room:
+        return whole
     helper = next((c for action, c in items if action.endswith("open_help")), None)
     reserved = 3 + (helper.cell_length + 2 if helper is not None else 0)  # "…" and gaps
     chosen: list[Content] = []
