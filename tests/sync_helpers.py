@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from taskforce_tui.store.db import Store
+from taskforce_tui.store.db import Store, new_id
 from taskforce_tui.store.schema import SYNCED_TABLES
 from taskforce_tui.sync import laptop
 from taskforce_tui.sync.central import Central, People
@@ -123,6 +123,33 @@ class World:
         self.merge()
         for i in range(self.n):
             self.sync(i)
+
+
+def bulk_create(store: Store, protocols: list[str]) -> list[str]:
+    """New practices of COMUNE_A written as the spreadsheet import writes them
+    (`Tx.insert_many`: one op-log row per record); returns their ids."""
+    with store.read() as conn:
+        ptype, ambito = conn.execute(
+            "SELECT code, ambito FROM procedure_type ORDER BY code"
+        ).fetchone()
+    records = [
+        {
+            "id": new_id(),
+            "comune_code": COMUNE_A,
+            "ambito": ambito,
+            "procedure_type": ptype,
+            "protocol_no": protocol,
+            "subject": f"importata {protocol}",
+            "received_on": date(2026, 11, 2),
+            "legal_term_days": 30,
+            "status": "aperta",
+            "expert_id": store.expert_id,
+        }
+        for protocol in protocols
+    ]
+    with store.write() as tx:
+        tx.insert_many("practice", records)
+    return [str(r["id"]) for r in records]
 
 
 def rows(

@@ -14,6 +14,7 @@ from taskforce_tui.importer.files import ImportFileError
 from taskforce_tui.importer.plan import WORKFLOW
 from taskforce_tui.importer.service import ImportSession
 from taskforce_tui.store.db import Store
+from taskforce_tui.store.oplog import CREATED, created_version, pending_fields
 from tests.import_helpers import HEADER, row, snapshot, write_csv, write_ods, write_xlsx
 
 
@@ -74,7 +75,7 @@ def test_every_format_imports_the_same_practices(expert_store: Store, tmp_path: 
 
 
 def test_written_through_the_op_log_in_one_transaction(expert_store: Store, tmp_path: Path) -> None:
-    from tests.test_oplog import replay, synced_state
+    from tests.test_oplog import ops, replay, synced_state
 
     path = write_xlsx(
         tmp_path / "p.xlsx",
@@ -82,9 +83,9 @@ def test_written_through_the_op_log_in_one_transaction(expert_store: Store, tmp_
     )
     before = expert_store.pending_ops()
     session = imported(expert_store, path)
-    with expert_store.read() as conn:
-        seqs = [r[0] for r in conn.execute("SELECT seq FROM oplog ORDER BY seq")]
-        stamps = {r[0] for r in conn.execute("SELECT at FROM oplog WHERE tbl = 'practice'")}
+    log = ops(expert_store)
+    seqs = [r[1] for r in log]
+    stamps = {r[10] for r in log if r[2] == "practice"}
     assert seqs == list(range(1, len(seqs) + 1)) and expert_store.pending_ops() > before
     assert len(stamps) == 1  # one transaction
     p = practice_by_protocol(expert_store, "2/2026")
@@ -100,6 +101,10 @@ def test_written_through_the_op_log_in_one_transaction(expert_store: Store, tmp_
 
 
 def test_insert_many_logs_exactly_what_insert_logs(expert_store: Store) -> None:
+    """...as one op-log row per record, expanded to the same ops when it leaves the
+    store; the fields' versions are read from that row until the centre confirms it."""
+    from tests.test_oplog import ops
+
     def values(i: int) -> dict[str, object]:
         return {
             "id": f"00000000-0000-0000-0000-00000000000{i}",
@@ -116,18 +121,41 @@ def test_insert_many_logs_exactly_what_insert_logs(expert_store: Store) -> None:
     with expert_store.write() as tx:
         tx.insert("practice", values(1))
         tx.insert_many("practice", [values(2), values(3)])
+        tx.insert("practice", values(4))
+    log = [op for op in ops(expert_store) if op[2] == "practice"]
+    per_record: dict[str, list[tuple[object, ...]]] = {}
+    for _, _, _, pk, fld, value, prev, _, _, author, _ in log:
+        assert prev is None and author == expert_store.expert_id
+        per_record.setdefault(str(pk)[-1], []).append((fld, str(value).replace(f"{pk[-1]}/x", "N")))
+    assert per_record["1"] == per_record["2"] == per_record["3"] == per_record["4"]
+    assert [op[1] for op in log] == list(range(log[0][1], log[0][1] + len(log)))
+    hlcs = [op[8] for op in log]
+    assert hlcs == sorted(hlcs) and len(set(hlcs)) == len(hlcs)
     with expert_store.read() as conn:
-        ops = conn.execute(
-            "SELECT pk, field, value, prev_replica FROM oplog WHERE tbl = 'practice' ORDER BY seq"
-        ).fetchall()
-        versions = conn.execute("SELECT COUNT(*) FROM field_version WHERE tbl = 'practice'")
-        n_versions = versions.fetchone()[0]
-    per_record: dict[str, list[tuple[str, str]]] = {}
-    for pk, fld, value, prev in ops:
-        assert prev is None
-        per_record.setdefault(pk[-1], []).append((fld, value.replace(f"{pk[-1]}/x", "N")))
-    assert per_record["1"] == per_record["2"] == per_record["3"]
-    assert n_versions == len(ops)
+        stored = conn.execute("SELECT pk, field FROM oplog WHERE tbl = 'practice'").fetchall()
+        versioned = {
+            r[0] for r in conn.execute("SELECT pk FROM field_version WHERE tbl = 'practice'")
+        }
+        bulk_op = next(op for op in log if op[3] == values(3)["id"] and op[4] == "subject")
+        assert created_version(conn, "practice", str(values(3)["id"]), "subject") == (
+            bulk_op[0],
+            bulk_op[1],
+        )
+        assert ("practice", values(3)["id"], "subject") in pending_fields(conn)
+    assert sorted(pk[-1] for pk, fld in stored if fld == CREATED) == ["2", "3"]
+    assert versioned == {values(1)["id"], values(4)["id"]}
+    # an edit of a record created in bulk saw the version of its creation
+    expert_store.practices.edit(str(values(3)["id"]), subject="modificato")
+    edit = ops(expert_store)[-1]
+    assert edit[4] == "subject" and (edit[6], edit[7]) == (bulk_op[0], bulk_op[1])
+    # the history screen shows the created value as the one the edit replaced
+    history = expert_store.practices.history(str(values(3)["id"]))
+    assert [e.field for e in history].count("subject") == 2
+    assert (history[-1].field, history[-1].value, history[-1].old_value) == (
+        "subject",
+        '"modificato"',
+        '"s"',
+    )
 
 
 # --- every rejection reason ------------------------------------------------------------------

@@ -17,15 +17,19 @@ from taskforce_tui.domain.errors import DomainError
 from taskforce_tui.domain.records import Activity, ProcedureType, TimeLog
 from taskforce_tui.store import reference
 from taskforce_tui.store.db import Store, new_id
+from taskforce_tui.store.oplog import expand
 from taskforce_tui.store.schema import SYNCED_TABLES
 
 
 def ops(store: Store) -> list[tuple[object, ...]]:
+    """The ops as they leave the store (a bulk creation row as one op per field):
+    replica, seq, tbl, pk, field, value, prev_replica, prev_seq, hlc, author, at."""
     with store.read() as conn:
-        return conn.execute(
-            "SELECT replica, seq, tbl, pk, field, value, prev_replica, prev_seq, hlc "
+        rows = conn.execute(
+            "SELECT replica, seq, tbl, pk, field, value, prev_replica, prev_seq, hlc, author, at "
             "FROM oplog ORDER BY seq"
         ).fetchall()
+    return sorted((op for row in rows for op in expand(row)), key=lambda op: op[1])
 
 
 def synced_state(store: Store) -> dict[str, list[tuple[object, ...]]]:
@@ -217,10 +221,8 @@ def test_a_failing_write_rolls_back_row_and_ops_together(expert_store: Store) ->
 # --- the log is complete: replaying it rebuilds every synced table ----------------------------
 def replay(store: Store, target: sqlite3.Connection) -> None:
     """Fold the ops (in order) into records and write them on a base-data database."""
-    with store.read() as conn:
-        log = conn.execute("SELECT tbl, pk, field, value FROM oplog ORDER BY seq").fetchall()
     records: dict[tuple[str, str], dict[str, object]] = {}
-    for table, pk, field, value in log:
+    for _, _, table, pk, field, value, *_ in ops(store):
         records.setdefault((table, pk), {})[field] = json.loads(value)
     target.execute("PRAGMA defer_foreign_keys = ON")
     for (table, pk), values in records.items():

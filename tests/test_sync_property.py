@@ -1,6 +1,7 @@
 """Property tests of the whole sync (real laptops, real bundles, real central merges).
 
-- broad: 2-5 experts with skewed clocks, random edits, deletes, creations, exports,
+- broad: 2-5 experts with skewed clocks, random edits, deletes, creations (one by one
+  and in bulk, as the spreadsheet import writes them), exports,
   syncs, duplicated / reordered / partial merges and stale imports;
 - focused: 2 experts, 1 field, few ops (the generator that catches the trap);
 - the trap itself, as a fixed history.
@@ -23,6 +24,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from taskforce_tui.store.oplog import expand
 from taskforce_tui.sync import laptop
 from taskforce_tui.sync.bundle import Bundle
 from taskforce_tui.sync.folder import SyncFolder
@@ -30,6 +32,7 @@ from tests.sync_helpers import (
     COMUNE_A,
     COMUNE_B,
     World,
+    bulk_create,
     data_digest,
     rows,
     scope_practices,
@@ -71,6 +74,7 @@ def step(n: int, fields: tuple[str, ...], deletes: bool) -> st.SearchStrategy[tu
         kinds += [
             st.tuples(st.just("delete"), expert, st.integers(0, 7)),
             st.tuples(st.just("create"), expert),
+            st.tuples(st.just("bulk"), expert, st.integers(1, 3)),
             st.tuples(st.just("stale"), expert),
         ]
     return st.one_of(*kinds)
@@ -169,6 +173,11 @@ def run_scenario(world: World, sc: dict[str, Any]) -> None:
                 protocol_no=f"N{created}/{st_[1]}",
                 received_on=date(2026, 11, 2),
             )
+        elif kind == "bulk":
+            # as the spreadsheet import writes them: one op-log row per record
+            _, i, count = st_
+            created += count
+            bulk_create(world.laptops[i], [f"B{created - k}/{i}" for k in range(count)])
         elif kind == "export":
             world.export(st_[1])
         elif kind == "sync":
@@ -211,9 +220,10 @@ def check_nothing_vanished(world: World) -> None:
     seen: set[tuple[str, int]] = set()
     for s in [*world.laptops, world.central.store]:
         with s.read() as conn:
-            for r in conn.execute(
-                "SELECT replica, seq, tbl, pk, field, value, prev_replica, prev_seq FROM oplog"
-            ):
+            stored = conn.execute(
+                "SELECT replica, seq, tbl, pk, field, value, prev_replica, prev_seq, hlc FROM oplog"
+            )
+            for r in (op for row in stored for op in expand(row)):
                 ops[(r[0], r[1])] = (r[2], r[3], r[4], r[5])
                 if r[6] is not None:
                     seen.add((r[6], r[7]))

@@ -19,6 +19,7 @@ from taskforce_tui.domain.dates import from_iso, today
 from taskforce_tui.domain.errors import DomainError, NotFoundError
 from taskforce_tui.domain.records import Practice, Suspension
 from taskforce_tui.store.db import new_id
+from taskforce_tui.store.oplog import expand
 
 if TYPE_CHECKING:
     from taskforce_tui.store.db import Store
@@ -533,16 +534,22 @@ class PracticeRepo:
         """Every logged change of the practice and its suspensions, oldest first."""
         with self.store.read() as conn:
             rows = conn.execute(
-                "SELECT o.tbl, o.pk, o.field, o.value, o.at, o.hlc, "
-                "COALESCE(e.name, o.author, o.replica), "
-                "(SELECT v.value FROM oplog v WHERE v.replica = o.prev_replica "
-                " AND v.seq = o.prev_seq) "
+                "SELECT o.replica, o.seq, o.tbl, o.pk, o.field, o.value, o.prev_replica, "
+                "o.prev_seq, o.hlc, COALESCE(e.name, o.author, o.replica), o.at "
                 "FROM oplog o LEFT JOIN expert e ON e.id = o.author "
                 "WHERE (o.tbl = 'practice' AND o.pk = ?) OR (o.tbl = 'suspension' AND o.pk IN "
-                "(SELECT id FROM suspension WHERE practice_id = ?)) ORDER BY o.hlc, o.seq",
+                "(SELECT id FROM suspension WHERE practice_id = ?))",
                 (practice_id, practice_id),
             ).fetchall()
-        return [HistoryEntry(*r) for r in rows]
+        ops = sorted((op for row in rows for op in expand(row)), key=lambda op: (op[8], op[1]))
+        # the version a writer saw is an op on the same field of the same record: one of these
+        values = {(op[0], op[1]): op[5] for op in ops}
+        return [
+            HistoryEntry(
+                op[2], op[3], op[4], op[5], op[10], op[8], op[9], values.get((op[6], op[7]))
+            )
+            for op in ops
+        ]
 
 
 @dataclass(slots=True)

@@ -30,6 +30,7 @@ from typing import Any, BinaryIO
 
 from taskforce_tui.domain.errors import DomainError
 from taskforce_tui.store.db import Store, new_id, now_utc
+from taskforce_tui.store.oplog import expand
 from taskforce_tui.store.schema import SYNCED_TABLES
 from taskforce_tui.store.tx import Hlc, Tx
 from taskforce_tui.sync import merge as merging
@@ -534,11 +535,13 @@ class Central:
 
     def _history(self, generation: int) -> list[tuple[Any, ...]]:
         with self.store.read() as conn:
-            return conn.execute(
+            rows = conn.execute(
                 f"SELECT {R.OP_COLUMNS}, generation FROM oplog WHERE generation > ? "
                 "AND generation <= ? ORDER BY generation, replica, seq",
                 (generation - HISTORY_GENERATIONS, generation),
-            ).fetchall()
+            )
+            # the centre's own records created in bulk, if any, go out one op per field
+            return [op for row in rows for op in expand(row)]
 
     def _acks(self, expert_id: str | None = None) -> dict[str, int]:
         sql = "SELECT replica, acked_seq FROM sync_replica"

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from taskforce_tui.store.db import Store, now_utc
+from taskforce_tui.store.oplog import expand, pending_fields
 from taskforce_tui.store.schema import SYNCED_TABLES
 from taskforce_tui.store.tx import Hlc
 from taskforce_tui.sync import jsonio
@@ -55,15 +56,16 @@ def _nop(label: str, fraction: float) -> None:
 @dataclass(slots=True)
 class SyncReport:
     folder: str = ""
-    sent: int = 0  # ops written to new outbox files
+    # changes as the op log stores them: an edited field, or a record created in bulk
+    sent: int = 0  # changes written to new outbox files
     files: list[str] = field(default_factory=list)
     resolutions: int = 0
     generation: int | None = None  # generation imported by this run
     received: int = 0  # records added + fields changed by the import
     conflicts: int = 0  # open conflicts after the sync
     rejected: int = 0  # of my changes, refused by the centre (recent)
-    pending: int = 0  # ops still waiting for an acknowledgement
-    resent: int = 0  # ops the centre no longer had, pending again
+    pending: int = 0  # changes still waiting for an acknowledgement
+    resent: int = 0  # changes the centre no longer had, pending again
     quarantined: list[tuple[str, str]] = field(default_factory=list)
     backup: str | None = None
     dry_run: bool = False
@@ -172,11 +174,13 @@ def export(
     with store.read() as conn:
         replicas = _my_replicas(conn)
         marks = ", ".join("?" for _ in replicas)
-        pending = conn.execute(
+        rows = conn.execute(
             f"SELECT {R.OP_COLUMNS} FROM oplog WHERE acked = 0 AND replica IN ({marks}) "
             "ORDER BY replica, seq",
             replicas,
         ).fetchall()
+        # a record created in bulk is one row here and one op per field in the outbox
+        pending = [op for row in rows for op in expand(row)]
         resolutions = [
             {"conflict_id": r[0], "resolution": r[1], "author": r[2], "at": r[3]}
             for r in conn.execute(
@@ -214,10 +218,10 @@ def export(
             report.notes.append("Le modifiche in attesa sono già nella cartella: nulla da inviare.")
             return
     if dry_run:
-        report.sent = len(pending)
+        report.sent = len(rows)
         return
     generation = int(store.get_meta("last_generation") or 0)
-    chunks = [pending[i : i + OPS_PER_FILE] for i in range(0, len(pending), OPS_PER_FILE)] or [[]]
+    chunks = _files(pending)
     names = []
     for i, chunk in enumerate(chunks):
         first = chunk[0] if chunk else None
@@ -258,8 +262,25 @@ def export(
     if mine:
         store.note_exported(max(mine))
     store.set_meta("last_export", f"{names[-1]} {signature}")
-    report.sent = len(pending)
+    report.sent = len(rows)
     report.files = names
+
+
+def _files(pending: list[Any]) -> list[list[Any]]:
+    """The pending ops in files of about OPS_PER_FILE ops. A file ends only between two
+    records: a creation's ops never straddle two files, so a merge that sees only the
+    first files of an export never gets half a record (which it would have to refuse)."""
+    files: list[list[Any]] = [[]]
+    for op in pending:
+        current = files[-1]
+        if len(current) >= OPS_PER_FILE and (op[0], op[2], op[3]) != (
+            current[-1][0],
+            current[-1][2],
+            current[-1][3],
+        ):
+            files.append(current := [])
+        current.append(op)
+    return files
 
 
 # --- import ---------------------------------------------------------------------------------------
@@ -352,9 +373,7 @@ def _apply(
             "UPDATE oplog SET acked = 0 WHERE replica = ? AND seq > ? AND acked = 1", (replica, ack)
         )
         report.resent += conn.total_changes - before
-    pending = {
-        (t, p, f) for t, p, f in conn.execute("SELECT tbl, pk, field FROM oplog WHERE acked = 0")
-    }
+    pending = pending_fields(conn)
     max_hlc = ""
     for tbl, (pk_name, fields) in SYNCED_TABLES.items():
         rows = data.get(f"{tbl}.jsonl")

@@ -1,0 +1,96 @@
+"""The operation log as stored: one row per op, except for records created in bulk.
+
+An op is `{replica, seq, table, pk, field, value, prev, hlc}` (docs/sync.md). A record
+created by `Tx.insert_many` (the spreadsheet import: 50,000 practices at a time) is
+stored as ONE row standing for the ops of all its logged fields, which keeps a bulk
+import's op log about nine times smaller:
+
+- `field` is `CREATED`, `value` a JSON object `{field: value}` in the order of the
+  fields' sequence numbers, `prev` NULL (a new record has no earlier version);
+- `seq` is the LAST of the record's sequence numbers (they are consecutive), so "every
+  op up to seq N is acknowledged" reads the same for both kinds of row: a bulk row is
+  acknowledged only when all of its ops are;
+- `hlc` is the clock of its first op; the i-th op's clock has the same wall time and
+  the counter plus i (the writer moved its clock past all of them).
+
+Such a row never leaves the store as it is: `expand` turns it into exactly the ops
+`Tx.insert` would have logged, and that is what bundles, the centre's merge and the
+history screen see. While a bulk row is pending its fields have no `field_version`
+row: their version is read from the bulk row (`created_version`); importing the
+generation that acknowledges it records the centre's versions as for any other field.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+#: The `field` of a row that stands for a whole record created in bulk.
+CREATED = "*"
+
+# The same encoding as every other op value (store/tx.py).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def is_created(row: Sequence[Any]) -> bool:
+    """Whether an oplog row (OP_COLUMNS order) is a bulk creation row."""
+    return bool(row[4] == CREATED)
+
+
+def expand(row: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """An oplog row in OP_COLUMNS order (replica, seq, tbl, pk, field, value,
+    prev_replica, prev_seq, hlc, author, at, ...extra columns kept as they are) as the
+    ops it stands for: itself, or one op per field of a bulk creation row."""
+    if row[4] != CREATED:
+        return [tuple(row)]
+    values: dict[str, Any] = json.loads(row[5])
+    first = int(row[1]) - len(values) + 1
+    wall, _, counter = str(row[8]).partition("-")
+    base = int(counter)
+    rest = tuple(row[9:])
+    return [
+        (
+            row[0],
+            first + i,
+            row[2],
+            row[3],
+            name,
+            _ENCODER.encode(value),
+            None,
+            None,
+            f"{wall}-{base + i:05d}",
+            *rest,
+        )
+        for i, (name, value) in enumerate(values.items())
+    ]
+
+
+def created_version(
+    conn: sqlite3.Connection, table: str, pk: str, field: str
+) -> tuple[str, int] | None:
+    """The version (replica, seq) of a field set by a still pending bulk creation of
+    the record, if there is one (such fields have no field_version row)."""
+    for replica, seq, value in conn.execute(
+        "SELECT replica, seq, value FROM oplog WHERE tbl = ? AND pk = ? AND field = ? "
+        "AND acked = 0",
+        (table, pk, CREATED),
+    ):
+        names = list(json.loads(value))
+        if field in names:
+            return str(replica), int(seq) - len(names) + 1 + names.index(field)
+    return None
+
+
+def pending_fields(conn: sqlite3.Connection) -> set[tuple[str, str, str]]:
+    """(table, pk, field) of every field with a change not yet acknowledged."""
+    return {
+        (t, p, f)
+        for t, p, f in conn.execute(
+            "SELECT tbl, pk, field FROM oplog WHERE acked = 0 AND field <> ? "
+            "UNION ALL SELECT o.tbl, o.pk, j.key FROM oplog o, json_each(o.value) j "
+            "WHERE o.acked = 0 AND o.field = ?",
+            (CREATED, CREATED),
+        )
+    }
