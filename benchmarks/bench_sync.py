@@ -55,7 +55,7 @@ def _central(root: Path) -> tuple[Any, Any]:
 
 def _raw_cost(read: list[Path], written: list[Path]) -> float:
     """Seconds to unzip + parse the files read, and to serialize + zip the files written."""
-    from taskforce_tui.sync import jsonio
+    from taskforce_tui.store import jsonio
 
     start = time.perf_counter()
     for path in read:

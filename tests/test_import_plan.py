@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -156,6 +157,28 @@ def test_insert_many_logs_exactly_what_insert_logs(expert_store: Store) -> None:
         '"modificato"',
         '"s"',
     )
+
+
+def test_the_garbage_collector_is_paused_while_checking_and_writing(
+    expert_store: Store, tmp_path: Path
+) -> None:
+    """docs/performance.md: its full passes over the file's cells cost seconds."""
+    path = write_xlsx(tmp_path / "p.xlsx", [row("1/2026"), row("2/2026")])
+    running: list[bool] = []
+    session = ImportSession(expert_store, path)
+    session.load(lambda phase, fraction: running.append(gc.isenabled()))
+    assert running and not any(running)  # nested steps (load > check > plan) included
+    assert gc.isenabled()
+    session.apply(lambda phase, fraction: running.append(gc.isenabled()))
+    assert not any(running) and gc.isenabled()
+    assert practice_by_protocol(expert_store, "2/2026") is not None
+    # a collector someone else switched off stays off
+    gc.disable()
+    try:
+        ImportSession(expert_store, path).load()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 # --- every rejection reason ------------------------------------------------------------------

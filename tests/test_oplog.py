@@ -342,3 +342,4 @@ def test_new_ids_are_time_ordered_uuid7_and_unique() -> None:
     assert len(set(ids)) == len(ids)
     parsed = uuid.UUID(ids[-1])
     assert parsed.version == 7 and parsed.variant == uuid.RFC_4122
+    assert all(str(uuid.UUID(i)) == i for i in ids[::97])  # the canonical text form

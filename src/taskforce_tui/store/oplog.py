@@ -22,16 +22,14 @@ generation that acknowledges it records the centre's versions as for any other f
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+from taskforce_tui.store import jsonio
+
 #: The `field` of a row that stands for a whole record created in bulk.
 CREATED = "*"
-
-# The same encoding as every other op value (store/tx.py).
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def is_created(row: Sequence[Any]) -> bool:
@@ -45,7 +43,7 @@ def expand(row: Sequence[Any]) -> list[tuple[Any, ...]]:
     ops it stands for: itself, or one op per field of a bulk creation row."""
     if row[4] != CREATED:
         return [tuple(row)]
-    values: dict[str, Any] = json.loads(row[5])
+    values: dict[str, Any] = jsonio.loads(row[5])
     first = int(row[1]) - len(values) + 1
     wall, _, counter = str(row[8]).partition("-")
     base = int(counter)
@@ -57,7 +55,7 @@ def expand(row: Sequence[Any]) -> list[tuple[Any, ...]]:
             row[2],
             row[3],
             name,
-            _ENCODER.encode(value),
+            jsonio.dumps(value).decode(),
             None,
             None,
             f"{wall}-{base + i:05d}",
@@ -77,7 +75,7 @@ def created_version(
         "AND acked = 0",
         (table, pk, CREATED),
     ):
-        names = list(json.loads(value))
+        names = list(jsonio.loads(value))
         if field in names:
             return str(replica), int(seq) - len(names) + 1 + names.index(field)
     return None

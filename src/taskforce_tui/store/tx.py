@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from taskforce_tui.store import jsonio
 from taskforce_tui.store.db import now_utc
 from taskforce_tui.store.oplog import CREATED, created_version
 from taskforce_tui.store.schema import SYNCED_TABLES
@@ -31,13 +32,9 @@ def to_db(value: object) -> object:
     return value
 
 
-# One encoder, built once: json.dumps with non-default options builds a new one per call,
-# which is most of the cost of logging 800,000 ops in a bulk import.
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-
-
 def encode(value: object) -> str:
-    return _ENCODER.encode(value)
+    """An op's value as JSON text (compact, non-ASCII kept): orjson, as the bundles."""
+    return jsonio.dumps(value).decode()
 
 
 @dataclass(slots=True)

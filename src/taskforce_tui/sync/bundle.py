@@ -30,8 +30,8 @@ from types import TracebackType
 from typing import Any, BinaryIO
 
 from taskforce_tui import __version__
+from taskforce_tui.store import jsonio
 from taskforce_tui.store.schema import SCHEMA_VERSION
-from taskforce_tui.sync import jsonio
 from taskforce_tui.sync.errors import BundleError, NewerFormatError
 
 FORMAT = "taskforce-sync"

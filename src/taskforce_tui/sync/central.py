@@ -1258,7 +1258,7 @@ def _apply_people(conn: sqlite3.Connection, store: Store, people: People) -> int
         r[1].lower(): (r[0], r[2], r[3])
         for r in conn.execute("SELECT id, email, name, ambiti FROM expert WHERE deleted = 0")
     }
-    from taskforce_tui.sync import jsonio
+    from taskforce_tui.store import jsonio
 
     if people.experts is not None:
         listed = set()

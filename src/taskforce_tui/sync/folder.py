@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from taskforce_tui.store import jsonio
 from taskforce_tui.store.db import now_utc
-from taskforce_tui.sync import jsonio
 from taskforce_tui.sync.errors import FolderUnavailable, SyncError
 from taskforce_tui.sync.fsio import is_temp
 

@@ -25,11 +25,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from taskforce_tui.store import jsonio
 from taskforce_tui.store.db import Store, now_utc
 from taskforce_tui.store.oplog import expand, pending_fields
 from taskforce_tui.store.schema import SYNCED_TABLES
 from taskforce_tui.store.tx import Hlc
-from taskforce_tui.sync import jsonio
 from taskforce_tui.sync import rows as R
 from taskforce_tui.sync.bundle import Bundle, BundleWriter
 from taskforce_tui.sync.errors import BundleError, NewerFormatError, SyncError

@@ -12,9 +12,9 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
+from taskforce_tui.store import jsonio
 from taskforce_tui.store.oplog import CREATED
 from taskforce_tui.store.schema import SYNCED_TABLES
-from taskforce_tui.sync import jsonio
 from taskforce_tui.sync.errors import BundleError
 from taskforce_tui.sync.merge import Op
 

@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from taskforce_tui.domain.errors import DomainError, NotFoundError
+from taskforce_tui.store import jsonio
 from taskforce_tui.store.db import Store, now_utc
 from taskforce_tui.store.schema import SYNCED_TABLES
-from taskforce_tui.sync import jsonio
 from taskforce_tui.sync.merge import COMUNE_TABLES, PARENT_OF
 
 FIELD_LABELS = {
