@@ -210,7 +210,8 @@ class Store:
                 )
 
     def pending_ops(self) -> int:
-        """Changes made here and not yet acknowledged by the centre."""
+        """Changes made here and not yet acknowledged by the centre (an edited field, or
+        a record created in bulk: store/oplog.py)."""
         with self.lock:
             return int(
                 self.conn.execute("SELECT COUNT(*) FROM oplog WHERE acked = 0").fetchone()[0]
