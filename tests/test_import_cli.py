@@ -61,7 +61,8 @@ def test_confirmed_on_the_terminal(
     assert snapshot(expert_store) == before
     monkeypatch.setattr("sys.stdin", Tty("s\n"))
     code, out, _ = run(capsys, "import", "pratiche", str(xlsx))
-    assert code == 0 and "Importate 2 nuove pratiche, aggiornate 0, 1 righe scartate" in out
+    assert code == 0
+    assert "Importate 2 nuove pratiche, aggiornate 0, 1 riga scartata: le modifiche" in out
     assert expert_store.practices.find("2/2026").procedure_type == "aua"
 
 
@@ -123,7 +124,7 @@ def test_unguessed_columns_exit_2_with_the_way_out(
         "--mappa",
         "arrivata il=avvio",
     )
-    assert code == 0 and "Importate 1 nuove pratiche" in out
+    assert code == 0 and "Importata 1 nuova pratica, aggiornate 0: le modifiche partiranno" in out
     other = write_csv(
         tmp_path / "p2.csv",
         [["SCIA", "2/2026", "03/03/2026"]],

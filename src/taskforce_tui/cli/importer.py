@@ -104,7 +104,7 @@ def _progress() -> Any:
 
 
 def cmd_import_pratiche(ctx: Context) -> int:
-    from taskforce_tui.importer.service import ImportSession
+    from taskforce_tui.importer.service import ImportSession, applied_text
 
     args = ctx.args
     session = ImportSession(
@@ -152,11 +152,7 @@ def cmd_import_pratiche(ctx: Context) -> int:
                 say("Importazione annullata: nessuna modifica salvata.")
             return 1
     result = session.apply(_progress())
-    say(
-        f"Importate {result.created} nuove pratiche, aggiornate {result.updated}"
-        + (f", {counts['scartate']} righe scartate" if counts["scartate"] else "")
-        + f" ({result.ops} modifiche registrate per la sincronizzazione)."
-    )
+    say(applied_text(result, counts["scartate"]))
     return 0
 
 

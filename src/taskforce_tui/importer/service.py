@@ -428,6 +428,22 @@ class ImportSession:
         )
 
 
+def applied_text(result: ApplyResult, rejected: int = 0) -> str:
+    """What the user reads once an import is written (the CLI and the screen)."""
+    created = (
+        "Importata 1 nuova pratica"
+        if result.created == 1
+        else f"Importate {result.created} nuove pratiche"
+    )
+    updated = "aggiornata 1" if result.updated == 1 else f"aggiornate {result.updated}"
+    text = f"{created}, {updated}"
+    if rejected:
+        text += ", 1 riga scartata" if rejected == 1 else f", {rejected} righe scartate"
+    if result.ops:
+        return text + ": le modifiche partiranno con la prossima sincronizzazione."
+    return text + "."
+
+
 def _safe(text: str) -> str:
     """Neutralise a value a spreadsheet would run as a formula (CSV injection)."""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

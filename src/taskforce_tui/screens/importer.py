@@ -486,6 +486,7 @@ class ImportScreen(Screen[bool]):
     @work(thread=True, exclusive=True, group="import", exit_on_error=False)
     def apply(self) -> None:
         from taskforce_tui.domain.errors import DomainError
+        from taskforce_tui.importer.service import applied_text
 
         session = self.session
         assert session is not None
@@ -494,7 +495,7 @@ class ImportScreen(Screen[bool]):
         except DomainError as exc:
             self.app.call_from_thread(self._failed, exc.message)
             return
-        message = f"Importate {result.created} nuove pratiche, aggiornate {result.updated}."
+        message = applied_text(result)
         self.app.call_from_thread(self._applied, message)
 
     def _applied(self, message: str) -> None:
