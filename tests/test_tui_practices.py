@@ -319,3 +319,23 @@ async def test_down_from_the_search_goes_to_the_list(demo_store: Store) -> None:
         await pilot.press("enter")
         await wait_for_screen(pilot, "PracticeScreen")
         assert app.screen.practice_id == first  # type: ignore[attr-defined]
+
+
+async def test_history_names_the_type_and_the_ambito(demo_store: Store) -> None:
+    """The history of a practice shows names, not codes (here: one created in bulk,
+    as the spreadsheet import writes it, whose op-log row the history expands)."""
+    from tests.sync_helpers import bulk_create
+
+    (pid,) = bulk_create(demo_store, ["STORIA/1"])
+    practice = demo_store.practices.get(pid)
+    type_name = {t.code: t.name for t in demo_store.lists.procedure_types()}[
+        practice.procedure_type
+    ]
+    ambito_name = demo_store.lists.ambiti()[practice.ambito]
+    app = app_on(demo_store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _open_practice(pilot, pid)
+        history = app.screen.query_one("#history", DataTable)
+        shown = column(history, "new")
+        assert type_name[:40] in shown and ambito_name[:40] in shown
+        assert practice.procedure_type not in shown and "STORIA/1" in shown

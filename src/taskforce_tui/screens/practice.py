@@ -61,6 +61,8 @@ class PracticeView:
     history: list[HistoryEntry]
     requests: list[tuple[str, str, str]]  # id, subject, status label
     expert_names: dict[str, str]
+    type_names: dict[str, str]  # code -> name, for the history
+    ambito_names: dict[str, str]
 
 
 def load_view(store: Store, practice_id: str) -> PracticeView:
@@ -89,6 +91,8 @@ def load_view(store: Store, practice_id: str) -> PracticeView:
         history=store.practices.history(practice_id),
         requests=requests,
         expert_names={e.id: e.name for e in store.experts.all()},
+        type_names=types,
+        ambito_names=ambiti,
     )
 
 
@@ -117,6 +121,10 @@ def show_value(table: str, name: str, raw: str | None, view: PracticeView) -> st
         return view.expert_names.get(str(value), str(value)[:8])
     if name == "comune_code" and view.comune and value == view.comune.istat_code:
         return view.comune.name
+    if name == "procedure_type":
+        return view.type_names.get(str(value), str(value))
+    if name == "ambito":
+        return view.ambito_names.get(str(value), str(value))
     return str(value)
 
 
