@@ -32,11 +32,6 @@ from taskforce_tui.store import jsonio
 CREATED = "*"
 
 
-def is_created(row: Sequence[Any]) -> bool:
-    """Whether an oplog row (OP_COLUMNS order) is a bulk creation row."""
-    return bool(row[4] == CREATED)
-
-
 def expand(row: Sequence[Any]) -> list[tuple[Any, ...]]:
     """An oplog row in OP_COLUMNS order (replica, seq, tbl, pk, field, value,
     prev_replica, prev_seq, hlc, author, at, ...extra columns kept as they are) as the
