@@ -101,7 +101,7 @@ def test_a_record_is_never_split_across_outbox_files(
     """A merge that sees only the first file of an export gets whole records: half a
     creation would be refused by the centre (a practice needs all its fields)."""
     a = world.laptops[0]
-    monkeypatch.setattr(laptop, "OPS_PER_FILE", 4)
+    monkeypatch.setattr(laptop, "OPS_PER_FILE", 6)
     first, second = bulk_create(a, ["4/2026", "5/2026"])
     a.practices.create(
         comune_code=COMUNE_A,
@@ -112,7 +112,7 @@ def test_a_record_is_never_split_across_outbox_files(
     before = a.pending_ops()
     world.export(0)
     files = sorted(world.outboxes(), key=lambda p: p.name)
-    assert len(files) == 3  # one record each, although each has more than four ops
+    assert len(files) == 3  # one record each, although each has more than six ops
     later = [(p, p.with_name(p.name + ".held")) for p in files[1:]]
     for path, aside in later:
         path.rename(aside)
@@ -131,3 +131,15 @@ def test_a_record_is_never_split_across_outbox_files(
         assert conn.execute("SELECT COUNT(*) FROM sync_rejected").fetchone()[0] == 0
         assert rows(conn, "practice") == rows(a.conn, "practice")
     assert record_ops(world.central.store, second) == record_ops(a, second)
+
+
+def test_only_a_very_long_run_of_edits_on_one_record_is_cut(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(laptop, "OPS_PER_FILE", 3)
+    ops = [("r", n, "practice", "p1", "subject") for n in range(1, 9)]
+    ops += [("r", 9, "practice", "p2", "subject")]
+    files = laptop._files(ops)
+    assert [len(f) for f in files] == [6, 3]  # cut at twice the size only
+    assert [op for f in files for op in f] == ops
+    assert laptop._files([]) == [[]]  # an export with nothing but resolutions

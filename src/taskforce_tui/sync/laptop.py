@@ -269,16 +269,16 @@ def export(
 def _files(pending: list[Any]) -> list[list[Any]]:
     """The pending ops in files of about OPS_PER_FILE ops. A file ends only between two
     records: a creation's ops never straddle two files, so a merge that sees only the
-    first files of an export never gets half a record (which it would have to refuse)."""
+    first files of an export never gets half a record (which it would have to refuse).
+    Only a run of twice as many ops on one record (edits, never a creation) is cut."""
     files: list[list[Any]] = [[]]
     for op in pending:
         current = files[-1]
-        if len(current) >= OPS_PER_FILE and (op[0], op[2], op[3]) != (
-            current[-1][0],
-            current[-1][2],
-            current[-1][3],
-        ):
-            files.append(current := [])
+        if len(current) >= OPS_PER_FILE:
+            last = current[-1]
+            new_record = (op[0], op[2], op[3]) != (last[0], last[2], last[3])
+            if new_record or len(current) >= 2 * OPS_PER_FILE:
+                files.append(current := [])
         current.append(op)
     return files
 
