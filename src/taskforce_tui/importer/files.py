@@ -426,7 +426,7 @@ def _xlsx_cell(value: Any) -> Any:
         return Formula(value) if value.startswith("=") and len(value) > 1 else value
     if kind in _PLAIN_CELLS:
         return value
-    if isinstance(value, str):
+    if isinstance(value, str):  # a subclass of str: as the plain string
         return _xlsx_cell(str(value))
     if isinstance(value, int | float | bool | date | datetime | time):
         return value
