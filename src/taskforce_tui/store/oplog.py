@@ -22,14 +22,21 @@ generation that acknowledges it records the centre's versions as for any other f
 
 from __future__ import annotations
 
+import bisect
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence, Sized
 from typing import Any
 
 from taskforce_tui.store import jsonio
+from taskforce_tui.store.schema import SYNCED_TABLES
 
 #: The `field` of a row that stands for a whole record created in bulk.
 CREATED = "*"
+
+
+def _first_seq(last: Any, fields: Sized) -> int:
+    """The sequence number of a bulk row's first op (its `seq` is the last one's)."""
+    return int(last) - len(fields) + 1
 
 
 def expand(row: Sequence[Any]) -> list[tuple[Any, ...]]:
@@ -39,7 +46,7 @@ def expand(row: Sequence[Any]) -> list[tuple[Any, ...]]:
     if row[4] != CREATED:
         return [tuple(row)]
     values: dict[str, Any] = jsonio.loads(row[5])
-    first = int(row[1]) - len(values) + 1
+    first = _first_seq(row[1], values)
     wall, _, counter = str(row[8]).partition("-")
     base = int(counter)
     rest = tuple(row[9:])
@@ -72,7 +79,7 @@ def created_version(
     ):
         names = list(jsonio.loads(value))
         if field in names:
-            return str(replica), int(seq) - len(names) + 1 + names.index(field)
+            return str(replica), _first_seq(seq, names) + names.index(field)
     return None
 
 
@@ -87,3 +94,45 @@ def pending_fields(conn: sqlite3.Connection) -> set[tuple[str, str, str]]:
             (CREATED, CREATED),
         )
     }
+
+
+#: Most fields a record of any synced table has: the longest bulk creation row.
+_MOST_FIELDS = max(len(fields) for _, fields in SYNCED_TABLES.values())
+
+
+def in_bulk_rows(
+    conn: sqlite3.Connection, batch: Sequence[tuple[Any, ...]]
+) -> Callable[[str, int], bool] | None:
+    """Which incoming ops of this installation's own replicas are already here inside a
+    bulk creation row: the centre sends them back one op per field (history), and they
+    must not be stored twice. `batch` rows start with (replica, seq)."""
+    mine = {r[0] for r in conn.execute("SELECT id FROM replica")}
+    bounds: dict[str, tuple[int, int]] = {}
+    for b in batch:
+        if b[0] in mine:
+            lo, hi = bounds.get(b[0], (b[1], b[1]))
+            bounds[b[0]] = (min(lo, b[1]), max(hi, b[1]))
+    spans: dict[str, tuple[list[int], list[int]]] = {}
+    for replica, (lo, hi) in bounds.items():
+        starts: list[int] = []
+        ends: list[int] = []
+        for seq, value in conn.execute(
+            "SELECT seq, value FROM oplog WHERE replica = ? AND seq BETWEEN ? AND ? "
+            "AND field = ? ORDER BY seq",
+            (replica, lo, hi + _MOST_FIELDS, CREATED),
+        ):
+            starts.append(_first_seq(seq, jsonio.loads(value)))
+            ends.append(int(seq))
+        if starts:
+            spans[replica] = (starts, ends)
+    if not spans:
+        return None
+
+    def covered(replica: str, seq: int) -> bool:
+        found = spans.get(replica)
+        if found is None:
+            return False
+        i = bisect.bisect_right(found[0], seq) - 1
+        return i >= 0 and seq <= found[1][i]
+
+    return covered

@@ -7,13 +7,12 @@ has one (a field without is at its base version).
 
 from __future__ import annotations
 
-import bisect
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from taskforce_tui.store import jsonio
-from taskforce_tui.store.oplog import CREATED
+from taskforce_tui.store.oplog import CREATED, in_bulk_rows
 from taskforce_tui.store.schema import SYNCED_TABLES
 from taskforce_tui.sync.errors import BundleError
 from taskforce_tui.sync.merge import Op
@@ -194,7 +193,7 @@ def insert_ops(
                 gen if isinstance(gen, int) else None,
             )
         )
-    covered = _in_bulk_rows(conn, batch)
+    covered = in_bulk_rows(conn, batch)
     if covered is not None:
         batch = [b for b in batch if not covered(str(b[0]), int(b[1]))]
     before = conn.total_changes
@@ -204,47 +203,6 @@ def insert_ops(
         batch,
     )
     return conn.total_changes - before
-
-
-#: Most fields a record of any synced table has: the longest bulk creation row.
-_MOST_FIELDS = max(len(fields) for _, fields in SYNCED_TABLES.values())
-
-
-def _in_bulk_rows(
-    conn: sqlite3.Connection, batch: Sequence[tuple[Any, ...]]
-) -> Callable[[str, int], bool] | None:
-    """Which incoming ops of this installation's own replicas are already here inside a
-    bulk creation row (store/oplog.py): the centre sends them back one op per field."""
-    mine = {r[0] for r in conn.execute("SELECT id FROM replica")}
-    bounds: dict[str, tuple[int, int]] = {}
-    for b in batch:
-        if b[0] in mine:
-            lo, hi = bounds.get(b[0], (b[1], b[1]))
-            bounds[b[0]] = (min(lo, b[1]), max(hi, b[1]))
-    spans: dict[str, tuple[list[int], list[int]]] = {}
-    for replica, (lo, hi) in bounds.items():
-        starts: list[int] = []
-        ends: list[int] = []
-        for seq, value in conn.execute(
-            "SELECT seq, value FROM oplog WHERE replica = ? AND seq BETWEEN ? AND ? "
-            "AND field = ? ORDER BY seq",
-            (replica, lo, hi + _MOST_FIELDS, CREATED),
-        ):
-            starts.append(int(seq) - len(jsonio.loads(value)) + 1)
-            ends.append(int(seq))
-        if starts:
-            spans[replica] = (starts, ends)
-    if not spans:
-        return None
-
-    def covered(replica: str, seq: int) -> bool:
-        found = spans.get(replica)
-        if found is None:
-            return False
-        i = bisect.bisect_right(found[0], seq) - 1
-        return i >= 0 and seq <= found[1][i]
-
-    return covered
 
 
 CONFLICT_COLUMNS = (
