@@ -7,27 +7,35 @@ copying gives every laptop a new replica id, which is what a copied database get
 from __future__ import annotations
 
 import atexit
+import io
 import shutil
 import sqlite3
 import tempfile
+import zipfile
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from taskforce_tui.store import jsonio
 from taskforce_tui.store.db import Store, new_id
 from taskforce_tui.store.schema import SYNCED_TABLES
-from taskforce_tui.sync import laptop
+from taskforce_tui.sync import crypto, device, laptop
+from taskforce_tui.sync.bundle import Bundle
 from taskforce_tui.sync.central import Central, People
+from taskforce_tui.sync.crypto import KeyPair
 from taskforce_tui.sync.folder import SyncFolder
 from taskforce_tui.sync.people import AssignmentRow, ExpertRow
 
 COMUNE_A = "016024"  # Bergamo: every expert
 COMUNE_B = "016219"  # Treviglio: experts with an even index
-_TEMPLATES: dict[int, Path] = {}
+_TEMPLATES: dict[tuple[int, int], Path] = {}
 
 
-def _build(n: int) -> Path:
-    root = Path(tempfile.mkdtemp(prefix=f"tf-sync-template-{n}-"))
+def _build(n: int, extra: int = 0) -> Path:
+    """n experts on a laptop each; the first `extra` of them have a second device
+    (laptop n + j is expert j's second device)."""
+    root = Path(tempfile.mkdtemp(prefix=f"tf-sync-template-{n}-{extra}-"))
     experts = [ExpertRow(f"Esperto {i}", f"e{i}@example.it", ()) for i in range(n)]
     assignments = [
         AssignmentRow(f"e{i}@example.it", COMUNE_A, None, None, None, i) for i in range(n)
@@ -39,11 +47,16 @@ def _build(n: int) -> Path:
     central, _ = Central.init(
         root / "share", root / "centrale.sqlite3", root, People(experts, assignments)
     )
+    owners = [*range(n), *range(extra)]
     stores = []
-    for i in range(n):
+    for i, owner in enumerate(owners):
         s = Store(root / f"laptop{i}" / "taskforce.sqlite3")
-        laptop.join(s, root / "share", f"e{i}@example.it")
+        email = f"e{owner}@example.it"
+        request_enrolment(central, s, root / "share", email, f"portatile {i}")
         stores.append(s)
+    central.merge()  # binds every device
+    for s in stores:
+        laptop.sync(s)
     first = stores[0]
     ptype = first.conn.execute("SELECT code FROM procedure_type ORDER BY code LIMIT 1").fetchone()[
         0
@@ -67,6 +80,22 @@ def _build(n: int) -> Path:
     return root
 
 
+def request_enrolment(
+    central: Central, store: Store, share: Path, email: str, name: str
+) -> laptop.SyncReport:
+    """The real flow, short of the phone call: the centre makes a code, the laptop
+    joins with it (the device is enrolled by the centre's next merge)."""
+    code = central.invite(email)["codice"]
+    return laptop.join(store, share, email, code, name)
+
+
+def enrol(central: Central, store: Store, share: Path, email: str, name: str) -> None:
+    """Enrol a device (and its first sync)."""
+    request_enrolment(central, store, share, email, name)
+    central.merge()
+    laptop.sync(store)
+
+
 def _cleanup() -> None:
     for path in _TEMPLATES.values():
         shutil.rmtree(path, ignore_errors=True)
@@ -75,24 +104,26 @@ def _cleanup() -> None:
 atexit.register(_cleanup)
 
 
-def template(n: int) -> Path:
-    if n not in _TEMPLATES:
-        _TEMPLATES[n] = _build(n)
-    return _TEMPLATES[n]
+def template(n: int, extra: int = 0) -> Path:
+    if (n, extra) not in _TEMPLATES:
+        _TEMPLATES[(n, extra)] = _build(n, extra)
+    return _TEMPLATES[(n, extra)]
 
 
 class World:
     """A copy of a template world under `root`."""
 
-    def __init__(self, root: Path, n: int, *, copy: bool = True) -> None:
+    def __init__(self, root: Path, n: int, *, copy: bool = True, extra: int = 0) -> None:
         if copy:
-            shutil.copytree(template(n), root, dirs_exist_ok=True)
+            shutil.copytree(template(n, extra), root, dirs_exist_ok=True)
         self.root = root
         self.folder = root / "share"
         self.n = n
+        #: laptop i belongs to expert owner[i] (a second device after the first n)
+        self.owner = [*range(n), *range(extra)]
         self.central = Central(SyncFolder(self.folder), root / "centrale.sqlite3")
         self.laptops: list[Store] = []
-        for i in range(n):
+        for i in range(len(self.owner)):
             s = Store(root / f"laptop{i}" / "taskforce.sqlite3")
             s.set_meta("sync_folder", str(self.folder))
             self.laptops.append(s)
@@ -118,10 +149,10 @@ class World:
         return [p for _, p in SyncFolder(self.folder).outboxes()]
 
     def full_round(self) -> None:
-        for i in range(self.n):
+        for i in range(len(self.laptops)):
             self.sync(i)
         self.merge()
-        for i in range(self.n):
+        for i in range(len(self.laptops)):
             self.sync(i)
 
 
@@ -198,3 +229,61 @@ def data_digest(store: Store) -> list[Any]:
         ):
             out.append(conn.execute(sql).fetchall())
     return out
+
+
+# --- sealed files ---------------------------------------------------------------------------------
+def keys_for(world: World, kind: str, i: int = 0) -> KeyPair:
+    """The key that opens a file of this kind: the centre's, or laptop i's device key."""
+    return device.device_keys(world.laptops[i]) if kind == "extract" else world.central.keys
+
+
+def open_bundle(world: World, path: Path, kind: str, i: int = 0) -> Bundle:
+    bundle, _ = Bundle.open_sealed(path, kind, [keys_for(world, kind, i)])
+    return bundle
+
+
+def reseal(
+    path: Path,
+    opener: KeyPair,
+    edit: Callable[[dict[str, bytes]], None],
+    signer: KeyPair | None = None,
+    recipients: list[bytes] | None = None,
+    header: dict[str, Any] | None = None,
+    target: Path | None = None,
+) -> None:
+    """What an attacker who holds `opener` (and `signer`) can do to a sealed file: open it,
+    change its members (`edit` gets them by name, manifest and signature included),
+    sign the new manifest with `signer` (None: keep the old signature) and seal it again
+    for `recipients` (None: the same ones) with `header` changes."""
+    clear, plain = crypto.unseal(path, [opener], 1 << 30)
+    with plain, zipfile.ZipFile(plain) as zf:
+        members = {i.filename: zf.read(i.filename) for i in zf.infolist()}
+    edit(members)
+    if signer is not None:
+        manifest = jsonio.loads(members["manifest.json"])
+        message = crypto.manifest_message(str(manifest["kind"]), members["manifest.json"])
+        members["signature.json"] = jsonio.dumps(
+            {"key": crypto.b64(signer.public.sign), "signature": crypto.b64(signer.sign(message))}
+        )
+    fresh = {
+        k: v
+        for k, v in clear.items()
+        if k not in ("format", "format_version", "recipients", "stream")
+    }
+    fresh.update(header or {})
+    out = io.BytesIO()
+    seal = crypto.SealWriter(out, fresh, recipients or sorted(crypto.recipients_of(clear)))
+    with zipfile.ZipFile(seal, "w", zipfile.ZIP_DEFLATED) as zf:  # type: ignore[arg-type]
+        for name, data in members.items():
+            zf.writestr(name, data)
+    seal.finish()
+    (target or path).write_bytes(out.getvalue())
+
+
+def set_manifest(**changes: Any) -> Callable[[dict[str, bytes]], None]:
+    def edit(members: dict[str, bytes]) -> None:
+        manifest = jsonio.loads(members["manifest.json"])
+        manifest.update(changes)
+        members["manifest.json"] = jsonio.dumps(manifest, pretty=True)
+
+    return edit

@@ -63,8 +63,22 @@ def team(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Path]:
     )
     assert "generazione 1 pubblicata" in out
     homes = {"share": share, "coord": tmp_path / "coord"}
+    coord = str(tmp_path / "coord")
     for name in ("anna", "bruno", "carla"):
         home = tmp_path / name
+        invite = json.loads(
+            ok(
+                capsys,
+                "--data-dir",
+                coord,
+                "centrale",
+                "invita",
+                str(share),
+                f"{name}@example.it",
+                "--json",
+            )
+        )
+        assert set(invite) == {"email", "codice", "scade"}
         out = ok(
             capsys,
             "--data-dir",
@@ -74,9 +88,20 @@ def team(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Path]:
             str(share),
             "--email",
             f"{name}@example.it",
+            "--codice",
+            invite["codice"].lower().replace("-", " "),  # as typed, read over the phone
+            "--nome-dispositivo",
+            f"portatile di {name}",
         )
-        assert "Profilo collegato" in out
+        assert "richiesta di iscrizione" in out
+        out = ok(capsys, "--data-dir", str(home), "sync")
+        assert "in attesa di iscrizione" in out
         homes[name] = home
+    out = ok(capsys, "--data-dir", coord, "centrale", "merge", str(share))
+    assert "Dispositivi iscritti: 3" in out
+    for name in ("anna", "bruno", "carla"):
+        out = ok(capsys, "--data-dir", str(homes[name]), "sync")
+        assert "Dispositivo iscritto" in out
     return homes
 
 
@@ -148,7 +173,8 @@ def test_a_day_of_work_through_the_cli(
     table = ok(capsys, "--data-dir", a, "conflitti")
     assert "oggetto" in table and "Bruno Neri" in table and "Carla Bianchi" in table
     state = json.loads(ok(capsys, "--data-dir", coord, "centrale", "stato", share, "--json"))
-    assert state["generation"] == 3 and state["open_conflicts"] == 1
+    # 1: init, 2: the three devices enrolled, 3 and 4: the day's merges
+    assert state["generation"] == 4 and state["open_conflicts"] == 1
     assert {e["email"] for e in state["experts"]} == {
         "anna@example.it",
         "bruno@example.it",
@@ -235,7 +261,16 @@ def test_bad_folders_and_bad_files_exit_2_with_an_italian_message(
 ) -> None:
     home = str(tmp_path / "p")
     code, _, err = run(
-        capsys, "--data-dir", home, "init", "--da", str(tmp_path / "nessuna"), "--email", "a@b.it"
+        capsys,
+        "--data-dir",
+        home,
+        "init",
+        "--da",
+        str(tmp_path / "nessuna"),
+        "--email",
+        "a@b.it",
+        "--codice",
+        "00000-00000-00000-00000-00000",
     )
     assert code == 2 and "non è raggiungibile" in err
     assert not (tmp_path / "p" / "taskforce.sqlite3").exists()

@@ -26,7 +26,6 @@ from hypothesis import strategies as st
 
 from taskforce_tui.store.oplog import expand
 from taskforce_tui.sync import laptop
-from taskforce_tui.sync.bundle import Bundle
 from taskforce_tui.sync.folder import SyncFolder
 from tests.sync_helpers import (
     COMUNE_A,
@@ -34,6 +33,7 @@ from tests.sync_helpers import (
     World,
     bulk_create,
     data_digest,
+    open_bundle,
     rows,
     scope_practices,
     versions,
@@ -85,14 +85,21 @@ def scenario(
     draw: st.DrawFn, n_min: int, n_max: int, fields: tuple[str, ...], deletes: bool, steps: int
 ) -> dict[str, Any]:
     n = draw(st.integers(n_min, n_max))
-    skews = draw(st.lists(st.sampled_from([0, 3_600_000, 86_400_000]), min_size=n, max_size=n))
-    kind = focused_step() if fields == ("subject",) and not deletes else step(n, fields, deletes)
-    return {"n": n, "skews": skews, "steps": draw(st.lists(kind, max_size=steps))}
+    # some experts work from two devices (laptop n + j is expert j's second one)
+    extra = draw(st.integers(0, min(2, n))) if deletes else 0
+    skews = draw(
+        st.lists(
+            st.sampled_from([0, 3_600_000, 86_400_000]), min_size=n + extra, max_size=n + extra
+        )
+    )
+    focused = fields == ("subject",) and not deletes
+    kind = focused_step() if focused else step(n + extra, fields, deletes)
+    return {"n": n, "extra": extra, "skews": skews, "steps": draw(st.lists(kind, max_size=steps))}
 
 
 def _visible(world: World, i: int) -> list[str]:
     s = world.laptops[i]
-    comuni = [COMUNE_A, COMUNE_B] if i % 2 == 0 else [COMUNE_A]
+    comuni = [COMUNE_A, COMUNE_B] if world.owner[i] % 2 == 0 else [COMUNE_A]
     with s.read() as conn:
         marks = ", ".join("?" for _ in comuni)
         return [
@@ -132,7 +139,7 @@ def _stale(world: World, i: int) -> None:
     if not old:
         return
     before = data_digest(s)
-    with Bundle(old[-1][1], "extract") as bundle:
+    with open_bundle(world, old[-1][1], "extract", i) as bundle:
         manifest, data = bundle.manifest, bundle.read_all()
     laptop.apply_extract(s, manifest, data, laptop.SyncReport())
     assert data_digest(s) == before
@@ -193,7 +200,7 @@ def run_scenario(world: World, sc: dict[str, Any]) -> None:
 def check_converged(world: World) -> None:
     with world.central.store.read() as cconn:
         for i, s in enumerate(world.laptops):
-            comuni = [COMUNE_A, COMUNE_B] if i % 2 == 0 else [COMUNE_A]
+            comuni = [COMUNE_A, COMUNE_B] if world.owner[i] % 2 == 0 else [COMUNE_A]
             pks = scope_practices(cconn, comuni)
             with s.read() as lconn:
                 assert s.pending_ops() == 0
@@ -245,7 +252,7 @@ def check_nothing_vanished(world: World) -> None:
 
 def check(sc: dict[str, Any]) -> None:
     root = Path(tempfile.mkdtemp(prefix="tf-sync-prop-"))
-    world = World(root, sc["n"])
+    world = World(root, sc["n"], extra=sc.get("extra", 0))
     try:
         run_scenario(world, sc)
         check_nothing_vanished(world)

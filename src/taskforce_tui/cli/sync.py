@@ -30,6 +30,17 @@ def register(sub: Any) -> None:
     p = sub.add_parser("init", help="collega questo profilo alla task force da una cartella")
     p.add_argument("--da", type=Path, required=True, metavar="CARTELLA", help="cartella condivisa")
     p.add_argument("--email", required=True, help="la tua email, come la conosce la Segreteria")
+    p.add_argument(
+        "--codice",
+        required=True,
+        help="il codice di invito della Segreteria Tecnica (5 gruppi di 5 caratteri)",
+    )
+    p.add_argument(
+        "--nome-dispositivo",
+        default="",
+        metavar="NOME",
+        help="come la Segreteria vedrà questo computer (es. «portatile ufficio»)",
+    )
     p.set_defaults(handler=cmd_init)
 
     p = sub.add_parser("conflitti", help="elenca (e risolve) i conflitti da sincronizzazione")
@@ -64,7 +75,29 @@ def register(sub: Any) -> None:
         help="CSV/XLSX: email, comune, ambito, dal, al",
     )
     i.add_argument("--db", type=Path, metavar="FILE", help="database centrale locale")
+    i.add_argument("--email", default="", help="la tua email (coordinatore)")
     i.set_defaults(handler=cmd_centrale_init)
+    v = psub.add_parser("invita", help="codice di invito (7 giorni) per iscrivere un dispositivo")
+    v.add_argument("cartella", type=Path, metavar="CARTELLA")
+    v.add_argument("email", metavar="EMAIL")
+    v.add_argument(
+        "--coordinatore", action="store_true", help="invita un altro coordinatore, non un esperto"
+    )
+    v.add_argument("--db", type=Path, metavar="FILE", help="database centrale locale")
+    v.add_argument("--json", action="store_true", help="uscita JSON")
+    v.set_defaults(handler=cmd_centrale_invita)
+    r2 = psub.add_parser("revoca", help="revoca i dispositivi di un esperto (o uno solo)")
+    r2.add_argument("cartella", type=Path, metavar="CARTELLA")
+    r2.add_argument("email", metavar="EMAIL")
+    r2.add_argument("--dispositivo", metavar="ID", help="solo questo dispositivo (id o nome)")
+    r2.add_argument("--db", type=Path, metavar="FILE", help="database centrale locale")
+    r2.add_argument("--json", action="store_true", help="uscita JSON")
+    r2.set_defaults(handler=cmd_centrale_revoca)
+    d = psub.add_parser("dispositivi", help="ogni dispositivo iscritto: esperto, nome, stato")
+    d.add_argument("cartella", type=Path, metavar="CARTELLA")
+    d.add_argument("--db", type=Path, metavar="FILE", help="database centrale locale")
+    d.add_argument("--json", action="store_true", help="uscita JSON")
+    d.set_defaults(handler=cmd_centrale_dispositivi)
     m = psub.add_parser("merge", help="unisce i file in arrivo e pubblica la nuova generazione")
     m.add_argument("cartella", type=Path, metavar="CARTELLA")
     m.add_argument("--esperti", type=Path, metavar="FILE", help="nuovo elenco completo esperti")
@@ -104,9 +137,9 @@ def cmd_init(ctx: Context) -> int:
     created = not ctx.profile.exists()
     store = Store(ctx.profile.db)
     try:
-        report = laptop.join(store, args.da, args.email)
-        me = store.experts.me()
-        comuni = store.comuni.assigned(store.expert_id)
+        report = laptop.join(store, args.da, args.email, args.codice, args.nome_dispositivo)
+        me = store.experts.me() if store.expert_id else None
+        comuni = store.comuni.assigned(store.expert_id) if store.expert_id else []
     except BaseException:
         store.close()
         if created:
@@ -114,6 +147,14 @@ def cmd_init(ctx: Context) -> int:
                 Path(str(ctx.profile.db) + suffix).unlink(missing_ok=True)
         raise
     store.close()
+    if report.enrolment:
+        say(
+            f"Profilo collegato a {args.da} e richiesta di iscrizione di questo dispositivo "
+            "lasciata nella cartella. La Segreteria Tecnica la accetterà alla prossima unione "
+            "(`taskforce centrale merge`); poi `taskforce sync` riceverà i tuoi dati. Nel "
+            "frattempo puoi lavorare: nulla va perso."
+        )
+        return 0
     name = me.name if me else args.email
     say(
         f"Profilo collegato: {name}, {len(comuni)} Comuni "
@@ -202,6 +243,13 @@ def cmd_stato_sync(ctx: Context) -> int:
 
 
 # --- coordinator side -----------------------------------------------------------------------------
+def _keys(ctx: Context) -> Path:
+    """The coordinator's key pair, always in the profile (also with --db elsewhere)."""
+    from taskforce_tui.sync.central import default_keys
+
+    return default_keys(ctx.profile.root)
+
+
 def _people(args: Any) -> Any:
     from taskforce_tui.sync.central import People
     from taskforce_tui.sync.people import read_assignments, read_experts
@@ -217,15 +265,18 @@ def cmd_centrale_init(ctx: Context) -> int:
 
     args = ctx.args
     people = _people(args)
-    central, report = Central.init(args.cartella, args.db, ctx.profile.root, people)
+    central, report = Central.init(
+        args.cartella, args.db, ctx.profile.root, people, email=args.email, keys_path=_keys(ctx)
+    )
     try:
         n = len(central.status()["experts"])
     finally:
         central.close()
     say(
         f"Cartella {args.cartella} pronta: generazione {report.generation} pubblicata, "
-        f"{n} esperti. Database centrale: {central.db}. Gli esperti si collegano con "
-        f"`taskforce init --da {args.cartella} --email EMAIL`."
+        f"{n} esperti. Database centrale: {central.db}. Per ogni esperto crea un codice "
+        f"con `taskforce centrale invita {args.cartella} EMAIL`; l'esperto si collega con "
+        f"`taskforce init --da {args.cartella} --email EMAIL --codice CODICE`."
     )
     return 0
 
@@ -237,7 +288,7 @@ def cmd_centrale_merge(ctx: Context) -> int:
 
     args = ctx.args
     people = _people(args) if (args.esperti or args.assegnazioni) else None
-    with Central.open(args.cartella, args.db, ctx.profile.root) as central:
+    with Central.open(args.cartella, args.db, ctx.profile.root, _keys(ctx)) as central:
         report = central.merge(people=people)
     if args.json:
         emit_json(asdict(report))
@@ -256,6 +307,20 @@ def cmd_centrale_merge(ctx: Context) -> int:
         say(f"{report.waiting} modifiche attendono file mancanti (arriveranno col prossimo invio).")
     for name, reason in report.quarantined:
         warn(f"In quarantena: {name}: {reason}")
+    if report.enrolled:
+        say(f"Dispositivi iscritti: {report.enrolled}.")
+    if report.enrol_refused:
+        warn(
+            f"Richieste di iscrizione respinte: {report.enrol_refused} (i motivi in "
+            "`taskforce centrale stato`)."
+        )
+    for who in report.clock_ahead:
+        warn(f"Orologio avanti: {who}. Le sue modifiche hanno preso l'ora della centrale.")
+    if report.not_for_me:
+        warn(
+            f"{len(report.not_for_me)} file in arrivo non sono cifrati per questa postazione "
+            "(inviati prima che entrasse fra i coordinatori): lasciati dove sono."
+        )
     for name in report.newer:
         warn(
             f"{name}: scritto da una versione più recente, lasciato in attesa: "
@@ -269,7 +334,7 @@ def cmd_centrale_stato(ctx: Context) -> int:
     from taskforce_tui.sync.status import when
 
     args = ctx.args
-    with Central.open(args.cartella, args.db, ctx.profile.root) as central:
+    with Central.open(args.cartella, args.db, ctx.profile.root, _keys(ctx)) as central:
         data = central.status()
     if args.json:
         emit_json(data)
@@ -316,4 +381,90 @@ def cmd_centrale_stato(ctx: Context) -> int:
         say("Quarantena: vuota.")
     if data["waiting_outboxes"]:
         say(f"File in arrivo non ancora uniti: {len(data['waiting_outboxes'])}")
+    return 0
+    if data["open_invites"]:
+        say("Inviti non ancora usati:")
+        for i in data["open_invites"]:
+            say(f"  {i['email']} ({i['role']}), scade {when(i['expires_at'])}")
+    if data["enrolments"]:
+        say("Iscrizioni e revoche (le più recenti):")
+        emit_table(
+            ("Quando", "Chi", "Dispositivo", "Esito", "Motivo"),
+            [
+                (when(e["at"]), e["who"], e["device"], e["outcome"], e["reason"])
+                for e in data["enrolments"][:20]
+            ],
+        )
+    return 0
+
+
+def cmd_centrale_invita(ctx: Context) -> int:
+    from taskforce_tui.sync.central import Central
+
+    args = ctx.args
+    with Central.open(args.cartella, args.db, ctx.profile.root, _keys(ctx)) as central:
+        invite = central.invite(args.email, "coordinatore" if args.coordinatore else "esperto")
+    if args.json:
+        emit_json(invite)
+        return 0
+    from taskforce_tui.sync.status import when
+
+    command = "centrale unisciti" if args.coordinatore else "init"
+    say(
+        f"Codice di invito per {invite['email']}: {invite['codice']}\n"
+        f"Valido fino a {when(invite['scade'])}, una sola volta. Comunicalo di persona o per "
+        f"telefono (mai nella cartella condivisa): la persona esegue `taskforce {command} "
+        f"--da {args.cartella} --email {invite['email']} --codice {invite['codice']}`."
+    )
+    return 0
+
+
+def cmd_centrale_revoca(ctx: Context) -> int:
+    from taskforce_tui.sync.central import Central
+
+    args = ctx.args
+    with Central.open(args.cartella, args.db, ctx.profile.root, _keys(ctx)) as central:
+        done = central.revoke(args.email, args.dispositivo)
+    if args.json:
+        emit_json({"email": args.email, "revocati": done})
+        return 0 if done else 2
+    if not done:
+        warn(f"Nessun dispositivo attivo da revocare per {args.email}. Non è cambiato nulla.")
+        return 2
+    for item in done:
+        say(f"Revocato: {item}.")
+    say(
+        "Da ora i file firmati da questi dispositivi vanno in quarantena; dalla prossima "
+        "`taskforce centrale merge` gli estratti non sono più leggibili da loro."
+    )
+    return 0
+
+
+def cmd_centrale_dispositivi(ctx: Context) -> int:
+    from taskforce_tui.sync.central import Central
+    from taskforce_tui.sync.status import when
+
+    args = ctx.args
+    with Central.open(args.cartella, args.db, ctx.profile.root, _keys(ctx)) as central:
+        rows = central.devices()
+    if args.json:
+        emit_json(rows)
+        return 0
+    if not rows:
+        say("Nessun dispositivo iscritto: crea i codici con `taskforce centrale invita`.")
+        return 0
+    emit_table(
+        ("Esperto", "Dispositivo", "Id", "Iscritto", "Ultimo invio", "Revocato"),
+        [
+            (
+                r["expert"],
+                r["name"],
+                r["device_id"],
+                when(r["enrolled_at"]),
+                when(r["last_outbox_at"]) if r["last_outbox_at"] else "-",
+                when(r["revoked_at"]) if r["revoked_at"] else "-",
+            )
+            for r in rows
+        ],
+    )
     return 0

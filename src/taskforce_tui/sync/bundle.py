@@ -27,16 +27,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 from taskforce_tui import __version__
 from taskforce_tui.store import jsonio
 from taskforce_tui.store.schema import SCHEMA_VERSION
+from taskforce_tui.sync import crypto
+from taskforce_tui.sync.crypto import KeyPair
 from taskforce_tui.sync.errors import BundleError, NewerFormatError
 
 FORMAT = "taskforce-sync"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
+#: The writer's signature of the manifest (format 2): `{"key", "signature"}`, base64.
+SIGNATURE = "signature.json"
 KINDS = ("outbox", "central", "extract")
 MEMBER_NAME = re.compile(r"^[a-z][a-z0-9_]{0,47}\.jsonl$")
 _CHUNK = 1 << 22
@@ -122,8 +126,17 @@ class MemberWriter:
 class BundleWriter:
     """Writes members one at a time, then the manifest (which lists their checksums)."""
 
-    def __init__(self, fh: BinaryIO, kind: str, manifest: Mapping[str, Any], level: int = 1):
+    def __init__(
+        self,
+        fh: BinaryIO,
+        kind: str,
+        manifest: Mapping[str, Any],
+        level: int = 1,
+        signer: KeyPair | None = None,
+    ):
         assert kind in KINDS
+        self._kind = kind
+        self._signer = signer
         self._zip = zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED, compresslevel=level)
         self.manifest: dict[str, Any] = {
             "format": FORMAT,
@@ -179,7 +192,16 @@ class BundleWriter:
         self.manifest["members"] = self._members
         info = zipfile.ZipInfo(MANIFEST, date_time=(2020, 1, 1, 0, 0, 0))
         info.compress_type = zipfile.ZIP_DEFLATED
-        self._zip.writestr(info, jsonio.dumps(self.manifest, pretty=True))
+        raw = jsonio.dumps(self.manifest, pretty=True)
+        self._zip.writestr(info, raw)
+        if self._signer is not None:
+            signed = crypto.manifest_message(self._kind, raw)
+            body = {
+                "key": crypto.b64(self._signer.public.sign),
+                "signature": crypto.b64(self._signer.sign(signed)),
+            }
+            info = zipfile.ZipInfo(SIGNATURE, date_time=(2020, 1, 1, 0, 0, 0))
+            self._zip.writestr(info, jsonio.dumps(body, pretty=True))
         self._zip.close()
         return self.manifest
 
@@ -211,10 +233,23 @@ _BAD_ZIP = (
 class Bundle:
     """An open, structurally checked bundle. Members are verified as they are read."""
 
-    def __init__(self, path: Path, kind: str | None = None, limits: Limits | None = None):
+    def __init__(
+        self,
+        path: Path,
+        kind: str | None = None,
+        limits: Limits | None = None,
+        fileobj: IO[bytes] | None = None,
+    ):
         self.path = Path(path)
+        self.signer: bytes | None = None  # the verified signing key (see `check_signature`)
+        self._owned: IO[bytes] | None = None
+        self.manifest_bytes = b""
         try:
-            size = self.path.stat().st_size
+            if fileobj is not None:
+                size = fileobj.seek(0, 2)
+                fileobj.seek(0)
+            else:
+                size = self.path.stat().st_size
         except OSError as exc:
             raise BundleError(f"file illeggibile ({exc.strerror or exc})") from None
         if size == 0:
@@ -223,7 +258,7 @@ class Bundle:
         if size > cap.max_file_bytes:
             raise BundleError(f"file troppo grande ({size} byte, massimo {cap.max_file_bytes})")
         try:
-            self._zip = zipfile.ZipFile(self.path)
+            self._zip = zipfile.ZipFile(fileobj if fileobj is not None else self.path)
         except (*_BAD_ZIP, OSError) as exc:
             raise BundleError(
                 f"non è un archivio zip valido, troncato o danneggiato ({exc})"
@@ -245,6 +280,31 @@ class Bundle:
 
     def close(self) -> None:
         self._zip.close()
+        if self._owned is not None:
+            self._owned.close()
+
+    @classmethod
+    def open_sealed(
+        cls, path: Path, kind: str, keys: Iterable[KeyPair]
+    ) -> tuple[Bundle, dict[str, Any]]:
+        """A sealed file (format 2), decrypted with one of `keys` into a private temp
+        file and structurally checked; its signature is verified (`check_signature`)
+        but whose key it is, the caller decides. Returns the bundle and the clear header."""
+        header, plain = crypto.unseal(path, keys, LIMITS[kind].max_total_bytes)
+        try:
+            if header.get("kind") != kind:
+                raise BundleError(f"atteso un file «{kind}», trovato «{header.get('kind')}»")
+            bundle = cls(path, kind, fileobj=plain)
+        except BaseException:
+            plain.close()
+            raise
+        bundle._owned = plain
+        try:
+            bundle.check_signature()
+        except BaseException:
+            bundle.close()
+            raise
+        return bundle, header
 
     # checks --------------------------------------------------------------------------------------
     def _check_structure(self, kind: str | None, limits: Limits | None) -> dict[str, Any]:
@@ -259,7 +319,7 @@ class Bundle:
             if name in seen:
                 raise BundleError(f"membro duplicato: «{_show(name)}»")
             seen.add(name)
-            if name != MANIFEST and not MEMBER_NAME.match(name):
+            if name not in (MANIFEST, SIGNATURE) and not MEMBER_NAME.match(name):
                 raise BundleError(f"nome di membro non ammesso: «{_show(name)}»")
             if info.flag_bits & 0x1:
                 raise BundleError(f"membro cifrato: «{_show(name)}»")
@@ -283,7 +343,7 @@ class Bundle:
             if member.name in self.members:
                 raise BundleError(f"membro dichiarato due volte: «{_show(member.name)}»")
             self.members[member.name] = member
-        actual = set(names) - {MANIFEST}
+        actual = set(names) - {MANIFEST, SIGNATURE}
         extra = sorted(actual - set(self.members))
         if extra:
             raise BundleError(f"membro non dichiarato nel manifest: «{_show(extra[0])}»")
@@ -293,7 +353,7 @@ class Bundle:
         total = 0
         rows = 0
         for info in infos:
-            if info.filename == MANIFEST:
+            if info.filename in (MANIFEST, SIGNATURE):
                 continue
             member = self.members[info.filename]
             if info.file_size != member.bytes:
@@ -322,6 +382,7 @@ class Bundle:
             with self._zip.open(info) as fh:
                 raw = fh.read(LIMITS["outbox"].max_manifest_bytes + 1)
             manifest = jsonio.loads(raw)
+            self.manifest_bytes = raw
         except (*_BAD_ZIP, OSError) as exc:
             raise BundleError(f"manifest.json illeggibile ({exc})") from None
         if not isinstance(manifest, dict):
@@ -339,6 +400,29 @@ class Bundle:
         if schema > SCHEMA_VERSION:
             raise NewerFormatError(f"Il file {self.path.name} (schema {schema})")
         return manifest
+
+    def check_signature(self) -> bytes:
+        """Verify `signature.json` against the manifest's exact bytes; returns the
+        signing key (the caller decides whether that key may sign this kind of file).
+        The manifest lists every member's sha256, which `rows` checks: the signature
+        covers the whole file."""
+        if SIGNATURE not in self._zip.namelist():
+            raise BundleError("file senza firma")
+        info = self._zip.getinfo(SIGNATURE)
+        if info.file_size > 4096:
+            raise BundleError("firma non valida")
+        try:
+            with self._zip.open(info) as fh:
+                body = jsonio.loads(fh.read(4097))
+            key = crypto.unb64(body.get("key"), 32)
+            signature = crypto.unb64(body.get("signature"), 64)
+        except (*_BAD_ZIP, OSError, AttributeError):
+            raise BundleError("firma illeggibile") from None
+        kind = str(self.manifest.get("kind"))
+        if not crypto.verify(key, crypto.manifest_message(kind, self.manifest_bytes), signature):
+            raise BundleError("firma non valida: il file è stato alterato dopo la firma")
+        self.signer = key
+        return key
 
     # rows -----------------------------------------------------------------------------------------
     def has(self, name: str) -> bool:

@@ -16,9 +16,11 @@ ops at or below a replica's ack are ignored.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sqlite3
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -33,9 +35,11 @@ from taskforce_tui.store.db import Store, new_id, now_utc
 from taskforce_tui.store.oplog import expand
 from taskforce_tui.store.schema import SYNCED_TABLES
 from taskforce_tui.store.tx import Hlc, Tx
+from taskforce_tui.sync import crypto, enrolment, trust
 from taskforce_tui.sync import merge as merging
 from taskforce_tui.sync import rows as R
 from taskforce_tui.sync.bundle import Bundle, BundleWriter
+from taskforce_tui.sync.crypto import KeyPair, NotForMe, SealWriter
 from taskforce_tui.sync.errors import BundleError, NewerFormatError, SyncError
 from taskforce_tui.sync.folder import KEEP_CENTRAL, KEEP_EXTRACTS, OUTBOX_NAME, SyncFolder
 from taskforce_tui.sync.fsio import (
@@ -57,6 +61,9 @@ HISTORY_GENERATIONS = 7
 EXTRACT_THREADS = max(1, min(2, os.cpu_count() or 1))
 REFERENCE_TABLES = ("comune", "ambito", "procedure_type", "activity", "expert", "assignment")
 COMUNE_SCOPED = ("practice", "request", "baseline")
+#: An op whose clock is further ahead of the merge's own clock than this cannot win a
+#: conflict as it is: its clock is taken as the merge's (docs/sync.md, "Clocks").
+CLOCK_BOUND_MS = 6 * 3600 * 1000
 
 
 def _nop(label: str, fraction: float) -> None:
@@ -73,6 +80,10 @@ class MergeReport:
     waiting: int = 0
     quarantined: list[tuple[str, str]] = field(default_factory=list)
     newer: list[str] = field(default_factory=list)
+    not_for_me: list[str] = field(default_factory=list)
+    enrolled: int = 0
+    enrol_refused: int = 0
+    clock_ahead: list[str] = field(default_factory=list)
     archived: int = 0
     extracts: int = 0
     adopted: int | None = None
@@ -87,6 +98,17 @@ class People:
 
 def default_db(profile_root: Path, folder_id: str) -> Path:
     return profile_root / "centrale" / f"centrale-{folder_id}.sqlite3"
+
+
+def default_keys(profile_root: Path) -> Path:
+    """The coordinator's key pair: in the profile, never on the share or in a backup."""
+    return profile_root / "centrale" / "chiavi" / "coordinatore.key"
+
+
+def _keys_for(db: Path | None, profile_root: Path, keys_path: Path | None) -> Path:
+    if keys_path is not None:
+        return keys_path
+    return db.parent / "chiavi" / "coordinatore.key" if db else default_keys(profile_root)
 
 
 @contextmanager
@@ -115,10 +137,20 @@ def transaction(store: Store) -> Iterator[sqlite3.Connection]:
 class Central:
     """The coordinator's central state for one sync folder."""
 
-    def __init__(self, folder: SyncFolder, db: Path, store: Store | None = None) -> None:
+    def __init__(
+        self,
+        folder: SyncFolder,
+        db: Path,
+        store: Store | None = None,
+        keys_path: Path | None = None,
+    ) -> None:
         self.folder = folder
         self.db = db
         self.store = store or Store(db)
+        self.keys_path = keys_path or db.parent / "chiavi" / "coordinatore.key"
+        self.keys = KeyPair.load_or_create(self.keys_path)
+        with self.store.lock:
+            trust.ensure_tables(self.store.conn)
 
     def close(self) -> None:
         self.store.close()
@@ -131,7 +163,10 @@ class Central:
 
     # --- opening ----------------------------------------------------------------------------------
     @classmethod
-    def open(cls, folder_path: Path, db: Path | None, profile_root: Path) -> Central:
+    def open(
+        cls, folder_path: Path, db: Path | None, profile_root: Path, keys_path: Path | None = None
+    ) -> Central:
+        keys_path = _keys_for(db, profile_root, keys_path)
         folder = SyncFolder(folder_path)
         folder_id = folder.folder_id()
         path = db or default_db(profile_root, folder_id)
@@ -142,10 +177,10 @@ class Central:
                     "crea la cartella con `taskforce centrale init`.",
                     "cartella",
                 )
-            central = cls(folder, path)
+            central = cls(folder, path, keys_path=keys_path)
             central.store.set_meta("central_folder_id", folder_id)
             return central
-        central = cls(folder, path)
+        central = cls(folder, path, keys_path=keys_path)
         mine = central.store.get_meta("central_folder_id")
         if mine != folder_id:
             central.close()
@@ -164,6 +199,8 @@ class Central:
         profile_root: Path,
         people: People,
         progress: Progress = _nop,
+        email: str = "",
+        keys_path: Path | None = None,
     ) -> tuple[Central, MergeReport]:
         folder = SyncFolder(folder_path)
         if folder.marker.exists():
@@ -188,9 +225,11 @@ class Central:
         folder_id = folder.create()
         path = db or default_db(profile_root, folder_id)
         path.parent.mkdir(parents=True, exist_ok=True)
-        central = cls(folder, path)
+        central = cls(folder, path, keys_path=_keys_for(db, profile_root, keys_path))
         central.store.set_meta("central_folder_id", folder_id)
-        central.store.set_meta("central_folder", str(folder.root))
+        with central.store.lock:
+            enrolment.add_founder(central.store.conn, central.keys, email, CENTRE_AUTHOR)
+        central._pin_coordinators()
         report = central.merge(people=resolved, progress=progress, force=True)
         return central, report
 
@@ -250,6 +289,10 @@ class Central:
         adopted = self._adopt_if_behind(progress)
         if adopted:
             report.adopted = adopted
+        progress("richieste di iscrizione", 0.08)
+        folder_id = str(self.store.get_meta("central_folder_id") or "")
+        enrolments = enrolment.decide(self.store, self.folder, folder_id)
+        dirty = self.store.get_meta("trust_dirty") == "1" or enrolments.changed
         progress("lettura dei file in arrivo", 0.1)
         outboxes, files = self._read_outboxes(report)
         report.outboxes = len(outboxes)
@@ -258,17 +301,22 @@ class Central:
         report.waiting = result.waiting
         stamp = now_utc()
         changes = 0
-        if not (result.changed or people or force):
+        if not (result.changed or people or force or dirty):
             self._touch_replicas(outboxes, files)
             report.archived = self._archive(files)
+            report.enrolled, report.enrol_refused = enrolment.answer(
+                self.store, self.folder, enrolments, self.keys
+            )
             return report
         progress("unione delle modifiche", 0.3)
         with transaction(self.store) as conn:
             if people:
                 changes = _apply_people(conn, self.store, people)
             _apply_plan(conn, self.store, result)
-            if not (result.changed or changes or force):
+            enrolment.apply(conn, enrolments, self.keys)
+            if not (result.changed or changes or force or dirty):
                 return report
+            conn.execute("DELETE FROM meta WHERE key = 'trust_dirty'")
             generation = inp.generation
             conn.execute(
                 "INSERT INTO sync_generation(generation, created_at, outboxes, accepted, rejected, "
@@ -294,8 +342,15 @@ class Central:
         report.conflicts = len(result.conflicts)
         report.people = changes
         self._publish(generation, progress)
-        report.extracts = len(self._experts())
+        self._pin_coordinators()
+        with self.store.read() as conn:
+            report.extracts = len(
+                [e for e in self._experts() if e[0] in enrolment.device_boxes(conn)]
+            )
         report.archived = self._archive(files)
+        report.enrolled, report.enrol_refused = enrolment.answer(
+            self.store, self.folder, enrolments, self.keys
+        )
         progress("fatto", 1.0)
         return report
 
@@ -307,12 +362,31 @@ class Central:
         files: list[tuple[str, Path, dict[str, int]]] = []
         with self.store.read() as conn:
             owners = dict(conn.execute("SELECT replica, expert_id FROM sync_replica"))
-            experts = {r[0] for r in conn.execute("SELECT id FROM expert WHERE deleted = 0")}
+            experts = dict(conn.execute("SELECT id, name FROM expert WHERE deleted = 0"))
+            devices = enrolment.device_names(conn)
+            bound = dict(conn.execute("SELECT replica, device_id FROM trust_replica"))
+            reported = {r[0] for r in conn.execute("SELECT file FROM trust_reported")}
+        ctx = _OutboxContext(
+            keys=self.keys,
+            folder_id=str(self.store.get_meta("central_folder_id") or ""),
+            owners=owners,
+            experts=experts,
+            devices=devices,
+            bound=bound,
+            clock_limit=Hlc.format(int(time.time() * 1000) + CLOCK_BOUND_MS, 0),
+            clamp_to=Hlc.format(int(time.time() * 1000), 0),
+        )
+        newly_reported: list[str] = []
         for expert_id, path in self.folder.outboxes():
             try:
-                ob, ranges = _read_outbox(path, expert_id, owners, experts)
+                ob, ranges, device_id = _read_outbox(path, expert_id, ctx)
+            except NotForMe:
+                report.not_for_me.append(path.name)
+                continue
             except NewerFormatError:
-                report.newer.append(path.name)
+                if path.name not in reported:
+                    report.newer.append(path.name)
+                    newly_reported.append(path.name)
                 continue
             except BundleError as exc:
                 quarantine(path, self.folder.quarantine_dir, exc.reason)
@@ -320,8 +394,18 @@ class Central:
                 continue
             for op in ob.ops:
                 owners.setdefault(op.replica, expert_id)
+                bound.setdefault(op.replica, device_id)
             outboxes.append(ob)
             files.append((expert_id, path, ranges))
+        report.clock_ahead = sorted(ctx.clock_ahead)
+        self._bindings = {r: bound[r] for f in files for r in f[2]}
+        self._clock_notes = ctx.clock_notes
+        if newly_reported:
+            with self.store.lock:
+                self.store.conn.executemany(
+                    "INSERT OR IGNORE INTO trust_reported(file, at) VALUES (?, ?)",
+                    [(name, now_utc()) for name in newly_reported],
+                )
         return outboxes, files
 
     def _touch_replicas(
@@ -330,7 +414,8 @@ class Central:
         files: list[tuple[str, Path, dict[str, int]]],
         conn: sqlite3.Connection | None = None,
     ) -> None:
-        """Remember each replica's newest outbox (for `centrale stato`)."""
+        """Remember each replica's newest outbox (for `centrale stato`), bind each replica
+        to the device that first sent it (never rebound), note clocks found ahead."""
         latest: dict[str, tuple[str, str]] = {}
         for expert_id, path, ranges in files:
             stamp = _stamp_of(path)
@@ -345,11 +430,32 @@ class Central:
             "excluded.last_outbox_at)"
         )
         params = [(r, e, s) for r, (s, e) in latest.items()]
+        bindings = getattr(self, "_bindings", {})
+        notes = getattr(self, "_clock_notes", [])
+
+        def run(c: sqlite3.Connection) -> None:
+            c.executemany(sql, params)
+            c.executemany(
+                "INSERT OR IGNORE INTO trust_replica(replica, device_id, bound_at) "
+                "VALUES (?, ?, ?)",
+                [(r, d, now_utc()) for r, d in bindings.items()],
+            )
+            c.executemany(
+                "UPDATE trust_device SET last_outbox_at = max(COALESCE(last_outbox_at, ''), ?) "
+                "WHERE device_id = ?",
+                [(latest[r][0], d) for r, d in bindings.items() if r in latest],
+            )
+            c.executemany(
+                "INSERT INTO trust_event(at, who, device, outcome, reason) "
+                "VALUES (?, ?, ?, 'orologio', ?)",
+                notes,
+            )
+
         if conn is not None:
-            conn.executemany(sql, params)
+            run(conn)
         else:
             with self.store.lock:
-                self.store.conn.executemany(sql, params)
+                run(self.store.conn)
 
     def _archive(self, files: list[tuple[str, Path, dict[str, int]]]) -> int:
         """Move the outboxes whose every op is now acknowledged into archive/."""
@@ -445,14 +551,28 @@ class Central:
         central_path = self.folder.central_path(generation)
         clean_temps(self.folder.central_dir)
         progress(f"pubblicazione della generazione {generation}", 0.4)
-        experts = self._experts()
+        with self.store.read() as conn:
+            boxes = enrolment.device_boxes(conn)
+            entries = enrolment.coordinators(conn)
+            clock_notes = {
+                r[0]: r[1]
+                for r in conn.execute(
+                    "SELECT who, group_concat(device || ': ' || reason, '; ') FROM trust_event "
+                    "WHERE outcome = 'orologio' AND at >= ? GROUP BY who",
+                    (created_at[:19],),
+                )
+            }
+        experts = [e for e in self._experts() if e[0] in boxes]
         history = self._history(generation)
         acks = {e[0]: self._acks(e[0]) for e in experts}
         fixed = {
             "central": central_path.name,
             "folder_id": self.store.get_meta("central_folder_id"),
-            "writer": {"role": "centrale", "replica": self.store.replica_id},
+            "writer": {"role": "centrale", "replica": self.store.replica_id, "key": self.keys.id},
+            "coordinators": list(entries.values()),
         }
+        self._seal_to = {"central": trust.boxes(entries), **boxes}
+        self._clock_for = clock_notes
         todo = []
         for expert in experts:
             path = self.folder.extract_path(expert[0], generation)
@@ -470,10 +590,17 @@ class Central:
 
         def central() -> str:
             conn = _reader(self.db)
+            sealed: list[SealWriter] = []
             try:
+                # a re-run after a crash seals the same content anew: same content, new bytes
                 return publish(
                     central_path,
-                    lambda fh: self._write_central(conn, fh, generation, created_at, parent),
+                    lambda fh: sealed.append(
+                        self._write_central(conn, fh, generation, created_at, parent)
+                    ),
+                    same=lambda p: (
+                        crypto.plain_sha256(p, [self.keys]) == sealed[-1].plain.hexdigest()
+                    ),
                 )
             except BaseException as exc:
                 central_failed.append(exc)
@@ -559,20 +686,39 @@ class Central:
         generation: int,
         created_at: str,
         parent: tuple[str, str | None, str | None] | None,
-    ) -> None:
-        writer = BundleWriter(
+    ) -> SealWriter:
+        folder_id = self.store.get_meta("central_folder_id")
+        seal = SealWriter(
             fh,
+            {"kind": "central", "folder_id": folder_id, "generation": generation},
+            self._seal_to["central"],
+        )
+        writer = BundleWriter(
+            seal,  # type: ignore[arg-type]
             "central",
             {
                 "created_at": created_at,
                 "generation": generation,
                 "parent_generation": generation - 1 if parent else None,
                 "parent_sha256": parent[1] if parent else None,
-                "folder_id": self.store.get_meta("central_folder_id"),
-                "writer": {"role": "centrale", "replica": self.store.replica_id},
+                "folder_id": folder_id,
+                "writer": {
+                    "role": "centrale",
+                    "replica": self.store.replica_id,
+                    "key": self.keys.id,
+                },
                 "acks": self._acks(),
             },
+            signer=self.keys,
         )
+        for tbl, cols in trust.PUBLISHED.items():
+            writer.member(
+                f"{tbl}.jsonl",
+                (
+                    dict(zip(cols, r, strict=True))
+                    for r in conn.execute(f"SELECT {', '.join(cols)} FROM {tbl} ORDER BY 1")
+                ),
+            )
         for tbl in SYNCED_TABLES:
             lines = (line for _, line in R.table_lines(conn, tbl))
             writer.member_lines(f"{tbl}.jsonl", lines, R.member_columns(tbl))
@@ -615,6 +761,8 @@ class Central:
         )
         writer.member("ops.jsonl", (R.op_row(r[:11], r[11]) for r in self._history(generation)))
         writer.close()
+        seal.finish()
+        return seal
 
     def _write_extract(
         self,
@@ -628,16 +776,28 @@ class Central:
         fixed: dict[str, Any],
     ) -> None:
         expert_id, email, name = expert
-        writer = BundleWriter(
+        seal = SealWriter(
             fh,
+            {
+                "kind": "extract",
+                "folder_id": fixed["folder_id"],
+                "generation": generation,
+                "expert_id": expert_id,
+            },
+            self._seal_to[expert_id],
+        )
+        writer = BundleWriter(
+            seal,  # type: ignore[arg-type]
             "extract",
             {
                 "created_at": created_at,
                 "generation": generation,
                 "expert": {"id": expert_id, "email": email, "name": name},
                 "acks": acks,
+                "clock_warning": self._clock_for.get(expert_id),
                 **fixed,
             },
+            signer=self.keys,
         )
         keys: dict[str, set[str]] = defaultdict(set)
 
@@ -699,6 +859,7 @@ class Central:
             (R.op_row(r[:11], r[11]) for r in history if r[3] in keys.get(r[2], ())),
         )
         writer.close()
+        seal.finish()
 
     # --- adoption: the share is ahead of the local database ---------------------------------------
     def _adopt_if_behind(self, progress: Progress) -> int | None:
@@ -717,6 +878,14 @@ class Central:
                 return number
             except NewerFormatError:
                 raise
+            except NotForMe:
+                raise SyncError(
+                    f"La generazione {number} nella cartella non è cifrata per questa postazione: "
+                    "non è tra i coordinatori. Chiedi un codice a un coordinatore "
+                    "(`taskforce centrale invita CARTELLA EMAIL --coordinatore`) e usa "
+                    "`taskforce centrale unisciti`.",
+                    "cartella",
+                ) from None
             except BundleError as exc:
                 quarantine(path, self.folder.quarantine_dir, exc.reason)
                 continue
@@ -740,14 +909,25 @@ class Central:
         for suffix in ("", "-wal", "-shm", ".replica.json"):
             Path(str(staging) + suffix).unlink(missing_ok=True)
         folder_id = self.store.get_meta("central_folder_id")
+        trusted = self._trusted_signers()
+        bundle, header = Bundle.open_sealed(path, "central", [self.keys])
         fresh = Store(staging)
         try:
-            with Bundle(path, "central") as bundle:
-                if bundle.manifest.get("generation") != generation:
+            with bundle:
+                if bundle.signer not in trusted:
+                    raise BundleError(
+                        "generazione firmata da una chiave che non è di un coordinatore"
+                    )
+                if (
+                    bundle.manifest.get("generation") != generation
+                    or header.get("generation") != generation
+                ):
                     raise BundleError("numero di generazione diverso dal nome del file")
                 if folder_id and bundle.manifest.get("folder_id") not in (None, folder_id):
                     raise BundleError("generazione di un'altra cartella")
                 load_central(fresh, bundle)
+            with self.store.read() as old:
+                _carry_local(old, fresh)
             fresh.set_meta("central_folder_id", folder_id)
             fresh.set_meta("central_folder", str(self.folder.root))
             fresh.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -765,6 +945,34 @@ class Central:
             Path(str(staging) + suffix).unlink(missing_ok=True)
         crashpoint("adopted")
         self.store = Store(self.db)
+        self._pin_coordinators()
+
+    # --- keys -------------------------------------------------------------------------------------
+    def _trusted_signers(self) -> set[bytes]:
+        """Coordinator keys this postazione trusts: its own, those pinned in its profile
+        (from its enrolment answer, or from the last generation it published or adopted),
+        and those of its database."""
+        with self.store.read() as conn:
+            entries = enrolment.coordinators(conn)
+        pinned = enrolment.read_pinned(self.keys_path)
+        return {self.keys.public.sign, *trust.signers(pinned), *trust.signers(entries)}
+
+    def _pin_coordinators(self) -> None:
+        with self.store.read() as conn:
+            entries = enrolment.coordinators(conn)
+        if entries:
+            enrolment.write_pinned(self.keys_path, entries)
+
+    # --- identity: invitations, devices, revocation ---------------------------------------------
+    def invite(self, email: str, role: str = "esperto") -> dict[str, str]:
+        folder_id = str(self.store.get_meta("central_folder_id") or "")
+        return enrolment.invite(self.store, folder_id, email, role)
+
+    def revoke(self, email: str, device: str | None = None) -> list[str]:
+        return enrolment.revoke(self.store, email, device, self.keys)
+
+    def devices(self) -> list[dict[str, Any]]:
+        return enrolment.devices(self.store)
 
     # --- status -----------------------------------------------------------------------------------
     def status(self) -> dict[str, Any]:
@@ -847,6 +1055,8 @@ class Central:
             "open_conflicts": open_conflicts,
             "quarantine": quarantined,
             "waiting_outboxes": waiting,
+            "devices": self.devices(),
+            **enrolment.status(self.store),
         }
 
 
@@ -865,28 +1075,105 @@ def _stamp_of(path: Path) -> str:
         return ""
 
 
+@dataclass(slots=True)
+class _OutboxContext:
+    keys: KeyPair
+    folder_id: str
+    owners: dict[str, str]  # replica -> expert
+    experts: dict[str, str]  # expert id -> name
+    devices: dict[str, tuple[str, str, str, str | None]]  # sign key -> device
+    bound: dict[str, str]  # replica -> device id
+    clock_limit: str
+    clamp_to: str
+    clock_ahead: set[str] = field(default_factory=set)
+    clock_notes: list[tuple[str, str, str, str]] = field(default_factory=list)
+
+    def who(self, expert_id: str) -> str:
+        return self.experts.get(expert_id) or "un esperto non più in elenco"
+
+    def device_name(self, device_id: str) -> str:
+        for dev, expert, name, _revoked in self.devices.values():
+            if dev == device_id:
+                return f"«{name}» di {self.who(expert)}"
+        return f"«{device_id}»"
+
+
 def _read_outbox(
-    path: Path, expert_id: str, owners: dict[str, str], experts: set[str]
-) -> tuple[merging.OutboxOps, dict[str, int]]:
+    path: Path, expert_id: str, ctx: _OutboxContext
+) -> tuple[merging.OutboxOps, dict[str, int], str]:
+    """An outbox, decrypted, its signature verified against a device enrolled for the
+    expert of the folder it is in; its replicas bound to that device. Raises NotForMe
+    (left in place), NewerFormatError, or BundleError (quarantine)."""
     if not OUTBOX_NAME.match(path.name):
         raise BundleError(f"nome di file inatteso nella cartella in uscita: {path.name}")
-    with Bundle(path, "outbox") as bundle:
+    if expert_id not in ctx.experts:
+        raise BundleError("esperto sconosciuto alla centrale")
+    bundle, header = Bundle.open_sealed(path, "outbox", [ctx.keys])
+    with bundle:
+        if header.get("folder_id") != ctx.folder_id:
+            raise BundleError("il file non è un invio di questa cartella di sincronizzazione")
+        signer = crypto.b64(bundle.signer or b"")
+        device = ctx.devices.get(signer)
+        if device is None:
+            raise BundleError(
+                f"firmato da un dispositivo non iscritto (nella cartella di {ctx.who(expert_id)})"
+            )
+        device_id, owner, name, revoked = device
+        if revoked:
+            raise BundleError(
+                f"firmato dal dispositivo «{name}» di {ctx.who(owner)}, revocato il "
+                f"{enrolment.short_date(revoked)}"
+            )
+        if owner != expert_id:
+            raise BundleError(
+                f"firmato dal dispositivo «{name}» di {ctx.who(owner)}, ma si trova nella "
+                f"cartella di {ctx.who(expert_id)}"
+            )
         manifest = bundle.manifest
         writer = manifest.get("writer")
-        if not isinstance(writer, dict) or writer.get("expert_id") != expert_id:
-            raise BundleError("il file non è dell'esperto della cartella in cui si trova")
-        if expert_id not in experts:
-            raise BundleError("esperto sconosciuto alla centrale")
+        if (
+            not isinstance(writer, dict)
+            or writer.get("expert_id") != expert_id
+            or writer.get("device") != device_id
+            or manifest.get("folder_id") != ctx.folder_id
+        ):
+            raise BundleError(
+                f"il contenuto firmato dal dispositivo «{name}» di {ctx.who(owner)} non "
+                "corrisponde alla cartella in cui si trova"
+            )
         data = bundle.read_all()
     ops = [
         R.parse_op(r, f"ops.jsonl riga {i + 1}") for i, r in enumerate(data.get("ops.jsonl", []))
     ]
     ranges: dict[str, int] = {}
-    for op in ops:
-        owner = owners.get(op.replica)
-        if owner is not None and owner != expert_id:
-            raise BundleError(f"la replica {op.replica[:8]} appartiene a un altro esperto")
+    ahead = ""
+    for i, op in enumerate(ops):
+        owner_of = ctx.owners.get(op.replica)
+        if owner_of is not None and owner_of != expert_id:
+            raise BundleError(
+                f"la replica {op.replica} appartiene a {ctx.who(owner_of)}, non a "
+                f"{ctx.who(expert_id)}"
+            )
+        bound_to = ctx.bound.get(op.replica)
+        if bound_to is not None and bound_to != device_id:
+            raise BundleError(
+                f"la replica {op.replica} è del dispositivo {ctx.device_name(bound_to)}, non di "
+                f"«{name}»"
+            )
+        if op.hlc > ctx.clock_limit:
+            ahead = max(ahead, op.hlc)
+            ops[i] = dataclasses.replace(op, hlc=ctx.clamp_to)
         ranges[op.replica] = max(ranges.get(op.replica, 0), op.seq)
+    if ahead:
+        ctx.clock_ahead.add(f"{ctx.who(expert_id)}, dispositivo «{name}»")
+        ctx.clock_notes.append(
+            (
+                now_utc(),
+                expert_id,
+                f"{name} ({device_id})",
+                f"orologio avanti: {_hlc_date(ahead)}",
+            )
+        )
     imports: dict[str, list[tuple[int, int]]] = {}
     raw_imports = manifest.get("imports", {})
     if isinstance(raw_imports, dict):
@@ -914,7 +1201,15 @@ def _read_outbox(
         imported_generation=imported if isinstance(imported, int) else 0,
         resolutions=resolutions,
     )
-    return ob, ranges
+    return ob, ranges, device_id
+
+
+def _hlc_date(hlc: str) -> str:
+    try:
+        wall, _ = Hlc.parse(hlc)
+        return datetime.fromtimestamp(wall / 1000, UTC).strftime("%d/%m/%Y %H:%M UTC")
+    except (ValueError, OverflowError, OSError):
+        return hlc[:20]
 
 
 def _load_current(
@@ -1405,6 +1700,29 @@ def load_central(store: Store, bundle: Bundle) -> None:
             (_sha_of(bundle.path), generation),
         )
         R.insert_ops(conn, bundle.rows("ops.jsonl"), with_generation=True)
+        trust.ensure_tables(conn)
+        for tbl, names in trust.PUBLISHED.items():
+            conn.execute(f"DELETE FROM {tbl}")
+            conn.executemany(
+                f"INSERT INTO {tbl}({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
+                [[r.get(c) for c in names] for r in bundle.rows(f"{tbl}.jsonl")],
+            )
+
+
+def _carry_local(old: sqlite3.Connection, fresh: Store) -> None:
+    """What never leaves a coordinator's database survives an adoption: its invitations
+    (the codes' keys), the enrolment log, the files already reported."""
+    with fresh.lock:
+        conn = fresh.conn
+        trust.ensure_tables(conn)
+        for tbl in ("trust_invite", "trust_event", "trust_reported"):
+            try:
+                rows = old.execute(f"SELECT * FROM {tbl}").fetchall()
+            except sqlite3.OperationalError:
+                continue
+            if rows:
+                marks = ", ".join("?" for _ in rows[0])
+                conn.executemany(f"INSERT OR IGNORE INTO {tbl} VALUES ({marks})", rows)
 
 
 def _sha_of(path: Path) -> str:

@@ -6,6 +6,8 @@
     experts/<expert id>/outbox/<replica>-<first>-<last>-<stamp>.zip   (the expert writes)
     archive/<expert id>/...                   outboxes already merged (centre moves them)
     quarantine/...                            files that failed validation, with the reason
+    iscrizioni/<device>-<nonce>.richiesta.json   enrolment requests (a new device writes)
+    iscrizioni/<device>-<nonce>.risposta.json    the centre's answer to each
 
 A folder that is missing, unmounted or lacks the marker file is "not reachable":
 nothing is done, and nothing is ever taken to mean "everything was deleted".
@@ -50,6 +52,11 @@ class SyncFolder:
     @property
     def quarantine_dir(self) -> Path:
         return self.root / "quarantine"
+
+    @property
+    def enrol_dir(self) -> Path:
+        """Enrolment requests of new devices and the centre's answers."""
+        return self.root / "iscrizioni"
 
     def expert_dir(self, expert_id: str) -> Path:
         _check_id(expert_id)
@@ -128,7 +135,7 @@ class SyncFolder:
             fh.write(jsonio.dumps(body, pretty=True))
 
         publish(self.marker, write)
-        for sub in ("central", "experts", "archive", "quarantine"):
+        for sub in ("central", "experts", "archive", "quarantine", "iscrizioni"):
             (self.root / sub).mkdir(exist_ok=True)
         return folder_id
 

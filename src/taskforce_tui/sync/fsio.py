@@ -110,11 +110,14 @@ def publish(
     final: Path,
     write: Callable[[BinaryIO], None],
     before_link: Callable[[], None] | None = None,
+    same: Callable[[Path], bool] | None = None,
 ) -> str:
     """Write a file through `write` and publish it at `final` without replacing anything.
 
     Returns the file's sha256. If `final` already exists with the very same content
-    (a re-run after a crash) that is success; with other content, PublishCollision.
+    (a re-run after a crash) that is success; with other content, PublishCollision,
+    unless `same(final)` says it holds what we wrote (a sealed file is encrypted anew on
+    every run: its bytes differ, its content does not).
     """
     folder = final.parent
     folder.mkdir(parents=True, exist_ok=True)
@@ -134,6 +137,8 @@ def publish(
         except FileExistsError:
             if final.stat().st_size and sha256_file(final) == digest:
                 return digest
+            if same is not None and final.stat().st_size and same(final):
+                return sha256_file(final)
             raise PublishCollision(final) from None
         crashpoint("publish")
         fsync_dir(folder)
@@ -211,7 +216,7 @@ def quarantine(path: Path, qdir: Path, reason: str) -> Path | None:
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     with contextlib.suppress(OSError):
         note.write_text(
-            f"File: {path}\nMesso in quarantena: {stamp}\nMotivo: {reason}\n", encoding="utf-8"
+            f"File: {path.name}\nMesso in quarantena: {stamp}\nMotivo: {reason}\n", encoding="utf-8"
         )
     return dest
 

@@ -30,8 +30,10 @@ from taskforce_tui.store.db import Store, now_utc
 from taskforce_tui.store.oplog import expand, pending_fields
 from taskforce_tui.store.schema import SYNCED_TABLES
 from taskforce_tui.store.tx import Hlc
+from taskforce_tui.sync import crypto, device, trust
 from taskforce_tui.sync import rows as R
 from taskforce_tui.sync.bundle import Bundle, BundleWriter
+from taskforce_tui.sync.crypto import NotForMe, SealWriter
 from taskforce_tui.sync.errors import BundleError, NewerFormatError, SyncError
 from taskforce_tui.sync.folder import OUTBOX_NAME, SyncFolder
 from taskforce_tui.sync.fsio import (
@@ -47,6 +49,9 @@ Progress = Callable[[str, float], None]
 OPS_PER_FILE = 100_000
 IMPORTS_SENT = 100
 KEEP_BACKUPS = 10
+#: A clock value from the centre further ahead of the generation's own time than this
+#: is not followed by this laptop's clock (docs/sync.md, "Clocks").
+CLOCK_BOUND_MS = 6 * 3600 * 1000
 
 
 def _nop(label: str, fraction: float) -> None:
@@ -70,6 +75,8 @@ class SyncReport:
     backup: str | None = None
     dry_run: bool = False
     notes: list[str] = field(default_factory=list)
+    # "" (enrolled), "attesa" (waiting for the centre), "rifiutato", "nessuna"
+    enrolment: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -137,10 +144,22 @@ def sync(
     backups: Path | None = None,
     progress: Progress = _nop,
 ) -> SyncReport:
-    expert = require_expert(store)
     progress("controllo della cartella", 0.02)
     sync_folder = resolve_folder(store, folder)
     report = SyncReport(folder=str(sync_folder.root), dry_run=dry_run)
+    if not device.enrolled(store):
+        outcome, note = device.check_answer(store, sync_folder)
+        if outcome == "iscritto":
+            report.notes.append(f"Dispositivo iscritto per {note}: la sincronizzazione parte.")
+        else:
+            # not enrolled yet: nothing leaves this laptop, nothing is lost
+            report.enrolment = outcome
+            report.notes.append(note)
+            _count(store, report)
+            if not dry_run:
+                store.set_meta("last_sync_report", jsonio.dumps(report.as_dict()).decode())
+            return report
+    expert = require_expert(store)
     if not dry_run:
         progress("copia di sicurezza del database", 0.1)
         with store.lock:
@@ -155,6 +174,12 @@ def sync(
         store.set_meta("sync_folder_id", sync_folder.folder_id())
         store.set_meta("last_sync_at", now_utc())
         store.set_meta("last_sync_report", jsonio.dumps(report.as_dict()).decode())
+    _count(store, report)
+    progress("fatto", 1.0)
+    return report
+
+
+def _count(store: Store, report: SyncReport) -> None:
     with store.read() as conn:
         report.pending = int(
             conn.execute("SELECT COUNT(*) FROM oplog WHERE acked = 0").fetchone()[0]
@@ -163,8 +188,6 @@ def sync(
             conn.execute("SELECT COUNT(*) FROM conflict WHERE resolved_at IS NULL").fetchone()[0]
         )
         report.rejected = int(conn.execute("SELECT COUNT(*) FROM sync_rejected").fetchone()[0])
-    progress("fatto", 1.0)
-    return report
 
 
 # --- export ---------------------------------------------------------------------------------------
@@ -221,6 +244,11 @@ def export(
         report.sent = len(rows)
         return
     generation = int(store.get_meta("last_generation") or 0)
+    trusted = device.pinned(store)
+    assert trusted is not None  # sync() exports only from an enrolled device
+    pair = device.device_keys(store)
+    folder_id = str(trusted["folder_id"])
+    recipients = trust.boxes(trusted["coordinators"])
     chunks = _files(pending)
     names = []
     for i, chunk in enumerate(chunks):
@@ -242,19 +270,28 @@ def export(
             ranges: dict[str, list[int]] = ranges,
             first_file: bool = i == 0,
         ) -> None:
+            seal = SealWriter(fh, {"kind": "outbox", "folder_id": folder_id}, recipients)
             w = BundleWriter(
-                fh,
+                seal,  # type: ignore[arg-type]
                 "outbox",
                 {
-                    "writer": {"role": "esperto", "expert_id": expert, "replica": store.replica_id},
+                    "writer": {
+                        "role": "esperto",
+                        "expert_id": expert,
+                        "replica": store.replica_id,
+                        "device": pair.id,
+                    },
+                    "folder_id": folder_id,
                     "replicas": ranges,
                     "imports": imports,
                     "imported_generation": generation,
                 },
+                signer=pair,
             )
             w.member("ops.jsonl", (R.op_row(r) for r in chunk))
             w.member("resolutions.jsonl", resolutions if first_file else [])
             w.close()
+            seal.finish()
 
         publish(outbox / name, write)
         names.append(name)
@@ -295,22 +332,33 @@ def import_newest(
             "ancora pubblicato. Le tue modifiche sono state inviate."
         )
         return
+    trusted = device.pinned(store)
+    assert trusted is not None  # sync() imports only on an enrolled device
+    pair = device.device_keys(store)
     for generation, path in candidates:
         if generation <= last:
             report.notes.append(f"Nessuna generazione nuova (hai già la {last}).")
             return
         try:
-            with Bundle(path, "extract") as bundle:
-                if bundle.manifest.get("generation") != generation:
-                    raise BundleError("numero di generazione diverso dal nome del file")
-                who = bundle.manifest.get("expert")
-                if not isinstance(who, dict) or who.get("id") != expert:
-                    raise BundleError("il file è destinato a un altro esperto")
-                data = bundle.read_all()
-                manifest = bundle.manifest
+            manifest, data = _read_extract(path, generation, expert, trusted, pair)
             apply_extract(store, manifest, data, report, dry_run=dry_run)
+            if not dry_run:
+                device.update_coordinators(store, manifest.get("coordinators"))
+            warning = manifest.get("clock_warning")
+            if isinstance(warning, str) and warning:
+                report.notes.append(
+                    "L'orologio di questo computer era avanti rispetto a quello della Segreteria "
+                    f"Tecnica ({warning[:200]}): correggi data e ora di Windows. Le tue modifiche "
+                    "sono state accettate con l'ora della centrale; non è andato perso nulla."
+                )
             report.generation = generation
             return
+        except NotForMe:
+            report.notes.append(
+                f"{path.name}: non è cifrato per questo dispositivo (revocato, o iscritto dopo "
+                "quella generazione): lasciato dov'è."
+            )
+            continue
         except BundleError as exc:
             if not dry_run:
                 moved = quarantine(path, folder.quarantine_dir, exc.reason)
@@ -324,6 +372,41 @@ def import_newest(
         except NewerFormatError:
             raise
     report.notes.append("Nessuna generazione valida da importare: riprova dopo il prossimo merge.")
+
+
+def _read_extract(
+    path: Path,
+    generation: int,
+    expert: str,
+    trusted: dict[str, Any],
+    pair: crypto.KeyPair,
+) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
+    """An extract, decrypted with this device's key and verified against the pinned
+    coordinator keys, meant for this expert; BundleError (quarantine) otherwise."""
+    try:
+        with open(path, "rb") as fh:
+            header, _ = crypto.read_header(fh)
+    except OSError as exc:
+        raise BundleError(f"file illeggibile ({exc.strerror or exc})") from None
+    if header.get("expert_id") != expert:
+        raise BundleError("il file è destinato a un altro esperto")
+    signers = trust.signers(trusted.get("coordinators", {}))
+    bundle, header = Bundle.open_sealed(path, "extract", [pair])
+    with bundle:
+        if bundle.signer not in signers:
+            raise BundleError(
+                "firmato da una chiave che non è della Segreteria Tecnica (file contraffatto)"
+            )
+        manifest = bundle.manifest
+        if manifest.get("generation") != generation or header.get("generation") != generation:
+            raise BundleError("numero di generazione diverso dal nome del file")
+        if manifest.get("folder_id") != trusted.get("folder_id"):
+            raise BundleError("generazione di un'altra cartella di sincronizzazione")
+        who = manifest.get("expert")
+        if not isinstance(who, dict) or who.get("id") != expert:
+            raise BundleError("il file è destinato a un altro esperto")
+        data = bundle.read_all()
+    return manifest, data
 
 
 def apply_extract(
@@ -345,11 +428,20 @@ def apply_extract(
         with _transaction(store) as conn:
             if int(store.get_meta("last_generation") or 0) >= generation:
                 return  # imported meanwhile (another window): nothing to do
-            _apply(conn, store, generation, acks_raw, data, report)
+            _apply(conn, store, generation, acks_raw, data, report, _clock_limit(manifest))
             if dry_run:
                 raise _Rollback
     except _Rollback:
         pass
+
+
+def _clock_limit(manifest: dict[str, Any]) -> str:
+    created = manifest.get("created_at")
+    try:
+        moment = datetime.strptime(str(created)[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
+    except ValueError:
+        return Hlc.format(int(datetime.now(UTC).timestamp() * 1000) + CLOCK_BOUND_MS, 0)
+    return Hlc.format(int(moment.timestamp() * 1000) + CLOCK_BOUND_MS, 0)
 
 
 def _apply(
@@ -359,6 +451,7 @@ def _apply(
     acks: dict[str, Any],
     data: dict[str, list[dict[str, Any]]],
     report: SyncReport,
+    clock_limit: str = "9",
 ) -> None:
     # acknowledgements: mine leave the pending set; ops the centre lost become pending
     for replica in _my_replicas(conn):
@@ -501,6 +594,8 @@ def _apply(
     row = conn.execute(
         "SELECT last_seq, hlc_wall, hlc_counter FROM replica WHERE id = ?", (replica,)
     ).fetchone()
+    if max_hlc > clock_limit:
+        max_hlc = clock_limit  # never dragged past the bound by a clock far ahead
     if max_hlc:
         clock = Hlc(int(row[1]), int(row[2]))
         try:
@@ -522,42 +617,29 @@ def _apply(
     )
 
 
-# --- joining: `taskforce init --da CARTELLA --email EMAIL` ----------------------------------------
-def find_expert(folder: SyncFolder, email: str) -> tuple[str, str]:
-    """(expert id, name) of the expert with this email, from the extracts' manifests."""
-    wanted = email.strip().lower()
-    for expert_id in folder.expert_ids():
-        for _generation, path in folder.extracts(expert_id)[:1]:
-            try:
-                with Bundle(path, "extract") as bundle:
-                    who = bundle.manifest.get("expert")
-            except (BundleError, NewerFormatError, OSError):
-                continue
-            if isinstance(who, dict) and str(who.get("email", "")).lower() == wanted:
-                return str(who.get("id")), str(who.get("name", ""))
-    raise SyncError(
-        f"Nessun esperto con email {email} in {folder.root}: controlla l'indirizzo o chiedi alla "
-        "Segreteria Tecnica di aggiungerti (e di eseguire `taskforce centrale merge`).",
-        "email",
-    )
-
-
-def join(store: Store, folder_path: Path, email: str, progress: Progress = _nop) -> SyncReport:
+# --- joining: `taskforce init --da CARTELLA --email EMAIL --codice CODICE` ------------------------
+def join(
+    store: Store,
+    folder_path: Path,
+    email: str,
+    code: str,
+    device_name: str = "",
+    progress: Progress = _nop,
+) -> SyncReport:
+    """Link the profile to the folder and leave this device's enrolment request. The
+    centre binds the device at its next merge; the next sync then pins the centre's
+    keys, sends what is pending and imports the extract. A profile already in use (an
+    upgrade, or a device re-enrolled) keeps all its data."""
     folder = SyncFolder(folder_path.expanduser())
     folder_id = folder.folder_id()
-    expert_id, _name = find_expert(folder, email)
-    current = store.expert_id
-    if current and current != expert_id:
-        raise SyncError(
-            "Questo profilo appartiene a un altro esperto: usa un profilo nuovo (--data-dir).",
-            "email",
-        )
     known = store.get_meta("sync_folder_id")
     if known and known != folder_id:
         raise SyncError(
             "Questo profilo è già collegato a un'altra cartella di sincronizzazione.", "cartella"
         )
-    store.set_meta("expert_id", expert_id)
+    name = device_name.strip() or f"dispositivo del {datetime.now(UTC):%d/%m/%Y}"
+    device.request(store, folder, email, code, name[:80])
+    store.set_meta("sync_trust", None)  # trusted again only through the centre's answer
     store.set_meta("sync_folder", str(folder.root))
     store.set_meta("sync_folder_id", folder_id)
     return sync(store, folder.root, progress=progress)

@@ -333,6 +333,11 @@ def describe_report(report: Any) -> str:
     lines = []
     if report.dry_run:
         lines.append("Prova: non è stato cambiato nulla.")
+    if getattr(report, "enrolment", ""):
+        # not enrolled yet: the note says why and what to do; nothing left this computer
+        lines.extend(report.notes)
+        lines.append(f"Modifiche che partiranno dopo l'iscrizione: {report.pending}.")
+        return "\n".join(lines)
     verb = "da inviare" if report.dry_run else "inviate"
     lines.append(f"Modifiche {verb}: {report.sent}.")
     if report.generation is not None:
