@@ -124,8 +124,6 @@ class Context:
     @property
     def store(self) -> Store:
         if self._store is None:
-            from taskforce_tui.store.db import Store
-
             if not self.profile.exists():
                 raise DomainError(
                     f"Nessun profilo in {self.profile.root}. Crea il profilo aprendo "
@@ -133,7 +131,7 @@ class Context:
                     "`taskforce init --da CARTELLA --email EMAIL`, oppure prova la demo "
                     "(`taskforce demo`)."
                 )
-            self._store = Store(self.profile.db)
+            self._store = self.profile.open_store()
         return self._store
 
     def close(self) -> None:

@@ -565,9 +565,8 @@ def cmd_demo(ctx: Context) -> int:
 
 def make_demo(profile: Any, seed: int) -> dict[str, int]:
     from taskforce_tui.store import dataset
-    from taskforce_tui.store.db import Store
 
-    with Store(profile.db) as store:
+    with profile.open_store() as store:
         return dataset.generate(store, dataset.demo_spec(seed))
 
 

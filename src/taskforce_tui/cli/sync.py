@@ -97,12 +97,11 @@ def cmd_sync(ctx: Context) -> int:
 
 
 def cmd_init(ctx: Context) -> int:
-    from taskforce_tui.store.db import Store
     from taskforce_tui.sync import laptop
 
     args = ctx.args
     created = not ctx.profile.exists()
-    store = Store(ctx.profile.db)
+    store = ctx.profile.open_store()
     try:
         report = laptop.join(store, args.da, args.email)
         me = store.experts.me()
@@ -202,6 +201,19 @@ def cmd_stato_sync(ctx: Context) -> int:
 
 
 # --- coordinator side -----------------------------------------------------------------------------
+def _central_home(ctx: Context) -> Path:
+    """The profile folder, where the central database lives unless --db says otherwise:
+    it and the database's folder are made private before the database is created in
+    them (store/private.py)."""
+    if ctx.args.db is None:
+        from taskforce_tui.store.private import private_dir
+        from taskforce_tui.sync.central import default_db
+
+        private_dir(ctx.profile.root)
+        private_dir(default_db(ctx.profile.root, "").parent)
+    return ctx.profile.root
+
+
 def _people(args: Any) -> Any:
     from taskforce_tui.sync.central import People
     from taskforce_tui.sync.people import read_assignments, read_experts
@@ -217,7 +229,7 @@ def cmd_centrale_init(ctx: Context) -> int:
 
     args = ctx.args
     people = _people(args)
-    central, report = Central.init(args.cartella, args.db, ctx.profile.root, people)
+    central, report = Central.init(args.cartella, args.db, _central_home(ctx), people)
     try:
         n = len(central.status()["experts"])
     finally:
@@ -237,7 +249,7 @@ def cmd_centrale_merge(ctx: Context) -> int:
 
     args = ctx.args
     people = _people(args) if (args.esperti or args.assegnazioni) else None
-    with Central.open(args.cartella, args.db, ctx.profile.root) as central:
+    with Central.open(args.cartella, args.db, _central_home(ctx)) as central:
         report = central.merge(people=people)
     if args.json:
         emit_json(asdict(report))
@@ -269,7 +281,7 @@ def cmd_centrale_stato(ctx: Context) -> int:
     from taskforce_tui.sync.status import when
 
     args = ctx.args
-    with Central.open(args.cartella, args.db, ctx.profile.root) as central:
+    with Central.open(args.cartella, args.db, _central_home(ctx)) as central:
         data = central.status()
     if args.json:
         emit_json(data)
