@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from taskforce_tui.cli.base import Context, emit_json, emit_table, say, warn
+from taskforce_tui.cli.base import Context, FreeText, emit_json, emit_table, say, warn
 
 
 def register(sub: Any) -> None:
@@ -42,7 +42,7 @@ def register(sub: Any) -> None:
     g = r.add_mutually_exclusive_group(required=True)
     g.add_argument("--tieni", action="store_true", help="tiene il valore attuale")
     g.add_argument("--altro", action="store_true", help="sceglie l'altro valore")
-    g.add_argument("--valore", help="scrive un nuovo valore")
+    g.add_argument("--valore", action=FreeText, help="scrive un nuovo valore")
     r.set_defaults(handler=cmd_conflitti_risolvi)
 
     p = sub.add_parser("stato-sync", help="ultima sincronizzazione e modifiche non confermate")
