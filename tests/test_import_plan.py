@@ -189,6 +189,12 @@ REJECTIONS = [
     ({"avvio": "2027-01-10"}, "Data avvio", "nel futuro"),
     ({"termine": "90,5"}, "Termine (gg)", "non è un numero intero"),
     ({"termine": 0}, "Termine (gg)", "tra 1 e"),
+    ({"termine": "-30"}, "Termine (gg)", "Termine negativo: «-30»"),
+    ({"termine": "-30 gg"}, "Termine (gg)", "Termine negativo: «-30 gg»"),
+    ({"termine": "\u221230"}, "Termine (gg)", "Termine negativo: «\u221230»"),  # a real minus
+    ({"termine": "-1.200,0"}, "Termine (gg)", "Termine negativo"),
+    ({"termine": -30}, "Termine (gg)", "Termine negativo: «-30»"),
+    ({"termine": -30.0}, "Termine (gg)", "Termine negativo: «-30»"),
     ({"stato": "boh"}, "Stato", "stato «boh» sconosciuto"),
     (
         {"stato": "conclusa", "conclusione": date(2026, 5, 1), "esito": "forse"},
