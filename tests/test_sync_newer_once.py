@@ -1,0 +1,60 @@
+"""An outbox from a newer version waits for an updated coordinator: it is reported at
+the first merge that finds it, not at every merge after (issue 13)."""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from taskforce_tui.store import jsonio
+from tests.sync_helpers import World
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    w = World(tmp_path / "w", 2)
+    yield w
+    w.close()
+
+
+def _claim_format(path: Path, version: int) -> None:
+    """Rewrite an outbox's manifest as a newer version would have written it."""
+    with zipfile.ZipFile(path) as zf:
+        members = {i.filename: zf.read(i.filename) for i in zf.infolist()}
+    manifest: dict[str, Any] = jsonio.loads(members["manifest.json"])
+    manifest["format_version"] = version
+    members["manifest.json"] = jsonio.dumps(manifest)
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+
+
+def _newer_outbox(world: World, i: int) -> Path:
+    s = world.laptops[i]
+    pid = s.conn.execute("SELECT id FROM practice ORDER BY protocol_no").fetchone()[0]
+    with s.write() as tx:
+        tx.update("practice", pid, {"notes": f"dal portatile {i}"})
+    before = set(world.outboxes())
+    world.export(i)
+    (path,) = set(world.outboxes()) - before
+    _claim_format(path, 99)
+    return path
+
+
+@pytest.mark.xfail(strict=True, reason="issue 13: reported once per file")
+def test_a_newer_outbox_is_reported_once(world: World) -> None:
+    first = _newer_outbox(world, 0)
+    report = world.merge()
+    assert report.newer == [first.name] and report.generation is None
+    again = world.merge()
+    assert first.exists()  # still waiting for an updated coordinator, not quarantined
+    assert again.newer == []
+    # once per file, not once ever: another newer file is reported when it arrives
+    second = _newer_outbox(world, 1)
+    third = world.merge()
+    assert third.newer == [second.name]
+    assert first.exists() and second.exists()
