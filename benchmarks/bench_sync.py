@@ -50,16 +50,49 @@ def _central(root: Path) -> tuple[Any, Any]:
     folder_id = folder.create()
     central = Central(folder, db)
     central.store.set_meta("central_folder_id", folder_id)
+    _enrol_everyone(central)
     return central, folder
 
 
-def _raw_cost(read: list[Path], written: list[Path]) -> float:
-    """Seconds to unzip + parse the files read, and to serialize + zip the files written."""
+#: expert id -> the key pair of their (one) device, enrolled directly in the centre's tables
+DEVICES: dict[str, Any] = {}
+
+
+def _enrol_everyone(central: Any) -> None:
+    """The coordinator's key and one enrolled device per expert, as enrolment leaves them
+    (the enrolment itself is measured by the tests, not here)."""
+    from taskforce_tui.sync import crypto, enrolment
+    from taskforce_tui.sync.crypto import KeyPair
+
+    with central.store.lock:
+        conn = central.store.conn
+        enrolment.add_founder(conn, central.keys, "", "Segreteria Tecnica")
+        for (expert,) in conn.execute("SELECT id FROM expert WHERE deleted = 0").fetchall():
+            pair = KeyPair.generate()
+            DEVICES[expert] = pair
+            conn.execute(
+                "INSERT INTO trust_device(device_id, expert_id, name, sign_pk, box_pk, "
+                "enrolled_at) VALUES (?, ?, 'bench', ?, ?, '2026-01-01T00:00:00Z')",
+                (pair.id, expert, crypto.b64(pair.public.sign), crypto.b64(pair.public.box)),
+            )
+
+
+def _open(path: Path, keys: list[Any]) -> Any:
+    """A sealed file's ZIP, decrypted (the cost of opening it is part of reading it)."""
+    from taskforce_tui.sync import crypto
+
+    _, plain = crypto.unseal(path, keys, 1 << 40)
+    return zipfile.ZipFile(plain)
+
+
+def _raw_cost(read: list[Path], written: list[Path], keys: list[Any]) -> float:
+    """Seconds to decrypt, unzip + parse the files read, and to serialize + zip the files
+    written (decrypted first: the sealing of the output is not in this baseline)."""
     from taskforce_tui.store import jsonio
 
     start = time.perf_counter()
     for path in read:
-        with zipfile.ZipFile(path) as zf:
+        with _open(path, keys) as zf:
             for name in zf.namelist():
                 data = zf.read(name)
                 if name.endswith(".json"):
@@ -68,7 +101,7 @@ def _raw_cost(read: list[Path], written: list[Path]) -> float:
                 for line in data.splitlines():
                     jsonio.loads(line)
     for path in written:
-        with zipfile.ZipFile(path) as zf:
+        with _open(path, keys) as zf:
             members = {
                 n: [jsonio.loads(x) for x in zf.read(n).splitlines()]
                 for n in zf.namelist()
@@ -81,11 +114,11 @@ def _raw_cost(read: list[Path], written: list[Path]) -> float:
     return time.perf_counter() - start
 
 
-def _json_libraries(path: Path) -> tuple[float, float]:
+def _json_libraries(path: Path, keys: list[Any]) -> tuple[float, float]:
     """Decode + encode every row of a bundle with the standard library, then orjson."""
     import orjson
 
-    with zipfile.ZipFile(path) as zf:
+    with _open(path, keys) as zf:
         lines = [x for n in zf.namelist() if n.endswith(".jsonl") for x in zf.read(n).splitlines()]
     out = []
     for loads, dumps in (
@@ -99,25 +132,40 @@ def _json_libraries(path: Path) -> tuple[float, float]:
     return out[0], out[1]
 
 
-def _outbox(folder: Any, expert: str, replica: str, ops: list[dict[str, Any]]) -> Path:
+def _outbox(
+    folder: Any, expert: str, replica: str, ops: list[dict[str, Any]], central: Any
+) -> Path:
     from taskforce_tui.sync.bundle import BundleWriter
+    from taskforce_tui.sync.crypto import SealWriter
     from taskforce_tui.sync.fsio import publish
+
+    pair = DEVICES[expert]
+    folder_id = central.store.get_meta("central_folder_id")
 
     name = f"{replica}-{1:09d}-{len(ops):09d}-{uuid.uuid4().hex[:8]}.zip"
 
     def write(fh: Any) -> None:
+        seal = SealWriter(fh, {"kind": "outbox", "folder_id": folder_id}, [central.keys.public.box])
         w = BundleWriter(
-            fh,
+            seal,  # type: ignore[arg-type]
             "outbox",
             {
-                "writer": {"role": "esperto", "expert_id": expert, "replica": replica},
+                "writer": {
+                    "role": "esperto",
+                    "expert_id": expert,
+                    "replica": replica,
+                    "device": pair.id,
+                },
+                "folder_id": folder_id,
                 "imports": {replica: [[1, 0]]},
                 "imported_generation": 1,
             },
+            signer=pair,
         )
         w.member("ops.jsonl", ops)
         w.member("resolutions.jsonl", [])
         w.close()
+        seal.finish()
 
     path = folder.outbox_dir(expert) / name
     publish(path, write)
@@ -229,7 +277,7 @@ def scenario_merge(root: Path) -> dict[str, float]:
                 )
             ]
             ops = _day_of_work(conn, expert, str(uuid.uuid4()), comuni, rng)
-            outboxes.append(_outbox(folder, expert, ops[0]["replica"], ops))
+            outboxes.append(_outbox(folder, expert, ops[0]["replica"], ops, central))
     read = [*outboxes]
     staged = root / "read-copy"
     staged.mkdir()
@@ -244,7 +292,9 @@ def scenario_merge(root: Path) -> dict[str, float]:
     assert report.generation == 2 and report.accepted > 0, report
     sf = SyncFolder(folder.root)
     written = [sf.central_path(2)] + [sf.extract_path(e, 2) for e in experts]
-    raw = _raw_cost(sorted(staged.iterdir()), written)
+    # the coordinator cannot open the extracts (sealed for the devices): the baseline
+    # serializes the central file and, per extract, decrypts it with its device key
+    raw = _raw_cost(sorted(staged.iterdir()), written, [central.keys, *DEVICES.values()])
     central.close()
     size_mb = sum(p.stat().st_size for p in written) / 1e6
     return {
@@ -284,9 +334,14 @@ def scenario_expert(root: Path) -> dict[str, float]:
             )
     central.merge(force=True)
     store = Store(root / "laptop" / "taskforce.sqlite3")
+    code = central.invite(expert[1])["codice"]
     started = time.perf_counter()
-    laptop.join(store, folder.root, expert[1])
+    laptop.join(store, folder.root, expert[1], code, "bench")  # leaves the request
     join_s = time.perf_counter() - started
+    central.merge()  # enrols the device and publishes its first extract
+    started = time.perf_counter()
+    laptop.sync(store, folder.root)  # the first import: the whole extract
+    join_s += time.perf_counter() - started
     # a day of the expert's own work, made through the real write path
     rng = random.Random(7)
     with store.read() as conn:
@@ -339,7 +394,10 @@ def scenario_expert(root: Path) -> dict[str, float]:
         if attempt < 2:
             outbox.unlink()  # the next run starts from the same folder
     assert report is not None and report.generation is not None
-    raw = _raw_cost([extract], [outbox])
+    from taskforce_tui.sync import device
+
+    keys = [device.device_keys(store), central.keys]
+    raw = _raw_cost([extract], [outbox], keys)
     from taskforce_tui.sync.fsio import backup_database
 
     with sqlite3.connect(root / "laptop" / "taskforce.sqlite3") as conn:
@@ -347,7 +405,7 @@ def scenario_expert(root: Path) -> dict[str, float]:
         backup_database(conn, root / "backup-alone", "taskforce")
         backup_s = time.perf_counter() - started
     db_mb = (root / "laptop" / "taskforce.sqlite3").stat().st_size / 1e6
-    stdlib_s, fast_s = _json_libraries(extract)
+    stdlib_s, fast_s = _json_libraries(extract, keys)
     store.close()
     with sqlite3.connect(root / "laptop" / "taskforce.sqlite3") as conn:
         practices = conn.execute("SELECT COUNT(*) FROM practice").fetchone()[0]

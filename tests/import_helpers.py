@@ -8,6 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from taskforce_tui.importer.files import Formula
 from taskforce_tui.store.db import Store
 
 HEADER = [
@@ -121,7 +122,8 @@ def write_csv(
 
 
 def write_ods(path: Path, rows: list[list[Any]], *, header: list[str] | None = None) -> Path:
-    """An ODS (odfpy) with a title row, typed cells and repeated empty cells and rows."""
+    """An ODS (odfpy) with a title row, typed cells and repeated empty cells and rows; a
+    `Formula` is written as a formula cell (with 0 as its last computed value)."""
     from odf.opendocument import OpenDocumentSpreadsheet
     from odf.table import Table, TableCell, TableRow
     from odf.text import P
@@ -135,7 +137,9 @@ def write_ods(path: Path, rows: list[list[Any]], *, header: list[str] | None = N
             if value is None:
                 tr.addElement(TableCell())
                 continue
-            if isinstance(value, bool):
+            if isinstance(value, Formula):
+                cell = TableCell(valuetype="float", value="0", formula="of:" + value.text)
+            elif isinstance(value, bool):
                 cell = TableCell(valuetype="boolean", booleanvalue=str(value).lower())
             elif isinstance(value, datetime | date):
                 day = value.date() if isinstance(value, datetime) else value

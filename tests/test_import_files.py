@@ -289,6 +289,9 @@ def test_formulas_arrive_as_formulas(tmp_path: Path) -> None:
     assert cells[4] == Formula("=10*3")
     csv_path = write_csv(tmp_path / "f.csv", [row("1/2026", oggetto='=HYPERLINK("x")')])
     assert read_all(csv_path)[1][1][11] == Formula('=HYPERLINK("x")')
+    # a CSV has no formulas: "=" then text is text; "=" then a call or a reference is not
+    csv_path = write_csv(tmp_path / "t.csv", [row("1/2026", oggetto="=== RINNOVO ===")])
+    assert read_all(csv_path)[1][1][11] == "=== RINNOVO ==="
 
 
 def test_too_many_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

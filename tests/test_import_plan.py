@@ -11,7 +11,7 @@ import pytest
 
 from taskforce_tui.domain import vocab
 from taskforce_tui.domain.errors import DomainError
-from taskforce_tui.importer.files import ImportFileError
+from taskforce_tui.importer.files import Formula
 from taskforce_tui.importer.plan import WORKFLOW
 from taskforce_tui.importer.service import ImportSession
 from taskforce_tui.store.db import Store
@@ -189,6 +189,12 @@ REJECTIONS = [
     ({"avvio": "2027-01-10"}, "Data avvio", "nel futuro"),
     ({"termine": "90,5"}, "Termine (gg)", "non è un numero intero"),
     ({"termine": 0}, "Termine (gg)", "tra 1 e"),
+    ({"termine": "-30"}, "Termine (gg)", "Termine negativo: «-30»"),
+    ({"termine": "-30 gg"}, "Termine (gg)", "Termine negativo: «-30 gg»"),
+    ({"termine": "\u221230"}, "Termine (gg)", "Termine negativo: «\u221230»"),  # a real minus
+    ({"termine": "-1.200,0"}, "Termine (gg)", "Termine negativo"),
+    ({"termine": -30}, "Termine (gg)", "Termine negativo: «-30»"),
+    ({"termine": -30.0}, "Termine (gg)", "Termine negativo: «-30»"),
     ({"stato": "boh"}, "Stato", "stato «boh» sconosciuto"),
     (
         {"stato": "conclusa", "conclusione": date(2026, 5, 1), "esito": "forse"},
@@ -245,15 +251,38 @@ def test_missing_protocol_duplicates_and_other_comuni(expert_store: Store, tmp_p
     assert session.counts()["scartate"] == 4 and len(session.plan.new) == 1
 
 
-def test_formulas_in_imported_columns_refuse_the_file(expert_store: Store, tmp_path: Path) -> None:
+def test_formulas_in_imported_columns_reject_their_rows(
+    expert_store: Store, tmp_path: Path
+) -> None:
     header = [*HEADER, "Giorni trascorsi"]
     ok = write_xlsx(tmp_path / "ok.xlsx", [[*row("1/2026"), "=TODAY()-D4"]], header=header)
     assert len(load(expert_store, ok).plan.new) == 1  # a formula in a column not imported
-    bad = write_xlsx(tmp_path / "bad.xlsx", [row("1/2026", termine="=10*3")])
-    before = snapshot(expert_store)
-    with pytest.raises(ImportFileError, match=r"formule.*E4: =10\*3"):
-        load(expert_store, bad)
-    assert snapshot(expert_store) == before
+    for path in (
+        write_xlsx(tmp_path / "f.xlsx", [row("1/2026", termine="=10*3"), row("2/2026")]),
+        write_ods(tmp_path / "f.ods", [row("1/2026", termine=Formula("=10*3")), row("2/2026")]),
+    ):
+        session = load(expert_store, path)
+        assert [p.practice.protocol_no for p in session.plan.new] == ["2/2026"], path
+        (rejection,) = session.rejections
+        assert (rejection.column, rejection.value) == ("Termine (gg) (E)", "=10*3"), path
+        assert "formula" in rejection.reason and "Incolla speciale" in rejection.reason
+    # in an ODS a text cell is text, whatever it starts with
+    text = write_ods(tmp_path / "t.ods", [row("3/2026", oggetto="=== RINNOVO ===")])
+    assert [p.practice.subject for p in load(expert_store, text).plan.new] == ["=== RINNOVO ==="]
+
+
+def test_a_csv_subject_starting_with_equals_is_text(expert_store: Store, tmp_path: Path) -> None:
+    texts = ["=== RINNOVO ===", "= variante", "=2 varianti", "=RINNOVO", "= (vedi nota)"]
+    formulas = ["=SUM(A1:A3)", '=HYPERLINK("http://x.it";"apri")', "=A1", "= 10*3",
+                "=Foglio1!B2", "=cmd|' /C calc'!A0", "=-(2+3)"]  # fmt: skip
+    rows = [row(f"{i}/2026", oggetto=text) for i, text in enumerate(texts + formulas, start=1)]
+    session = imported(expert_store, write_csv(tmp_path / "p.csv", rows))
+    with expert_store.read() as conn:
+        subjects = sorted(r[0] for r in conn.execute("SELECT subject FROM practice"))
+    assert subjects == sorted(texts)
+    rejected = {r.value: r.reason for r in session.rejections}
+    assert set(rejected) == set(formulas)
+    assert all("formula" in reason for reason in rejected.values())
 
 
 # --- re-import, updates, edits made in the app -------------------------------------------------

@@ -164,10 +164,10 @@ class TaskforceApp(App[int]):
 
     @work(thread=True, exclusive=True, group="store", exit_on_error=False)
     def open_store(self) -> None:
-        from taskforce_tui.store.db import Store, StoreError
+        from taskforce_tui.store.db import StoreError
 
         try:
-            store = Store(self.profile.db)
+            store = self.profile.open_store()
         except StoreError as exc:
             self.post_message(StoreFailed(str(exc)))
             return

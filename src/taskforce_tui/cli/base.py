@@ -62,12 +62,77 @@ argparse._ = _translate  # type: ignore[attr-defined]
 argparse.ngettext = _ntranslate  # type: ignore[attr-defined]
 
 
+class FreeText(argparse.Action):
+    """An option taking free text (a note, a subject, a reason): the text may start
+    with "-", as in `taskforce log 1h --nota "-2+3"`.
+
+    argparse reads such a word as an option and stops with "serve un valore"; before it
+    looks, `Parser.parse_known_args` glues every FreeText option to the word after it
+    (`--nota=-2+3`, which argparse never splits). The word is left alone when it is
+    another option of the same command (`--nota --json`: the note was forgotten, and
+    that is still an error), and so is everything after `--`.
+    """
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        setattr(namespace, self.dest, values)
+
+
+class FreeTextList(FreeText):
+    """A FreeText option that may be repeated: its values are collected in a list."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        setattr(namespace, self.dest, [*(getattr(namespace, self.dest, None) or []), values])
+
+
 class Parser(argparse.ArgumentParser):
     """ArgumentParser that speaks Italian and exits with status 2 on bad input."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
         super().__init__(*args, **kwargs)
+
+    def parse_known_args(  # type: ignore[override]  # one signature for typeshed's overloads
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        # argparse hands each subcommand's words to that subcommand's parser through
+        # this method, so each parser glues only its own FreeText options.
+        words = list(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(self._glue_free_text(words), namespace)
+
+    def _glue_free_text(self, words: list[str]) -> list[str]:
+        free = {s for a in self._actions if isinstance(a, FreeText) for s in a.option_strings}
+        if not free:
+            return words
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            word = words[i]
+            if word == "--":
+                out.extend(words[i:])
+                break
+            following = words[i + 1] if i + 1 < len(words) else None
+            if word in free and following is not None and not self._is_option(following):
+                out.append(f"{word}={following}")
+                i += 2
+                continue
+            out.append(word)
+            i += 1
+        return out
+
+    def _is_option(self, word: str) -> bool:
+        return word == "--" or word.split("=", 1)[0] in self._option_string_actions
 
 
 # --- argument types (validate on parse: bad input never reaches the store) ------------------
@@ -124,8 +189,6 @@ class Context:
     @property
     def store(self) -> Store:
         if self._store is None:
-            from taskforce_tui.store.db import Store
-
             if not self.profile.exists():
                 raise DomainError(
                     f"Nessun profilo in {self.profile.root}. Crea il profilo aprendo "
@@ -133,7 +196,7 @@ class Context:
                     "`taskforce init --da CARTELLA --email EMAIL`, oppure prova la demo "
                     "(`taskforce demo`)."
                 )
-            self._store = Store(self.profile.db)
+            self._store = self.profile.open_store()
         return self._store
 
     def close(self) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from taskforce_tui.cli.base import (
     Context,
+    FreeText,
     choice_arg,
     date_arg,
     emit_json,
@@ -58,7 +59,9 @@ def _register_lists(sub: Any) -> None:
     )
     p.add_argument("--in-ritardo", action="store_true", help="solo quelle oltre il termine")
     p.add_argument("--tipo", help="tipo di procedimento")
-    p.add_argument("--cerca", default="", help="testo in protocollo, oggetto, tipo, Comune")
+    p.add_argument(
+        "--cerca", action=FreeText, default="", help="testo in protocollo, oggetto, tipo, Comune"
+    )
     p.add_argument("--limite", type=non_negative_int, default=0, help="al massimo N (0 = tutte)")
     p.add_argument("--json", action="store_true", help="uscita JSON")
     p.set_defaults(handler=cmd_pratiche)
@@ -289,22 +292,24 @@ def _register_pratica(sub: Any) -> None:
     n = psub.add_parser("nuova", help="registra una nuova pratica (stampa l'id)")
     n.add_argument("--comune", required=True, help="codice ISTAT o nome")
     n.add_argument("--tipo", required=True, help="tipo di procedimento (codice o nome)")
-    n.add_argument("--protocollo", required=True, help="numero di protocollo del Comune")
+    n.add_argument(
+        "--protocollo", action=FreeText, required=True, help="numero di protocollo del Comune"
+    )
     n.add_argument("--avvio", required=True, type=date_arg, help="data di ricezione")
     n.add_argument("--termine", type=positive_int, help="termine di legge in giorni")
-    n.add_argument("--oggetto", default="", help="oggetto della pratica")
+    n.add_argument("--oggetto", action=FreeText, default="", help="oggetto della pratica")
     n.add_argument("--ambito", help="ambito (di default quello del tipo)")
     n.add_argument("--conferenza", action="store_true", help="con conferenza di servizi")
-    n.add_argument("--note", default="", help="note")
+    n.add_argument("--note", action=FreeText, default="", help="note")
     n.set_defaults(handler=cmd_pratica_nuova)
 
     m = psub.add_parser("modifica", help="modifica i dati descrittivi di una pratica")
     m.add_argument("ref", metavar="ID|PROTOCOLLO")
-    m.add_argument("--oggetto")
-    m.add_argument("--note")
+    m.add_argument("--oggetto", action=FreeText)
+    m.add_argument("--note", action=FreeText)
     m.add_argument("--termine", type=positive_int)
     m.add_argument("--avvio", type=date_arg)
-    m.add_argument("--protocollo")
+    m.add_argument("--protocollo", action=FreeText)
     m.add_argument("--tipo")
     m.add_argument("--conferenza", action=argparse.BooleanOptionalAction, default=None)
     m.set_defaults(handler=cmd_pratica_modifica)
@@ -322,7 +327,7 @@ def _register_pratica(sub: Any) -> None:
         if name in ("sospendi", "riprendi", "concludi", "archivia"):
             a.add_argument("--data", type=date_arg, help="data dell'evento (default oggi)")
         if name in ("sospendi", "riapri"):
-            a.add_argument("--motivo", default="", help="motivo")
+            a.add_argument("--motivo", action=FreeText, default="", help="motivo")
         if name == "concludi":
             a.add_argument(
                 "--esito",
@@ -482,8 +487,8 @@ def _register_richiesta(sub: Any) -> None:
         type=choice_arg(vocab.REQUEST_KIND_LABELS, "Tipo"),
         help="tecnica o giuridica",
     )
-    n.add_argument("--oggetto", required=True)
-    n.add_argument("--descrizione", default="")
+    n.add_argument("--oggetto", action=FreeText, required=True)
+    n.add_argument("--descrizione", action=FreeText, default="")
     n.add_argument("--data", type=date_arg, help="data di apertura (default oggi)")
     n.add_argument("--ambito")
     n.set_defaults(handler=cmd_richiesta_nuova)
@@ -565,9 +570,8 @@ def cmd_demo(ctx: Context) -> int:
 
 def make_demo(profile: Any, seed: int) -> dict[str, int]:
     from taskforce_tui.store import dataset
-    from taskforce_tui.store.db import Store
 
-    with Store(profile.db) as store:
+    with profile.open_store() as store:
         return dataset.generate(store, dataset.demo_spec(seed))
 
 

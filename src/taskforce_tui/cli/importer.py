@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from taskforce_tui.cli.base import Context, emit_table, say, warn
+from taskforce_tui.cli.base import Context, FreeText, FreeTextList, emit_table, say, warn
 from taskforce_tui.domain.errors import DomainError
 
 if TYPE_CHECKING:
@@ -43,12 +43,14 @@ def register(sub: Any) -> None:
     )
     a.add_argument("file", type=Path, metavar="FILE", help="il file .xlsx, .csv o .ods")
     a.add_argument("--comune", help="Comune del file (codice ISTAT o nome), se non ha la colonna")
-    a.add_argument("--foglio", help="foglio di lavoro da leggere (di default quello giusto)")
+    a.add_argument(
+        "--foglio", action=FreeText, help="foglio di lavoro da leggere (di default quello giusto)"
+    )
     a.add_argument("--prova", action="store_true", help="mostra l'anteprima senza scrivere nulla")
     a.add_argument("--conferma", action="store_true", help="importa senza chiedere conferma")
     a.add_argument(
         "--mappa",
-        action="append",
+        action=FreeTextList,
         default=[],
         metavar="COLONNA=campo",
         help='associa una colonna a un campo (ripetibile), es. --mappa "Prot. gen.=protocollo"',

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from taskforce_tui.cli.base import Context, emit_json, emit_table, positive_int, say
+from taskforce_tui.cli.base import Context, FreeText, emit_json, emit_table, positive_int, say
 
 
 def register(sub: Any) -> None:
@@ -15,7 +15,7 @@ def register(sub: Any) -> None:
     tsub = p.add_subparsers(dest="tipi_command", metavar="AZIONE")
     s = tsub.add_parser("imposta", help="aggiunge o modifica un tipo di procedimento")
     s.add_argument("codice", nargs="?", default="", help="codice (nuovo: ricavato dal nome)")
-    s.add_argument("--nome", required=True)
+    s.add_argument("--nome", action=FreeText, required=True)
     s.add_argument("--ambito", required=True)
     s.add_argument("--termine", required=True, type=positive_int, help="giorni")
     s.add_argument("--disattiva", action="store_true", help="non proporlo per nuove pratiche")
@@ -28,7 +28,7 @@ def register(sub: Any) -> None:
     asub = p.add_subparsers(dest="attivita_command", metavar="AZIONE")
     s = asub.add_parser("imposta", help="aggiunge o modifica un'attività")
     s.add_argument("codice", nargs="?", default="", help="codice (nuova: ricavato dal nome)")
-    s.add_argument("--nome", required=True)
+    s.add_argument("--nome", action=FreeText, required=True)
     s.add_argument("--disattiva", action="store_true")
     s.set_defaults(handler=cmd_attivita_imposta)
 

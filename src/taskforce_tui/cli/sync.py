@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from taskforce_tui.cli.base import Context, emit_json, emit_table, say, warn
+from taskforce_tui.cli.base import Context, FreeText, emit_json, emit_table, say, warn
 
 
 def register(sub: Any) -> None:
@@ -37,6 +37,7 @@ def register(sub: Any) -> None:
     )
     p.add_argument(
         "--nome-dispositivo",
+        action=FreeText,
         default="",
         metavar="NOME",
         help="come la Segreteria vedrà questo computer (es. «portatile ufficio»)",
@@ -53,7 +54,7 @@ def register(sub: Any) -> None:
     g = r.add_mutually_exclusive_group(required=True)
     g.add_argument("--tieni", action="store_true", help="tiene il valore attuale")
     g.add_argument("--altro", action="store_true", help="sceglie l'altro valore")
-    g.add_argument("--valore", help="scrive un nuovo valore")
+    g.add_argument("--valore", action=FreeText, help="scrive un nuovo valore")
     r.set_defaults(handler=cmd_conflitti_risolvi)
 
     p = sub.add_parser("stato-sync", help="ultima sincronizzazione e modifiche non confermate")
@@ -130,12 +131,11 @@ def cmd_sync(ctx: Context) -> int:
 
 
 def cmd_init(ctx: Context) -> int:
-    from taskforce_tui.store.db import Store
     from taskforce_tui.sync import laptop
 
     args = ctx.args
     created = not ctx.profile.exists()
-    store = Store(ctx.profile.db)
+    store = ctx.profile.open_store()
     try:
         report = laptop.join(store, args.da, args.email, args.codice, args.nome_dispositivo)
         me = store.experts.me() if store.expert_id else None
@@ -250,6 +250,19 @@ def _keys(ctx: Context) -> Path:
     return default_keys(ctx.profile.root)
 
 
+def _central_home(ctx: Context) -> Path:
+    """The profile folder, where the central database lives unless --db says otherwise:
+    it and the database's folder are made private before the database is created in
+    them (store/private.py)."""
+    if ctx.args.db is None:
+        from taskforce_tui.store.private import private_dir
+        from taskforce_tui.sync.central import default_db
+
+        private_dir(ctx.profile.root)
+        private_dir(default_db(ctx.profile.root, "").parent)
+    return ctx.profile.root
+
+
 def _people(args: Any) -> Any:
     from taskforce_tui.sync.central import People
     from taskforce_tui.sync.people import read_assignments, read_experts
@@ -266,7 +279,7 @@ def cmd_centrale_init(ctx: Context) -> int:
     args = ctx.args
     people = _people(args)
     central, report = Central.init(
-        args.cartella, args.db, ctx.profile.root, people, email=args.email, keys_path=_keys(ctx)
+        args.cartella, args.db, _central_home(ctx), people, email=args.email, keys_path=_keys(ctx)
     )
     try:
         n = len(central.status()["experts"])
@@ -288,7 +301,7 @@ def cmd_centrale_merge(ctx: Context) -> int:
 
     args = ctx.args
     people = _people(args) if (args.esperti or args.assegnazioni) else None
-    with Central.open(args.cartella, args.db, ctx.profile.root, _keys(ctx)) as central:
+    with Central.open(args.cartella, args.db, _central_home(ctx), _keys(ctx)) as central:
         report = central.merge(people=people)
     if args.json:
         emit_json(asdict(report))
@@ -334,7 +347,7 @@ def cmd_centrale_stato(ctx: Context) -> int:
     from taskforce_tui.sync.status import when
 
     args = ctx.args
-    with Central.open(args.cartella, args.db, ctx.profile.root, _keys(ctx)) as central:
+    with Central.open(args.cartella, args.db, _central_home(ctx), _keys(ctx)) as central:
         data = central.status()
     if args.json:
         emit_json(data)
@@ -402,7 +415,7 @@ def cmd_centrale_invita(ctx: Context) -> int:
     from taskforce_tui.sync.central import Central
 
     args = ctx.args
-    with Central.open(args.cartella, args.db, ctx.profile.root, _keys(ctx)) as central:
+    with Central.open(args.cartella, args.db, _central_home(ctx), _keys(ctx)) as central:
         invite = central.invite(args.email, "coordinatore" if args.coordinatore else "esperto")
     if args.json:
         emit_json(invite)
@@ -423,7 +436,7 @@ def cmd_centrale_revoca(ctx: Context) -> int:
     from taskforce_tui.sync.central import Central
 
     args = ctx.args
-    with Central.open(args.cartella, args.db, ctx.profile.root, _keys(ctx)) as central:
+    with Central.open(args.cartella, args.db, _central_home(ctx), _keys(ctx)) as central:
         done = central.revoke(args.email, args.dispositivo)
     if args.json:
         emit_json({"email": args.email, "revocati": done})
@@ -445,7 +458,7 @@ def cmd_centrale_dispositivi(ctx: Context) -> int:
     from taskforce_tui.sync.status import when
 
     args = ctx.args
-    with Central.open(args.cartella, args.db, ctx.profile.root, _keys(ctx)) as central:
+    with Central.open(args.cartella, args.db, _central_home(ctx), _keys(ctx)) as central:
         rows = central.devices()
     if args.json:
         emit_json(rows)

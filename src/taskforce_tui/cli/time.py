@@ -10,7 +10,7 @@ import argparse
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from taskforce_tui.cli.base import Context, date_arg, emit_json, say, warn
+from taskforce_tui.cli.base import Context, FreeText, date_arg, emit_json, say, warn
 from taskforce_tui.domain.errors import DomainError
 
 if TYPE_CHECKING:
@@ -53,11 +53,13 @@ def _add_target(p: argparse.ArgumentParser) -> None:
         help="attività non legata a un Comune (coordinamento, formazione...)",
     )
     p.add_argument("--attivita", required=True, help="attività (codice o nome, es. affiancamento)")
-    p.add_argument("--pratica", metavar="PROTOCOLLO", help="pratica (protocollo o id)")
+    p.add_argument(
+        "--pratica", action=FreeText, metavar="PROTOCOLLO", help="pratica (protocollo o id)"
+    )
     p.add_argument(
         "--richiesta", metavar="ID", help="richiesta di assistenza (id o inizio dell'id)"
     )
-    p.add_argument("--nota", default="", help="nota libera")
+    p.add_argument("--nota", action=FreeText, default="", help="nota libera")
     p.add_argument("--da-remoto", action="store_true", help="lavoro svolto da remoto")
 
 

@@ -135,12 +135,15 @@ def _serial(number: float) -> date:
 
 
 def whole_number(value: Any) -> int | None:
-    """A whole number, decimal comma and thousands dot accepted ("90", "90,0", "1.200")."""
+    """A whole number of days, decimal comma and thousands dot accepted ("90", "90,0",
+    "1.200"). A negative one is refused as such (a legal term is never negative)."""
     _check_excel_error(value)
     if value is None:
         return None
     if isinstance(value, bool):
         raise CellError("la cella contiene VERO/FALSO, non un numero")
+    if isinstance(value, int | float) and value < 0:
+        raise _negative(value)
     if isinstance(value, int):
         return value
     if isinstance(value, float):
@@ -152,16 +155,31 @@ def whole_number(value: Any) -> int | None:
     raw = _DAYS_SUFFIX.sub("", str(value).strip().replace("\u00a0", "").replace(" ", ""))
     if not raw:
         return None
+    negative = raw[0] in "-\u2212"  # a hyphen, or the minus sign of a word processor
+    if negative:
+        raw = raw[1:]
+    number: float | None = None
     if _INTEGER.match(raw):
-        return int(raw)
-    if _THOUSANDS.match(raw):
-        raw = raw.replace(".", "")
-    if _DECIMAL.match(raw):
-        number = float(raw.replace(",", "."))
-        if number.is_integer():
-            return int(number)
+        number = int(raw)
+    else:
+        if _THOUSANDS.match(raw):
+            raw = raw.replace(".", "")
+        if _DECIMAL.match(raw):
+            number = float(raw.replace(",", "."))
+    if number is None:
+        raise CellError(f"«{display(value)}» non è un numero")
+    if negative and number:
+        raise _negative(value)
+    if not float(number).is_integer():
         raise CellError(f"«{display(value)}» non è un numero intero di giorni")
-    raise CellError(f"«{display(value)}» non è un numero")
+    return int(number)
+
+
+def _negative(value: Any) -> CellError:
+    return CellError(
+        f"Termine negativo: «{display(value)}». Il termine di legge è un numero di giorni "
+        "maggiore di zero"
+    )
 
 
 _TRUE = {"si", "s", "x", "vero", "true", "yes", "y", "1", "ok", "con cds", "si cds"}

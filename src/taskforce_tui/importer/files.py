@@ -650,10 +650,25 @@ class _CsvSource(Source):
         return out
 
 
+#: A CSV value a spreadsheet would compute: "=" then a function call (SUM(, _xlfn.X(),
+#: a DDE call (cmd|), a cell or range reference (A1, $B$2, A1:C3, Foglio1!A1,
+#: 'Foglio 1'!A1) or a number with an operator (=10*3, =-(2+3)), optionally after signs
+#: and brackets. "=== RINNOVO ===", "= variante", "=2 varianti" are text (docs/import.md).
+_CSV_FORMULA: Final = re.compile(
+    r"""=\s*[-+(\s]*(?:
+        [A-Za-z_][\w.]*[(|]
+      | (?:(?:'[^']+'|[A-Za-z_][\w.]*)!)?\$?[A-Za-z]{1,3}\$?\d+(?![\w.(])
+      | \d+(?:[.,]\d+)?\s*(?:[-+*/^&%<>=)]|$)
+    )""",
+    re.VERBOSE,
+)
+
+
 def _csv_cell(value: str) -> str | Formula | None:
-    """A CSV value; "=..." is a formula (Excel exports values, so one was put there)."""
+    """A CSV value. A CSV has no formulas, but a value that is clearly one was typed as
+    one (Excel exports values): it is a Formula; any other "=..." is text."""
     if not value.strip():
         return None
-    if value.startswith("=") and len(value) > 1:
+    if value.startswith("=") and _CSV_FORMULA.match(value):
         return Formula(value)
     return value

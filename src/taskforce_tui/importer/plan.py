@@ -36,7 +36,7 @@ from taskforce_tui.domain.records import Comune, Practice, ProcedureType, Suspen
 from taskforce_tui.importer import convert
 from taskforce_tui.importer.columns import Header, Mapping
 from taskforce_tui.importer.convert import CellError
-from taskforce_tui.importer.files import Formula, ImportFileError
+from taskforce_tui.importer.files import Formula
 
 Key = tuple[str, str, str]  # (comune_code, procedure_type, protocol_no)
 
@@ -126,17 +126,12 @@ class Lookups:
 
 
 # --- step 1: rows of cells -> file rows --------------------------------------------------
-def formula_cells(rows: list[tuple[int, list[Any]]], header: Header, mapping: Mapping) -> list[str]:
-    """Cells holding formulas in the mapped columns, as "C12: =OGGI()"."""
-    from taskforce_tui.importer.columns import column_letter
-
-    mapped = [i for i, f in enumerate(mapping.columns) if f]
-    found: list[str] = []
-    for number, cells in rows[header.data_start :]:
-        for i in mapped:
-            if i < len(cells) and isinstance(cells[i], Formula):
-                found.append(f"{column_letter(i)}{number}: {cells[i].text}")
-    return found
+#: Why a row with a formula in a column being imported is rejected: the importer reads
+#: values and never computes a formula (a formula in a column not imported is ignored).
+FORMULA_REASON: Final = (
+    "la cella contiene una formula e l'importazione legge solo valori: in Excel o "
+    "LibreOffice copia la colonna e usa «Incolla speciale > Valori», poi salva e riprova"
+)
 
 
 def read_rows(
@@ -146,22 +141,8 @@ def read_rows(
     lookups: Lookups,
     progress: Callable[[float], None] | None = None,
 ) -> tuple[list[FileRow], list[Rejection]]:
-    """Convert every data row; a row with any bad cell is rejected, each cell explained.
-
-    Formulas in the columns being imported refuse the whole file (ImportFileError): the
-    importer reads values and never computes a formula.
-    """
-    formulas = formula_cells(rows, header, mapping)
-    if formulas:
-        shown = ", ".join(formulas[:5])
-        if len(formulas) > 5:
-            shown += f" e altre {len(formulas) - 5}"
-        raise ImportFileError(
-            f"Il file contiene formule nelle colonne da importare ({shown}). L'importazione "
-            "legge solo valori: in Excel o LibreOffice copia le colonne e usa «Incolla "
-            "speciale > Valori», salva e riprova (oppure escludi la colonna con --mappa "
-            '"COLONNA=ignora"). Non è stato scritto nulla.'
-        )
+    """Convert every data row; a row with any bad cell is rejected, each cell explained
+    (a formula in a column being imported too: FORMULA_REASON)."""
     reader = _RowReader(header, mapping, lookups)
     good: list[FileRow] = []
     rejected: list[Rejection] = []
@@ -242,6 +223,9 @@ class _RowReader:
         def get(fld: str, convert_fn: Callable[[Any], Any]) -> Any:
             raw = self._cell(cells, fld)
             raw_cells[fld] = raw
+            if isinstance(raw, Formula):
+                errors.append(Rejection(number, self._column(fld), raw.text, FORMULA_REASON))
+                return MISSING
             try:
                 return convert_fn(raw)
             except CellError as exc:

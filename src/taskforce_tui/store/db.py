@@ -19,6 +19,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from taskforce_tui.store.private import create_private, private_dir, private_file, write_private
 from taskforce_tui.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -70,14 +71,12 @@ def new_id() -> str:
 
 
 def _create_private_file(path: Path) -> None:
-    """Create an empty file readable by its owner only (mode is ignored on Windows,
-    where the profile under the user's AppData is already private)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    except FileExistsError:
-        return
-    os.close(fd)
+    """Create an empty database file readable by its owner only (store/private.py). A
+    missing folder is created private too; an existing one is not ours to change (a
+    staging database may sit beside the shared folder)."""
+    if not path.parent.is_dir():
+        private_dir(path.parent)
+    create_private(path)
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -120,6 +119,9 @@ class Store:
                 raise StoreError(f"Nessun profilo in {self.path.parent}.")
             _create_private_file(self.path)
         conn = _connect(self.path)
+        # 0600 also when copied, restored or left by an older version (store/private.py)
+        for suffix in ("", "-wal", "-shm", ".replica.json"):
+            private_file(Path(f"{self.path}{suffix}"))
         try:
             found = schema_version(conn)
             if found > SCHEMA_VERSION:
@@ -282,7 +284,7 @@ class Store:
 
     def _write_sidecar(self, data: dict[str, object]) -> None:
         tmp = self._sidecar.with_name(self._sidecar.name + ".tmp")
-        tmp.write_text(json.dumps(data), encoding="utf-8")
+        write_private(tmp, json.dumps(data).encode("utf-8"))
         os.replace(tmp, self._sidecar)
 
     def note_exported(self, seq: int) -> None:

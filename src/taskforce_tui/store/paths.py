@@ -9,6 +9,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from taskforce_tui.store.db import Store
 
 APP_NAME = "taskforce-tui"
 HOME_ENV = "TASKFORCE_HOME"
@@ -56,3 +60,12 @@ class Profile:
 
     def exists(self) -> bool:
         return self.db.exists()
+
+    def open_store(self) -> Store:
+        """The profile's database (created if missing), the profile folder made private
+        first: 0700 on POSIX, whoever created it (store/private.py)."""
+        from taskforce_tui.store.db import Store
+        from taskforce_tui.store.private import private_dir
+
+        private_dir(self.root)
+        return Store(self.db)

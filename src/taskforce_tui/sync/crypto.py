@@ -38,6 +38,7 @@ from nacl.public import PrivateKey, PublicKey, SealedBox
 from nacl.signing import SigningKey, VerifyKey
 
 from taskforce_tui.store import jsonio
+from taskforce_tui.store.private import FILE_MODE, private_dir, private_file
 from taskforce_tui.sync.errors import BundleError, NewerFormatError
 
 MAGIC = b"TFSYNC2\n"
@@ -71,20 +72,12 @@ def key_id(sign_public: bytes) -> str:
 
 
 # --- files in the profile -----------------------------------------------------------------------
-def private_dir(path: Path) -> Path:
-    """A folder only the user can enter (0700 on POSIX; on Windows the folder inherits the
-    ACLs of the user's own profile, which is what keeps other users out there)."""
-    path.mkdir(parents=True, exist_ok=True)
-    if os.name != "nt":
-        os.chmod(path, 0o700)
-    return path
-
-
 def write_private(path: Path, data: bytes) -> None:
-    """Write a file only the user can read (0600), atomically."""
+    """Write a key or trust file atomically, born 0600, in a 0700 folder (store/private.py;
+    on Windows the profile's own ACLs apply)."""
     private_dir(path.parent)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), FILE_MODE)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -160,7 +153,10 @@ class KeyPair:
     def load_or_create(cls, path: Path) -> KeyPair:
         """The installation's key pair, made on first use (0600, in a 0700 folder)."""
         try:
-            return cls.loads(path.read_bytes())
+            pair = cls.loads(path.read_bytes())
+            private_dir(path.parent)  # tightened again if someone loosened them
+            private_file(path)
+            return pair
         except FileNotFoundError:
             pass
         except ValueError as exc:

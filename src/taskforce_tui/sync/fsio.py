@@ -223,11 +223,18 @@ def quarantine(path: Path, qdir: Path, reason: str) -> Path | None:
 
 # --- backups of a local database --------------------------------------------------------------
 def backup_database(conn: sqlite3.Connection, folder: Path, prefix: str, keep: int = 10) -> Path:
-    """A consistent copy of the database (SQLite online backup), keeping the last `keep`."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """A consistent copy of the database (SQLite online backup), keeping the last `keep`.
+
+    The folder is the profile's: the copies are 0600 in a 0700 folder like the database
+    itself (store/private.py), and copies left readable by an older version become so."""
+    from taskforce_tui.store.private import create_private, private_dir, private_file
+
+    private_dir(folder)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S-%f")
     dest = folder / f"{prefix}-{stamp}.sqlite3"
     tmp = folder / f"{TEMP_PREFIX}{dest.name}"
+    tmp.unlink(missing_ok=True)
+    create_private(tmp)  # born 0600; SQLite's journal beside it takes the same mode
     target = sqlite3.connect(tmp)
     try:
         conn.backup(target)
@@ -238,6 +245,8 @@ def backup_database(conn: sqlite3.Connection, folder: Path, prefix: str, keep: i
     old = sorted(folder.glob(f"{prefix}-*.sqlite3"))
     for stale in old[: max(0, len(old) - keep)]:
         stale.unlink(missing_ok=True)
+    for kept in old[max(0, len(old) - keep) :]:
+        private_file(kept)
     for leftover in folder.glob(f"{TEMP_PREFIX}{prefix}-*"):
         leftover.unlink(missing_ok=True)
     return dest
