@@ -59,6 +59,13 @@ def _plan(store: object, sql: str, params: dict[str, object]) -> list[str]:
         return [str(r[3]) for r in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
 
 
+def _query(store: Any, flt: Any, sort: str, descending: bool) -> tuple[str, dict[str, object]]:
+    """The SQL and parameters of the first page of 60, as PracticeRepo.page runs it."""
+    with store.read() as conn:
+        sql, params = store.practices.page_query(conn, flt, BENCH_TODAY, sort, descending, 60)
+    return str(sql), dict(params)
+
+
 #: The progress handler counts the virtual machine's instructions in units of this many.
 _STEP = 1000
 
@@ -98,7 +105,7 @@ def _plans(folder: Path) -> list[Result]:
     index because the filter is rare."""
     os.environ["TASKFORCE_OGGI"] = BENCH_TODAY.isoformat()
     from taskforce_tui.store.db import Store
-    from taskforce_tui.store.practices import SORT_KEYS, PracticeFilter, page_sql
+    from taskforce_tui.store.practices import SORT_KEYS, PracticeFilter
 
     results: list[Result] = []
     with Store(folder / "taskforce.sqlite3") as store:
@@ -160,22 +167,16 @@ def _plans(folder: Path) -> list[Result]:
                             page()
                             samples.append((time.perf_counter() - started) * 1000)
                         times[(label, sort, descending)] = median(samples)
-                        params: dict[str, object] = {
-                            "today": BENCH_TODAY.isoformat(),
-                            "limit": 60,
-                            "offset": 0,
-                        }
-                        plan = _plan(store, page_sql(flt, params, sort, descending), params)
+                        plan = _plan(store, *_query(store, flt, sort, descending))
                         if _full_scan(plan) or _vm_steps(store, page) >= full_pass:
                             scans.add(f"{label} / {sort}")
             worst = max(times, key=lambda k: times[k])
             baseline = median([v for k, v in times.items() if k[0] == "nessun filtro"])
             label, sort, descending = worst
             flt = facets(scope)[label]
-            params = {"today": BENCH_TODAY.isoformat(), "limit": 60, "offset": 0}
             print(f"  {scope_label}, la combinazione più lenta: {label} / {sort}", end="")
             print(f" {'decrescente' if descending else 'crescente'}; piano:")
-            for step in _plan(store, page_sql(flt, params, sort, descending), params):
+            for step in _plan(store, *_query(store, flt, sort, descending)):
                 print(f"    {step}")
             results.append(
                 Result(

@@ -68,6 +68,7 @@ def region_profile(fresh: bool = False) -> Path:
     db = folder / "taskforce.sqlite3"
     complete = folder / "COMPLETE"  # written last: a half-generated set is never used
     if complete.exists() and not fresh:
+        _migrate(db)
         return folder
     if folder.exists():
         shutil.rmtree(folder)
@@ -87,6 +88,27 @@ def region_profile(fresh: bool = False) -> Path:
     complete.write_text(str(counts), encoding="utf-8")
     print(f"  region dataset: {counts} in {time.perf_counter() - started:.1f} s", flush=True)
     return folder
+
+
+def _migrate(db: Path) -> None:
+    """Bring a cached dataset to this branch's schema before anything is timed."""
+    import sqlite3
+
+    from taskforce_tui.store.schema import SCHEMA_VERSION
+
+    with sqlite3.connect(db) as conn:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    conn.close()
+    if version < SCHEMA_VERSION:
+        from taskforce_tui.store.db import Store
+
+        started = time.perf_counter()
+        Store(db).close()
+        print(
+            f"  dataset migrato allo schema {SCHEMA_VERSION} in "
+            f"{time.perf_counter() - started:.1f} s",
+            flush=True,
+        )
 
 
 def timed(fn: Callable[[], object], repeat: int) -> list[float]:
