@@ -83,7 +83,7 @@ def _rows(store: Store) -> list[dict[str, Any]]:
 def _key(sort: str, r: dict[str, Any]) -> tuple[Any, ...]:
     null_first = (r["concluded"] is not None, r["concluded"] or "")
     return {
-        "avvio": (r["received"],),
+        "avvio": (r["received"], r["due"]),
         "scadenza": (r["eff_due"],),
         "giorni": (r["eff_due"],),
         "comune": (r["comune_name"], r["comune_rowid"], r["received"]),

@@ -102,14 +102,15 @@ class PracticeRow:
 #: Sort keys offered to users -> the SQL terms of the order, most significant first
 #: (the practice's rowid always breaks the last tie). "comune" orders by name and,
 #: within a Comune, by receipt date; "stato" by status and then due date; "oggetto"
-#: by subject and then protocol: each is the order of an index, so a page is read in
-#: order instead of sorted.
+#: by subject and then protocol; "avvio" by receipt and then due date (the index
+#: carries the due date, so "overdue only" is checked without reading the row): each
+#: is the order of an index, so a page is read in order instead of sorted.
 SORT_KEYS: dict[str, tuple[str, ...]] = {
     "comune": ("c.name", "c.rowid", "p.received_on"),
     "tipo": ("p.procedure_type",),
     "protocollo": ("p.protocol_no",),
     "oggetto": ("p.subject", "p.protocol_no"),
-    "avvio": ("p.received_on",),
+    "avvio": ("p.received_on", "p.due_on"),
     "stato": ("p.status", "p.due_on"),
     "scadenza": ("eff_due",),
     "giorni": ("eff_due",),

@@ -420,10 +420,12 @@ CREATE TABLE sync_generation (
 #: sort key needs the matches of a common filter sorted. Partial: every list query has
 #: `deleted = 0`, so the index answers it without reading the row. The subject index
 #: carries the protocol too: a text of one or two characters (which the trigram index
-#: cannot look up) is matched on it without reading the table. `comune_name` lets a
-#: page ordered by Comune walk the Comuni by name.
+#: cannot look up) is matched on it without reading the table; the receipt-date index
+#: (the default order) carries the due date, so "overdue only" is checked in it.
+#: `comune_name` lets a page ordered by Comune walk the Comuni by name.
 _V2 = """
-CREATE INDEX practice_list_received ON practice(status, received_on) WHERE deleted = 0;
+CREATE INDEX practice_list_received ON practice(status, received_on, due_on)
+    WHERE deleted = 0;
 CREATE INDEX practice_list_protocol ON practice(status, protocol_no) WHERE deleted = 0;
 CREATE INDEX practice_list_type ON practice(status, procedure_type) WHERE deleted = 0;
 CREATE INDEX practice_list_subject ON practice(status, subject, protocol_no) WHERE deleted = 0;
