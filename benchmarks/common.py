@@ -32,11 +32,33 @@ class Result:
     unit: str
     baseline: float | None = None
     target: str = ""
+    #: A goal: the value (with `on_ratio`, its ratio to the baseline) must not exceed it.
+    #: Results with a limit get a one-line verdict at the end of the run.
+    limit: float | None = None
+    on_ratio: bool = False
+
+    @property
+    def ratio(self) -> float | None:
+        return self.value / self.baseline if self.baseline else None
+
+    @property
+    def met(self) -> bool | None:
+        if self.limit is None:
+            return None
+        measured = self.ratio if self.on_ratio else self.value
+        return measured is not None and measured <= self.limit
 
     def line(self) -> str:
         ratio = f"  ratio {self.value / self.baseline:5.2f}x" if self.baseline else ""
         target = f"  (obiettivo {self.target})" if self.target else ""
         return f"{self.name:<58} {self.value:10.1f} {self.unit:<4}{ratio}{target}"
+
+    def verdict(self) -> str:
+        figure = f"{self.value:.1f} {self.unit}".strip()
+        if self.ratio is not None:
+            figure += f", {self.ratio:.2f}x la baseline"
+        mark = "RAGGIUNTO    " if self.met else "NON RAGGIUNTO"
+        return f"{mark} {self.name.strip()}: {figure} (obiettivo {self.target})"
 
 
 def region_profile(fresh: bool = False) -> Path:
@@ -46,6 +68,7 @@ def region_profile(fresh: bool = False) -> Path:
     db = folder / "taskforce.sqlite3"
     complete = folder / "COMPLETE"  # written last: a half-generated set is never used
     if complete.exists() and not fresh:
+        _migrate(db)
         return folder
     if folder.exists():
         shutil.rmtree(folder)
@@ -65,6 +88,27 @@ def region_profile(fresh: bool = False) -> Path:
     complete.write_text(str(counts), encoding="utf-8")
     print(f"  region dataset: {counts} in {time.perf_counter() - started:.1f} s", flush=True)
     return folder
+
+
+def _migrate(db: Path) -> None:
+    """Bring a cached dataset to this branch's schema before anything is timed."""
+    import sqlite3
+
+    from taskforce_tui.store.schema import SCHEMA_VERSION
+
+    with sqlite3.connect(db) as conn:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    conn.close()
+    if version < SCHEMA_VERSION:
+        from taskforce_tui.store.db import Store
+
+        started = time.perf_counter()
+        Store(db).close()
+        print(
+            f"  dataset migrato allo schema {SCHEMA_VERSION} in "
+            f"{time.perf_counter() - started:.1f} s",
+            flush=True,
+        )
 
 
 def timed(fn: Callable[[], object], repeat: int) -> list[float]:

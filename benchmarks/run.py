@@ -31,11 +31,23 @@ def main(argv: list[str]) -> int:
         f"# taskforce-tui benchmarks - {platform.platform()} - Python {platform.python_version()}"
         f" - {time.strftime('%Y-%m-%d %H:%M')}"
     )
+    goals = []
     for name in wanted:
         print(f"\n## {name}", flush=True)
         module = importlib.import_module(f"benchmarks.bench_{name}")
         for result in module.run():
             print(result.line(), flush=True)
+            if result.limit is not None:
+                goals.append(result)
+    if goals:
+        print("\n## verdetti (un obiettivo per riga)")
+        for result in goals:
+            print(result.verdict())
+        missed = sum(not r.met for r in goals)
+        print(
+            f"{len(goals) - missed} obiettivi raggiunti su {len(goals)}"
+            + (f"; {missed} NON raggiunti" if missed else "")
+        )
     return 0
 
 

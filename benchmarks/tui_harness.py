@@ -1,4 +1,5 @@
-"""Driven by bench_tui.py in a fresh process: `python tui_harness.py MODE WORDS [PROFILE]`.
+"""Driven by bench_tui.py in a fresh process:
+`python -m benchmarks.tui_harness MODE WORDS [PROFILE]`.
 
 MODE "ours": the app on PROFILE, Pratiche, the words typed key by key into the filter
 (latency from the key press to the first page painted), then the list paged down to
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import resource
 import sys
 import time
 from collections.abc import Callable
@@ -148,7 +148,9 @@ async def bare(words: list[str]) -> dict[str, object]:
 async def main() -> None:
     mode, words = sys.argv[1], json.loads(sys.argv[2])
     extra = await (ours(words, sys.argv[3]) if mode == "ours" else bare(words))
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    from benchmarks.memory import peak_rss_mb
+
+    rss = peak_rss_mb()  # this process's own peak (not ru_maxrss: see memory.py)
     print(json.dumps({"lat": latencies, "fills": fills, "rss": rss, **extra}))
 
 

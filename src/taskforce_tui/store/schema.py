@@ -414,8 +414,29 @@ CREATE TABLE sync_generation (
 );
 """
 
+#: Issue 16: the practice list over all 1,502 Comuni (a coordinator's or a regional
+#: office's profile). A page is read one status at a time, each in the order of
+#: `(status, sort key)`, and the arms are merged (store/practices.py:page_sql), so no
+#: sort key needs the matches of a common filter sorted. Partial: every list query has
+#: `deleted = 0`, so the index answers it without reading the row. The subject index
+#: carries the protocol too: a text of one or two characters (which the trigram index
+#: cannot look up) is matched on it without reading the table; the receipt-date index
+#: (the default order) carries the due date, so "overdue only" is checked in it.
+#: `comune_name` lets a page ordered by Comune walk the Comuni by name.
+_V2 = """
+CREATE INDEX practice_list_received ON practice(status, received_on, due_on)
+    WHERE deleted = 0;
+CREATE INDEX practice_list_protocol ON practice(status, protocol_no) WHERE deleted = 0;
+CREATE INDEX practice_list_type ON practice(status, procedure_type) WHERE deleted = 0;
+CREATE INDEX practice_list_subject ON practice(status, subject, protocol_no) WHERE deleted = 0;
+CREATE INDEX practice_list_concluded ON practice(status, concluded_on) WHERE deleted = 0;
+CREATE INDEX comune_name ON comune(name);
+ANALYZE practice;
+ANALYZE comune;
+"""
+
 #: Migrations in order; index i (0-based) brings user_version from i to i + 1.
-MIGRATIONS: Final[tuple[str, ...]] = (_V1,)
+MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2)
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
