@@ -1,0 +1,29 @@
+"""What a new user met on the screens (issue 14), each as the user meets it: keys
+pressed in the Pilot, then what the screen shows and what the store holds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.pilot import Pilot
+
+from taskforce_tui.store.db import Store
+from tests.tui_helpers import app_on, type_into, wait_for, wait_for_rows, wait_idle
+
+
+def _error(pilot: Pilot[Any], field: str) -> str:
+    return str(pilot.app.screen.query_one(f"#e-{field}").render())
+
+
+async def test_an_impossible_day_is_named_not_the_format(demo_store: Store) -> None:
+    app = app_on(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_rows(pilot, "#comuni")
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.screen.id == "practice-new")
+        await type_into(pilot, "#f-received_on", "31/02/2026")
+        await pilot.press("f2")
+        await wait_idle(pilot)
+        message = _error(pilot, "received_on")
+        assert "31 febbraio 2026 non esiste" in message
+        assert "AAAA" not in message  # the format was right
