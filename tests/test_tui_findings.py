@@ -27,3 +27,32 @@ async def test_an_impossible_day_is_named_not_the_format(demo_store: Store) -> N
         message = _error(pilot, "received_on")
         assert "31 febbraio 2026 non esiste" in message
         assert "AAAA" not in message  # the format was right
+
+
+async def test_a_timer_under_a_minute_says_how_to_discard_it(demo_store: Store) -> None:
+    from textual.widgets import Static
+
+    from taskforce_tui.screens.timelog_forms import StopTimerModal
+
+    demo_store.timer.start(activity="istruttoria")
+    app = app_on(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_rows(pilot, "#comuni")
+        await pilot.press("t")
+        await wait_for(pilot, lambda: isinstance(app.screen, StopTimerModal))
+        text = str(app.screen.query_one("#explain", Static).render())
+        assert "meno di un minuto" in text and "F8" in text and "Scarta il timer" in text
+        await pilot.press("f8")  # the key the message names
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfirmModal")
+        await pilot.press("s")
+        await wait_for(pilot, lambda: app.store is not None and app.store.timer.current() is None)
+
+
+def test_a_timer_under_a_minute_names_the_shell_option(expert_store: Store, capsys: Any) -> None:
+    from taskforce_tui.cli import main
+
+    expert_store.timer.start(activity="istruttoria")
+    expert_store.close()
+    assert main(["timer", "ferma"]) == 2
+    err = capsys.readouterr().err
+    assert "meno di un minuto" in err and "taskforce timer ferma --scarta" in err

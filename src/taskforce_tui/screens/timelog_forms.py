@@ -559,6 +559,10 @@ class TimerStartForm(FormScreen):
         self.dismiss(timer)
 
 
+#: How the app discards a timer (named in the messages that suggest it).
+DISCARD_HOW = "tasto F8 o pulsante «Scarta il timer»"
+
+
 class StopTimerModal(FormScreen):
     """Asked when the timer ran past midnight or over 10 hours, or stopping it was
     refused (an overlap, less than a minute): choose an end time or a duration, keep
@@ -573,6 +577,9 @@ class StopTimerModal(FormScreen):
         "start_time": "alle",
         "timer": "alle",
     }
+    BINDINGS: ClassVar = [
+        Binding("f8", "discard", "Scarta il timer", id="timer_stop.discard"),
+    ]
 
     def __init__(self, state: TimerState, problem: str | None = None) -> None:
         super().__init__()
@@ -608,7 +615,7 @@ class StopTimerModal(FormScreen):
                     yield Button(
                         f"Tutto ({format_minutes(self.state.minutes)})", id="all", compact=True
                     )
-                yield Button("Scarta il timer", variant="error", id="discard", compact=True)
+                yield Button("Scarta il timer (F8)", variant="error", id="discard", compact=True)
                 yield Button("Lascia in corso", id="cancel", compact=True)
         yield Footer()
 
@@ -621,6 +628,9 @@ class StopTimerModal(FormScreen):
 
     @on(Button.Pressed, "#discard")
     def discard_pressed(self) -> None:
+        self.discard()
+
+    def action_discard(self) -> None:
         self.discard()
 
     @on(Button.Pressed, "#all")

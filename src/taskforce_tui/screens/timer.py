@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from taskforce_tui.domain.dates import format_date
 from taskforce_tui.domain.errors import DomainError
-from taskforce_tui.domain.timelog import format_minutes, now, timer_state
+from taskforce_tui.domain.timelog import TimerTooShort, format_minutes, now, timer_state
 from taskforce_tui.screens.timelog_forms import (
+    DISCARD_HOW,
     ConfirmModal,
     StopTimerModal,
     TimeLogsChanged,
@@ -101,7 +102,10 @@ async def _stop(app: App[Any], store: Store, timer: RunningTimer) -> Stopped | s
             return await asyncio.to_thread(lambda: store.timer.stop(confirmed=True))
     except DomainError as exc:
         # An overlap, or less than a minute: let the user choose what to record.
-        result = await app.push_screen_wait(StopTimerModal(state, exc.message))
+        problem = exc.message
+        if isinstance(exc, TimerTooShort):
+            problem = TimerTooShort(DISCARD_HOW).message
+        result = await app.push_screen_wait(StopTimerModal(state, problem))
         return result
 
 
