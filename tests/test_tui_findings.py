@@ -56,3 +56,19 @@ def test_a_timer_under_a_minute_names_the_shell_option(expert_store: Store, caps
     assert main(["timer", "ferma"]) == 2
     err = capsys.readouterr().err
     assert "meno di un minuto" in err and "taskforce timer ferma --scarta" in err
+
+
+async def test_no_match_status_line_fits_80_columns(demo_store: Store) -> None:
+    from rich.cells import cell_len
+
+    app = app_on(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_rows(pilot, "#comuni")
+        await pilot.press("2")
+        await wait_for_rows(pilot, "#practices")
+        await type_into(pilot, "#filter", "nessunapraticacosì")
+        line = app.screen.query_one("#count")
+        await wait_for(pilot, lambda: "Nessuna pratica" in str(line.render()))
+        shown = str(line.render())
+        assert cell_len(shown) <= line.content_size.width, shown
+        assert "Esc li azzera" in shown and not shown.endswith("…")

@@ -182,7 +182,9 @@ class PracticesScreen(DataScreen):
         )
         arrow = "▼" if table.descending else "▲"
         order = f"{SORT_LABELS.get(table.sort_key, table.sort_key)} {arrow}"
-        self.query_one("#count", StatusLine).set(f"{found} · per {order} · ⚠ = oltre il termine")
+        self.query_one("#count", StatusLine).set_parts(
+            found, f"per {order}", "⚠ = oltre il termine"
+        )
 
     # --- events ---------------------------------------------------------------------------
     @on(Input.Changed, "#filter")
