@@ -72,3 +72,37 @@ async def test_no_match_status_line_fits_80_columns(demo_store: Store) -> None:
         shown = str(line.render())
         assert cell_len(shown) <= line.content_size.width, shown
         assert "Esc li azzera" in shown and not shown.endswith("…")
+
+
+async def _open_practice(pilot: Pilot[Any], practice_id: str) -> None:
+    await wait_for_rows(pilot, "#comuni")
+    pilot.app.open_practice(practice_id)  # type: ignore[attr-defined]
+    await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "PracticeScreen")
+    await wait_for(pilot, lambda: pilot.app.screen.view is not None, what="practice view")
+
+
+def _open_demo_practice(store: Store) -> str:
+    from taskforce_tui.store.practices import PracticeFilter
+
+    return store.practices.page(PracticeFilter(statuses=["aperta"]), sort="avvio", limit=1)[0].id
+
+
+async def test_history_shows_the_status_before_a_suspension(demo_store: Store) -> None:
+    """Demo practices come as base data (no op in the log): "before" was "—"."""
+    practice_id = _open_demo_practice(demo_store)
+    app = app_on(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open_practice(pilot, practice_id)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: app.screen.id == "practice-suspend")
+        await type_into(pilot, "#f-reason", "richiesta integrazioni")
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "PracticeScreen")
+        history = await wait_for_rows(pilot, "#history")
+        await wait_idle(pilot)
+        rows = [[str(c) for c in history.get_row_at(i)] for i in range(history.row_count)]
+        status = next(r for r in rows if r[2] == "Stato")
+        assert status[3:] == ["Aperta", "Sospesa"]
+        assert app.store is not None
+        entry = next(h for h in app.store.practices.history(practice_id) if h.field == "status")
+        assert (entry.old_value, entry.value) == ('"aperta"', '"sospesa"')
