@@ -106,3 +106,38 @@ async def test_history_shows_the_status_before_a_suspension(demo_store: Store) -
         assert app.store is not None
         entry = next(h for h in app.store.practices.history(practice_id) if h.field == "status")
         assert (entry.old_value, entry.value) == ('"aperta"', '"sospesa"')
+
+
+async def test_history_fits_the_width_and_enter_shows_a_value_whole(demo_store: Store) -> None:
+    """At 80 columns a long value ends in "…" (it was cut silently), Enter shows it
+    whole, and the table never grows a horizontal scrollbar (the stray "▍" above the
+    footer after a save)."""
+    practice_id = _open_demo_practice(demo_store)
+    reason = "richiesta integrazioni documentali: relazione paesaggistica e computo metrico"
+    app = app_on(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open_practice(pilot, practice_id)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: app.screen.id == "practice-suspend")
+        await type_into(pilot, "#f-reason", reason)
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "PracticeScreen")
+        history = await wait_for_rows(pilot, "#history", 3)
+        await wait_idle(pilot)
+        assert history.virtual_size.width <= history.size.width
+        assert not history.show_horizontal_scrollbar
+        keys = [str(k.value) for k in history.rows]
+        shown = {str(history.get_row(k)[2]): str(history.get_row(k)[4]) for k in keys}
+        after = shown["Sospensione: motivo"]
+        assert after.endswith("…") and reason.startswith(after[:-1])
+        history.focus()
+        history.move_cursor(
+            row=next(
+                i for i, k in enumerate(keys) if str(history.get_row(k)[2]) == "Sospensione: motivo"
+            )
+        )
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "HistoryEntryModal")
+        assert reason in str(app.screen.query_one("#history-entry").render())
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "PracticeScreen")
