@@ -141,3 +141,28 @@ async def test_history_fits_the_width_and_enter_shows_a_value_whole(demo_store: 
         assert reason in str(app.screen.query_one("#history-entry").render())
         await pilot.press("escape")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "PracticeScreen")
+
+
+async def test_a_field_error_clears_as_the_user_types_and_returns_on_leaving(
+    demo_store: Store,
+) -> None:
+    practice_id = _open_demo_practice(demo_store)
+    app = app_on(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open_practice(pilot, practice_id)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: app.screen.id == "practice-suspend")
+        await pilot.press("f2")
+        await wait_idle(pilot)
+        assert "obbligatorio" in _error(pilot, "reason")
+        assert app.screen.focused is app.screen.query_one("#f-reason")
+        await pilot.press("r", "i")
+        assert _error(pilot, "reason") == ""  # gone as soon as the field is filled
+        await pilot.press("backspace", "backspace", "shift+tab")  # emptied, then left
+        await wait_idle(pilot)
+        assert "obbligatorio" in _error(pilot, "reason")
+        await type_into(pilot, "#f-start_on", "31/02/2026")
+        await pilot.press("tab")
+        await wait_idle(pilot)
+        assert "31 febbraio 2026 non esiste" in _error(pilot, "start_on")
+        assert app.screen.focused is app.screen.query_one("#f-reason")  # focus not taken
