@@ -166,3 +166,27 @@ async def test_a_field_error_clears_as_the_user_types_and_returns_on_leaving(
         await wait_idle(pilot)
         assert "31 febbraio 2026 non esiste" in _error(pilot, "start_on")
         assert app.screen.focused is app.screen.query_one("#f-reason")  # focus not taken
+
+
+async def test_an_open_dropdown_stays_inside_the_dialog(demo_store: Store) -> None:
+    from textual.widgets import Select
+    from textual.widgets._select import SelectOverlay
+
+    practice_id = _open_demo_practice(demo_store)
+    app = app_on(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open_practice(pilot, practice_id)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: app.screen.id == "practice-conclude")
+        app.screen.query_one("#f-outcome", Select).focus()
+        await pilot.press("enter")
+        overlay = app.screen.query_one(SelectOverlay)
+        await wait_for(pilot, lambda: overlay.display and overlay.region.height > 0)
+        await wait_idle(pilot)
+        box = app.screen.query_one("#form")
+        inside = box.region.shrink(box.styles.gutter)
+        assert inside.contains_region(overlay.region), (inside, overlay.region)
+        await pilot.press("escape")  # closes the list only
+        await wait_idle(pilot)
+        assert app.screen.id == "practice-conclude"
+        assert app.screen.query_one("#form-room").region.height == 0

@@ -112,6 +112,29 @@ def parse_minutes(text: str) -> int:
     return minutes
 
 
+# --- dropdowns inside the dialog --------------------------------------------------------
+class DropdownRoom(Static):
+    """Empty lines at the foot of a dialog, as many as an open Select's list needs to
+    stay inside the dialog's border (Textual draws it over whatever is below)."""
+
+    DEFAULT_CSS = "DropdownRoom { height: 0; }"
+
+    def watch_select(self, box: Widget, select: Select[Any]) -> None:
+        self.watch(select, "expanded", lambda open_: self._make_room(box, select, open_))
+
+    def _make_room(self, box: Widget, select: Select[Any], expanded: bool) -> None:
+        if not expanded:
+            self.styles.height = 0
+            return
+        from textual.widgets._select import SelectOverlay
+
+        overlay = select.query_one(SelectOverlay)
+        wanted = min(overlay.option_count + 2, 12)  # the list's border, its max-height
+        list_bottom = select.region.y + 1 + wanted
+        inside_bottom = box.region.bottom - box.styles.gutter.bottom
+        self.styles.height = max(list_bottom - inside_bottom + self.region.height, 0)
+
+
 # --- fields -------------------------------------------------------------------------------
 @dataclass
 class Field:
@@ -203,9 +226,13 @@ class FormModal(ModalScreen[R | None], Generic[R]):
             with Horizontal(id="form-buttons"):
                 yield Button(self.submit_label, variant="primary", id="form-save", compact=True)
                 yield Button("Annulla", id="form-cancel", compact=True)
+            yield DropdownRoom(id="form-room")
         yield KeysFooter()
 
     def on_mount(self) -> None:
+        room = self.query_one(DropdownRoom)
+        for select in self.query(Select):
+            room.watch_select(self.query_one("#form"), select)
         for f in self.fields:
             if not f.disabled:
                 self.query_one(f"#f-{_safe_id(f.name)}").focus()
