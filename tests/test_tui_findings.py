@@ -190,3 +190,178 @@ async def test_an_open_dropdown_stays_inside_the_dialog(demo_store: Store) -> No
         await wait_idle(pilot)
         assert app.screen.id == "practice-conclude"
         assert app.screen.query_one("#form-room").region.height == 0
+
+
+# --- typing on a list ----------------------------------------------------------------------
+WORD = "cappotto"  # c, a, p, o and t: letters that were shortcuts somewhere
+
+
+def _modals(app: Any) -> list[str]:
+    from textual.screen import ModalScreen
+
+    return [type(s).__name__ for s in app.screen_stack if isinstance(s, ModalScreen)]
+
+
+async def _type_word(pilot: Pilot[Any], word: str = WORD) -> None:
+    """Letters as a terminal delivers a quick typist's word: all at once (the Pilot's
+    press waits for each key to be handled, which hid the stacked dialogs)."""
+    from textual import events
+
+    for letter in word:
+        pilot.app.post_message(events.Key(letter, letter))
+    await wait_idle(pilot)
+    await pilot.pause(0.3)
+    await wait_idle(pilot)
+
+
+async def test_typing_on_the_practice_list_filters_it(demo_store: Store) -> None:
+    app = app_on(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_rows(pilot, "#comuni")
+        assert app.store is not None
+        pending = app.store.pending_ops()
+        await pilot.press("2")
+        table = await wait_for_rows(pilot, "#practices")
+        assert app.screen.focused is table
+        await _type_word(pilot)
+        assert _modals(app) == []  # no timer, no time-log form
+        assert app.screen.query_one("#filter").value == WORD
+        await wait_for(
+            pilot,
+            lambda: (
+                "Nessuna" in str(app.screen.query_one("#count").render()) or table.row_count > 0
+            ),
+        )
+        subjects = [str(s).lower() for s in table.get_column("oggetto")]
+        assert subjects and all("cappotto" in s for s in subjects)
+        # The screen's own keys still work on the list.
+        table.focus()
+        await pilot.press("x")
+        assert app.screen.query_one("#overdue").value is True
+        assert app.store.pending_ops() == pending
+
+
+async def test_typing_on_the_request_list_filters_it(demo_store: Store) -> None:
+    app = app_on(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_rows(pilot, "#comuni")
+        await pilot.press("3")
+        table = await wait_for_rows(pilot, "#requests")
+        assert app.screen.focused is table
+        await _type_word(pilot, "parere")
+        assert _modals(app) == []
+        assert app.screen.query_one("#filter").value == "parere"
+        assert all("parere" in str(s).lower() for s in table.get_column("subject"))
+
+
+async def test_the_top_line_opens_a_place_ready_to_type(demo_store: Store) -> None:
+    from taskforce_tui.screens.base import PlacesBar
+
+    app = app_on(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_rows(pilot, "#comuni")
+        bar = str(app.screen.query_one(PlacesBar).render())
+        await pilot.click(PlacesBar, offset=(bar.index("2 Pratiche") + 2, 0))
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "PracticesScreen")
+        await wait_idle(pilot)
+        assert app.screen.focused is app.screen.query_one("#filter")
+        await pilot.press(*"scuola")  # s is "sort" on the list: here it is a letter
+        assert app.screen.query_one("#filter").value == "scuola"
+
+
+async def _typing_opens_at_most_one_dialog(pilot: Pilot[Any], screen: str) -> None:
+    """A word typed on a list with no search box: its letters may do what the screen
+    binds, and at most one dialog comes up (a second letter never stacks another
+    over it); one Esc shows the screen again."""
+    app = pilot.app
+    await _type_word(pilot)
+    modals = _modals(app)
+    assert len(modals) <= 1, modals
+    if modals:
+        await pilot.press("escape")
+        await wait_idle(pilot)
+    assert type(app.screen).__name__ == screen, _modals(app)
+
+
+async def test_typing_on_the_time_log_lists(demo_store: Store) -> None:
+    app = app_on(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_rows(pilot, "#comuni")
+        assert app.store is not None
+        pending = app.store.pending_ops()
+        await pilot.press("4")
+        await wait_for_rows(pilot, "#entries")
+        app.screen.query_one("#entries").focus()
+        await _typing_opens_at_most_one_dialog(pilot, "TimeLogScreen")
+        app.screen.query_one("#week").focus()
+        await _typing_opens_at_most_one_dialog(pilot, "TimeLogScreen")
+        assert app.store.pending_ops() == pending
+
+
+async def test_typing_on_the_comune_tabs(demo_store: Store) -> None:
+    app = app_on(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_rows(pilot, "#comuni")
+        assert app.store is not None
+        pending = app.store.pending_ops()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ComuneScreen")
+        await wait_for_rows(pilot, "#practices")
+        for _tab in range(4):
+            await _typing_opens_at_most_one_dialog(pilot, "ComuneScreen")
+            await pilot.press("greater_than_sign")
+            await wait_idle(pilot)
+        assert app.store.pending_ops() == pending
+
+
+async def test_typing_on_the_conflicts_list(tmp_path: Any) -> None:
+    from taskforce_tui.app import TaskforceApp
+    from taskforce_tui.store.paths import Profile
+    from tests.sync_helpers import World
+
+    world = World(tmp_path / "w", 2)
+    a, b = world.laptops
+    pid = a.conn.execute("SELECT id FROM practice ORDER BY protocol_no").fetchone()[0]
+    with a.write() as tx:
+        tx.update("practice", pid, {"subject": "versione di A"})
+    with b.write() as tx:
+        tx.update("practice", pid, {"subject": "versione di B"})
+    world.full_round()
+    world.full_round()
+    a.close()
+    app = TaskforceApp(Profile(tmp_path / "w" / "laptop0"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.store is not None)
+        await pilot.press("f6")
+        await wait_for_rows(pilot, "#conflicts")
+        assert app.store is not None
+        pending = app.store.pending_ops()
+        await _typing_opens_at_most_one_dialog(pilot, "ConflictsScreen")
+        assert app.store.pending_ops() == pending
+
+
+async def test_typing_on_the_import_preview(expert_store: Store, tmp_path: Any) -> None:
+    from tests.import_helpers import row, write_xlsx
+
+    path = write_xlsx(tmp_path / "pratiche.xlsx", [row("1/2026"), row("2/2026", tipo="Boh")])
+    app = app_on(expert_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.store is not None)
+        await pilot.press("i")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ImportScreen")
+        app.screen.query_one("#path").value = str(path)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen.session is not None)
+        await wait_idle(pilot)
+        for tab in ("tab-columns", "tab-rejections"):
+            app.screen.query_one("#tabs").active = tab
+            app.screen.query_one(f"#{tab.removeprefix('tab-')}").focus()
+            await _typing_opens_at_most_one_dialog(pilot, "ImportScreen")
+        assert app.store is not None
+        assert app.store.practices.count(_everything()) == 0  # nothing imported
+
+
+def _everything() -> Any:
+    from taskforce_tui.store.practices import PracticeFilter
+
+    return PracticeFilter()

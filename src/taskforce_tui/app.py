@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+#: Worker group of the dialogs being prepared (app.open_dialog).
+DIALOG_GROUP = "dialog"
+
 
 class StoreReady(Message, bubble=False):
     """The profile's store is open: sent by the app to the screens that wait for it."""
@@ -184,6 +187,11 @@ class TaskforceApp(App[int]):
         self.store = store
         self.post_message(StoreReady())
 
+    @property
+    def keymap(self) -> dict[str, str]:
+        """The user's key remapping (binding id -> keys), as set from config.toml."""
+        return dict(self._keymap)
+
     def take_prefetched(self) -> Any:
         """The Oggi data read at start-up, once, if still current; else None."""
         prefetched, self._prefetched = self._prefetched, None
@@ -287,6 +295,8 @@ class TaskforceApp(App[int]):
 
         if event.state == WorkerState.ERROR and event.worker.error is not None:
             self.report_error(event.worker.error)
+        if event.worker.group in (DIALOG_GROUP, "timer") and event.worker.is_finished:
+            self.refresh_bindings()  # the global keys work again
 
     def report_error(self, error: BaseException) -> None:
         """Show an error in plain Italian; an unexpected one is logged to a file."""
@@ -390,10 +400,7 @@ class TaskforceApp(App[int]):
             if practice_id:
                 self.open_practice(practice_id)
 
-        self.with_store(
-            lambda store: new_practice_form(store, comune_code),
-            lambda form: self.push_screen(form, opened),
-        )
+        self.open_dialog(lambda store: new_practice_form(store, comune_code), opened)
 
     def work_context(self) -> dict[str, str | None]:
         """Comune, practice and request the current screen is about (for time logs)."""
@@ -402,22 +409,74 @@ class TaskforceApp(App[int]):
         return context_of(self.screen)
 
     # --- time logging (Registro ore, time-log form, timer) ------------------------------
+    #: Actions that open a window over the current screen: never while a dialog is
+    #: open or about to open (a second letter typed quickly would stack another).
+    DIALOG_ACTIONS: ClassVar[frozenset[str]] = frozenset(
+        {
+            "registro_ore",
+            "toggle_timer",
+            "log_time",
+            "indicators",
+            "import_practices",
+            "sync",
+            "conflicts",
+        }
+    )
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("registro_ore", "toggle_timer", "log_time", "indicators", "import_practices"):
+        if action in self.DIALOG_ACTIONS:
             from textual.screen import ModalScreen
 
-            return not isinstance(self.screen, ModalScreen)
+            return not isinstance(self.screen, ModalScreen) and not self.dialog_pending
         return True
 
-    def action_go(self, mode: str) -> None:
+    @property
+    def dialog_pending(self) -> bool:
+        """A window is being prepared (its data read in a worker) and not shown yet."""
+        from taskforce_tui.screens.timer import TIMER_GROUP
+
+        return any(
+            w.group in (DIALOG_GROUP, TIMER_GROUP) and not w.is_finished for w in self.workers
+        )
+
+    def open_dialog(
+        self,
+        prepare: Callable[[Store], Screen[T]],
+        then: Callable[[T | None], object] | None = None,
+    ) -> None:
+        """Build a dialog from the store in a worker, then show it: one at a time (the
+        global keys wait until it is shown, see check_action)."""
+        if self.dialog_pending:
+            return
+        self._open_dialog(prepare, then)
+        self.refresh_bindings()
+
+    @work(thread=True, group="dialog", exit_on_error=False)
+    def _open_dialog(
+        self, prepare: Callable[[Store], Screen[Any]], then: Callable[[Any], object] | None
+    ) -> None:
+        store = self.store
+        if store is None:
+            self.call_from_thread(
+                self.notify, "Il profilo non è ancora aperto: riprova tra un attimo.", timeout=5
+            )
+            return
+        dialog = prepare(store)
+        self.call_from_thread(self.push_screen, dialog, then)
+
+    async def action_go(self, mode: str, from_top_line: bool = False) -> None:
         """A place's key shows that place. The screens only browsed (details, Registro
         ore, Indicatori, Conflitti) are closed on the way; a form, an import or a sync
         in progress is never closed (the key then does what switch_mode does: the
-        place it leaves keeps its stack)."""
+        place it leaves keeps its stack). Opened with a click on the top line, a place
+        with a search box has it focused, ready to type."""
         while len(self.screen_stack) > 1 and getattr(self.screen, "CLOSED_BY_PLACE_KEYS", False):
             self.pop_screen()
         if mode != self.current_mode:
-            self.switch_mode(mode)
+            await self.switch_mode(mode)
+        focus_search = getattr(self.screen, "focus_search", None)
+        if from_top_line and callable(focus_search):
+            focus_search()
 
     def _open_pushed_place(self, screen: Screen[Any]) -> None:
         """Registro ore and Indicatori go over the current place; one replaces the
@@ -464,7 +523,7 @@ class TaskforceApp(App[int]):
                 self.data_changed()
                 self.notify("Ore registrate.", title="Registro ore")
 
-        self.with_store(prepare, lambda form: self.push_screen(form, saved))
+        self.open_dialog(prepare, saved)
 
     def action_log_time(self) -> None:
         context = self.work_context()
@@ -478,7 +537,7 @@ class TaskforceApp(App[int]):
         """Start the timer (choosing Comune and activity) or stop it and log the time."""
         from taskforce_tui.screens.timer import TIMER_GROUP, toggle_timer
 
-        if any(w.group == TIMER_GROUP and w.is_running for w in self.workers):
+        if self.dialog_pending:
             return
 
         comune_code = self.work_context().get("comune_code")

@@ -67,6 +67,7 @@ class PracticesScreen(DataScreen):
     TITLE = "Pratiche"
     PLACE = "pratiche"
     AUTO_FOCUS = "#practices"
+    SEARCH = "#filter"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_filter", "Cerca", id="practices.search"),
         # From the search field (which has no use for it) down goes to the list.
@@ -95,6 +96,7 @@ class PracticesScreen(DataScreen):
         with Horizontal(id="filters"):
             yield Input(
                 placeholder="/ Cerca protocollo, oggetto, tipo, Comune...",
+                select_on_focus=False,
                 id="filter",
                 compact=True,
             )

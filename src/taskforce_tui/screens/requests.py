@@ -47,6 +47,7 @@ class RequestsScreen(DataScreen):
     TITLE = "Richieste"
     PLACE = "richieste"
     AUTO_FOCUS = "#requests"
+    SEARCH = "#filter"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_filter", "Cerca", id="requests.search"),
         Binding("n", "new_request", "Nuova", id="requests.new"),
@@ -67,7 +68,12 @@ class RequestsScreen(DataScreen):
     def compose(self) -> ComposeResult:
         yield self.places_bar()
         with Horizontal(id="filters"):
-            yield Input(placeholder="/ Cerca oggetto, Comune...", id="filter", compact=True)
+            yield Input(
+                placeholder="/ Cerca oggetto, Comune...",
+                id="filter",
+                compact=True,
+                select_on_focus=False,
+            )
             yield Select(
                 [(label, key) for key, label in STATUS_FILTER_LABELS.items()],
                 value="aperte",
