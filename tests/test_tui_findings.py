@@ -365,3 +365,30 @@ def _everything() -> Any:
     from taskforce_tui.store.practices import PracticeFilter
 
     return PracticeFilter()
+
+
+# --- found walking the screens ---------------------------------------------------------------
+async def test_a_form_starts_on_the_first_field_to_fill(demo_store: Store) -> None:
+    """Sospendi: the date comes filled with today; typing the reason went into it."""
+    practice_id = _open_demo_practice(demo_store)
+    app = app_on(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open_practice(pilot, practice_id)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: app.screen.id == "practice-suspend")
+        await wait_idle(pilot)
+        assert app.screen.focused is app.screen.query_one("#f-reason")
+
+
+async def test_the_practice_opens_on_its_history(demo_store: Store) -> None:
+    """Enter on a change did nothing: the focus was on the summary above."""
+    practice_id = _open_demo_practice(demo_store)
+    assert demo_store.practices.edit(practice_id, notes="prima nota") is not None
+    app = app_on(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open_practice(pilot, practice_id)
+        await wait_for_rows(pilot, "#history")
+        await wait_idle(pilot)
+        assert app.screen.focused is app.screen.query_one("#history")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "HistoryEntryModal")

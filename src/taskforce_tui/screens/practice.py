@@ -207,6 +207,8 @@ def when(stamp: str) -> str:
 
 class PracticeScreen(DetailScreen):
     TITLE = "Pratica"
+    #: The history, so arrows and Enter work on it at once.
+    AUTO_FOCUS = "#history"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("e", "edit", "Modifica", id="practice.edit"),
         Binding("s", "suspend", "Sospendi", id="practice.suspend"),

@@ -233,10 +233,13 @@ class FormModal(ModalScreen[R | None], Generic[R]):
         room = self.query_one(DropdownRoom)
         for select in self.query(Select):
             room.watch_select(self.query_one("#form"), select)
-        for f in self.fields:
-            if not f.disabled:
-                self.query_one(f"#f-{_safe_id(f.name)}").focus()
-                break
+        # The first field still to fill (a date prefilled with today is not), else the
+        # first one.
+        enabled = [f for f in self.fields if not f.disabled]
+        to_fill = [f for f in enabled if f.required and f.value in (None, "")]
+        first = (to_fill or enabled or [None])[0]
+        if first is not None:
+            self.query_one(f"#f-{_safe_id(first.name)}").focus()
 
     def _widget(self, f: Field) -> Widget:
         wid = f"f-{_safe_id(f.name)}"
