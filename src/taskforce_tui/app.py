@@ -21,10 +21,11 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 
+from taskforce_tui.messages import DataChanged, StoreFailed, StoreReady
+from taskforce_tui.places import PLACES
 from taskforce_tui.store.paths import Profile
 
 if TYPE_CHECKING:
@@ -36,20 +37,6 @@ T = TypeVar("T")
 
 #: Worker group of the dialogs being prepared (app.open_dialog).
 DIALOG_GROUP = "dialog"
-
-
-class StoreReady(Message, bubble=False):
-    """The profile's store is open: sent by the app to the screens that wait for it."""
-
-
-class StoreFailed(Message, bubble=False):
-    def __init__(self, message: str) -> None:
-        super().__init__()
-        self.message = message
-
-
-class DataChanged(Message, bubble=False):
-    """Something was written: the visible screen reloads what it shows."""
 
 
 def _place(module: str, name: str) -> Callable[[], Screen[Any]]:
@@ -84,20 +71,6 @@ def _sync_commands() -> type[Provider]:
     from taskforce_tui.screens.sync_commands import SyncCommands
 
     return SyncCommands
-
-
-#: The main places, reached with a digit key: (mode, key, label, module, screen class).
-#: Registro ore (4) and Indicatori (5) are screens pushed over the current place; the
-#: top bar shows them after the places: (app action, binding id, default key, label).
-PLACES: list[tuple[str, str, str, str, str]] = [
-    ("oggi", "1", "Oggi", "taskforce_tui.screens.home", "HomeScreen"),
-    ("pratiche", "2", "Pratiche", "taskforce_tui.screens.practices", "PracticesScreen"),
-    ("richieste", "3", "Richieste", "taskforce_tui.screens.requests", "RequestsScreen"),
-]
-PUSHED_PLACES: list[tuple[str, str, str, str]] = [
-    ("registro_ore", "app.registro_ore", "4", "Registro ore"),
-    ("indicators", "app.indicators", "5", "Indicatori"),
-]
 
 
 class TaskforceApp(App[int]):
@@ -224,7 +197,7 @@ class TaskforceApp(App[int]):
         from taskforce_tui.keys import unknown_ids
 
         warnings = list(self._keymap_warnings)
-        unknown = unknown_ids(dict(self._keymap))
+        unknown = unknown_ids(dict(self._keymap), type(self))
         if unknown:
             warnings.append(
                 f"In {self.profile.config} questi identificativi di tasto non esistono e sono "

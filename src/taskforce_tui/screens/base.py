@@ -11,7 +11,8 @@ from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
-from taskforce_tui.app import PLACES, PUSHED_PLACES, DataChanged, StoreReady
+from taskforce_tui.messages import DataChanged, StoreReady
+from taskforce_tui.places import PLACES, PUSHED_PLACES
 
 if TYPE_CHECKING:
     from textual.worker import Worker

@@ -73,16 +73,10 @@ def load_view(store: Store, practice_id: str) -> PracticeView:
     practice = store.practices.get(practice_id)
     types = {t.code: t.name for t in store.lists.procedure_types(include_inactive=True)}
     ambiti = store.lists.ambiti()
-    with store.read() as conn:
-        requests = [
-            (r[0], r[1], vocab.REQUEST_STATUS_LABELS.get(r[2], r[2]))
-            for r in conn.execute(
-                "SELECT r.id, r.subject, r.status FROM request_practice l JOIN request r "
-                "ON r.id = l.request_id WHERE l.practice_id = ? AND l.deleted = 0 "
-                "AND r.deleted = 0 ORDER BY r.opened_on",
-                (practice_id,),
-            )
-        ]
+    requests = [
+        (r.id, r.subject, vocab.REQUEST_STATUS_LABELS.get(r.status, r.status))
+        for r in store.requests.linked_to(practice_id)
+    ]
     return PracticeView(
         practice=practice,
         comune=store.comuni.get(practice.comune_code),

@@ -210,18 +210,10 @@ class RequestView:
 
 def load_request(store: Store, request_id: str) -> RequestView:
     request = store.requests.get(request_id)
-    with store.read() as conn:
-        practices = [
-            (r[0], r[1], r[2], vocab.PRACTICE_STATUS_LABELS.get(r[3], r[3]))
-            for r in conn.execute(
-                "SELECT p.id, p.protocol_no, COALESCE(t.name, p.procedure_type), p.status "
-                "FROM request_practice l JOIN practice p ON p.id = l.practice_id "
-                "LEFT JOIN procedure_type t ON t.code = p.procedure_type "
-                "WHERE l.request_id = ? AND l.deleted = 0 AND p.deleted = 0 "
-                "ORDER BY p.received_on",
-                (request_id,),
-            )
-        ]
+    practices = [
+        (p.id, p.protocol_no, p.type_name, vocab.PRACTICE_STATUS_LABELS.get(p.status, p.status))
+        for p in store.requests.linked_practices(request_id)
+    ]
     ambiti = store.lists.ambiti()
     return RequestView(
         request=request,

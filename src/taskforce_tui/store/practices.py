@@ -18,7 +18,7 @@ from taskforce_tui.domain import vocab
 from taskforce_tui.domain.dates import from_iso, today
 from taskforce_tui.domain.errors import DomainError, NotFoundError
 from taskforce_tui.domain.records import Practice, Suspension
-from taskforce_tui.store.db import new_id
+from taskforce_tui.store.ids import new_id
 from taskforce_tui.store.oplog import expand
 
 if TYPE_CHECKING:

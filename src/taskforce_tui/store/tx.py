@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from taskforce_tui.store import jsonio
-from taskforce_tui.store.db import now_utc
+from taskforce_tui.store.ids import now_utc
 from taskforce_tui.store.oplog import CREATED, created_version
 from taskforce_tui.store.schema import SYNCED_TABLES
 

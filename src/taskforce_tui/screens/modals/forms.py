@@ -237,8 +237,7 @@ class FormModal(ModalScreen[R | None], Generic[R]):
         # first one.
         enabled = [f for f in self.fields if not f.disabled]
         to_fill = [f for f in enabled if f.required and f.value in (None, "")]
-        first = (to_fill or enabled or [None])[0]
-        if first is not None:
+        for first in (to_fill or enabled)[:1]:
             self.query_one(f"#f-{_safe_id(first.name)}").focus()
 
     def _widget(self, f: Field) -> Widget:
