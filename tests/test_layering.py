@@ -179,3 +179,13 @@ def test_screens_and_widgets_hold_no_sql() -> None:
             if ".execute(" in text:
                 offenders.append(f"{path.name}: .execute(")
     assert offenders == []
+
+
+def test_one_confirm_dialog() -> None:
+    """Every yes/no question is modals/confirm.py ConfirmModal."""
+    found = [
+        f"{path.relative_to(SRC)}"
+        for path in sorted((SRC / PACKAGE / "screens").rglob("*.py"))
+        if "ModalScreen[bool]" in path.read_text(encoding="utf-8")
+    ]
+    assert found == ["taskforce_tui/screens/modals/confirm.py"]

@@ -323,7 +323,7 @@ class RequestScreen(DetailScreen):
             self._push(link_practice_form(self.view.request))
 
     def action_unlink_practice(self) -> None:
-        from taskforce_tui.screens.modals.forms import ConfirmModal
+        from taskforce_tui.screens.modals.confirm import ConfirmModal
 
         table = self.query_one("#links", NavTable)
         practice_id = table.current_key()

@@ -24,8 +24,8 @@ from taskforce_tui.domain.errors import DomainError
 from taskforce_tui.domain.timelog import WEEKDAY_SHORT, Month, format_minutes, week_start
 from taskforce_tui.domain.timesheet import CROSS_CUTTING
 from taskforce_tui.screens.base import PlacesBar
+from taskforce_tui.screens.modals.confirm import ConfirmModal
 from taskforce_tui.screens.timelog_forms import (
-    ConfirmModal,
     ExportForm,
     FormChoices,
     TimeLogForm,

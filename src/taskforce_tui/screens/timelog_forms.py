@@ -1,5 +1,5 @@
 """Modal forms of the Registro ore: an entry, starting and stopping the timer, the
-monthly report, and a yes/no confirm.
+monthly report (the yes/no questions are modals/confirm.py ConfirmModal).
 
 Forms are validated on submit, field by field, with the error next to the field;
 Escape cancels. Each form does its own write (in a thread, through the store), so a
@@ -38,6 +38,7 @@ from taskforce_tui.domain.timelog import (
     parse_duration,
     resolve_span,
 )
+from taskforce_tui.screens.modals.confirm import ConfirmModal
 
 if TYPE_CHECKING:
     from taskforce_tui.store.db import Store
@@ -162,50 +163,6 @@ class FormScreen(ModalScreen[Any]):
 
     def value(self, name: str) -> str:
         return self.query_one(f"#{name}", Input).value.strip()
-
-
-class ConfirmModal(ModalScreen[bool]):
-    """Yes or no. Enter / s confirms, n / Escape refuses."""
-
-    DEFAULT_CSS = """
-    ConfirmModal { align: center middle; }
-    ConfirmModal > Vertical {
-        width: 64; max-width: 100%; height: auto; border: round $warning;
-        background: $surface; padding: 0 1;
-    }
-    ConfirmModal #question { height: auto; margin-bottom: 1; }
-    ConfirmModal .buttons { height: auto; align-horizontal: right; }
-    ConfirmModal Button { margin-left: 1; }
-    """
-    BINDINGS: ClassVar = [
-        Binding("s", "answer(True)", "Sì", id="confirm.yes"),
-        Binding("n", "answer(False)", "No", id="confirm.no"),
-        Binding("escape", "answer(False)", "Annulla", id="confirm.cancel"),
-    ]
-
-    def __init__(self, question: str, yes: str = "Sì, conferma", no: str = "No") -> None:
-        super().__init__()
-        self.question = question
-        self.yes_label = yes
-        self.no_label = no
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(self.question, id="question")
-            with Horizontal(classes="buttons"):
-                yield Button(self.yes_label, variant="warning", id="yes", compact=True)
-                yield Button(self.no_label, id="no", compact=True)
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one("#no", Button).focus()
-
-    def action_answer(self, answer: bool) -> None:
-        self.dismiss(answer)
-
-    @on(Button.Pressed)
-    def pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
 
 
 # --- the entry form -------------------------------------------------------------------------------

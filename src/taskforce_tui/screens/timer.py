@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 from taskforce_tui.domain.dates import format_date
 from taskforce_tui.domain.errors import DomainError
 from taskforce_tui.domain.timelog import TimerTooShort, format_minutes, now, timer_state
+from taskforce_tui.screens.modals.confirm import ConfirmModal
 from taskforce_tui.screens.timelog_forms import (
     DISCARD_HOW,
-    ConfirmModal,
     StopTimerModal,
     TimeLogsChanged,
     TimerStartForm,
