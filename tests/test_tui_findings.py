@@ -392,3 +392,47 @@ async def test_the_practice_opens_on_its_history(demo_store: Store) -> None:
         assert app.screen.focused is app.screen.query_one("#history")
         await pilot.press("enter")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "HistoryEntryModal")
+
+
+async def test_hours_logged_with_o_on_the_registro_ore_show_up_there(demo_store: Store) -> None:
+    """The global key's form saved, but the week stayed as it was (the screen only
+    listened to its own message, not to the app's change)."""
+    from textual.widgets import Input
+
+    app = app_on(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_rows(pilot, "#comuni")
+        await pilot.press("4")
+        entries = await wait_for_rows(pilot, "#entries")
+        await wait_idle(pilot)
+        before = entries.row_count
+        entries.focus()
+        await pilot.press("o")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "TimeLogForm")
+        app.screen.query_one("#durata", Input).value = "1h"
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "TimeLogScreen")
+        await wait_for(pilot, lambda: entries.row_count == before + 1, timeout=5)
+
+
+async def test_hours_added_in_registro_ore_reach_oggi(demo_store: Store) -> None:
+    """Oggi kept today's old total after an entry saved in Registro ore."""
+    from textual.widgets import Input
+
+    from tests.tui_helpers import text_of
+
+    app = app_on(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_rows(pilot, "#comuni")
+        await wait_idle(pilot)
+        assert "ore oggi 0," in text_of(pilot, "#summary")
+        await pilot.press("4")
+        await wait_for_rows(pilot, "#entries")
+        await pilot.press("n")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "TimeLogForm")
+        app.screen.query_one("#durata", Input).value = "2h"
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "TimeLogScreen")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "HomeScreen")
+        await wait_for(pilot, lambda: "ore oggi 2 h," in text_of(pilot, "#summary"), timeout=5)

@@ -223,10 +223,11 @@ class TaskforceApp(App[int]):
             shutil.rmtree(folder, ignore_errors=True)
 
     # --- data versions ------------------------------------------------------------------
-    def data_changed(self) -> None:
-        """Record that data was written; the visible screen reloads, the others on return."""
+    def data_changed(self, *what: str) -> None:
+        """Record that data was written (`what`: see DataChanged); the visible screen
+        reloads, the others on return."""
         self.data_version += 1
-        self.screen.post_message(DataChanged())
+        self.screen.post_message(DataChanged(*what))
 
     def with_store(
         self,
@@ -493,7 +494,7 @@ class TaskforceApp(App[int]):
 
         def saved(result: object) -> None:
             if result is not None:
-                self.data_changed()
+                self.data_changed("timelogs")
                 self.notify("Ore registrate.", title="Registro ore")
 
         self.open_dialog(prepare, saved)
@@ -517,7 +518,7 @@ class TaskforceApp(App[int]):
 
         async def run() -> None:
             await toggle_timer(self, comune_code)
-            self.data_changed()
+            self.data_changed("timer", "timelogs")
 
         self.run_worker(run(), group=TIMER_GROUP, exit_on_error=False)
 

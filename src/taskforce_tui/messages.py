@@ -18,4 +18,14 @@ class StoreFailed(Message, bubble=False):
 
 
 class DataChanged(Message, bubble=False):
-    """Something was written: the visible screen reloads what it shows."""
+    """Something was written: the visible screen reloads what it shows (the others
+    when they come back into view, comparing `app.data_version`). The one change
+    message of the app: `what` says what changed ("timelogs", "timer", ...; empty =
+    anything), for a screen that shows only some of it."""
+
+    def __init__(self, *what: str) -> None:
+        super().__init__()
+        self.what = frozenset(what)
+
+    def concerns(self, *kinds: str) -> bool:
+        return not self.what or bool(self.what & set(kinds))

@@ -21,7 +21,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.message import Message
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Footer, Input, Label, Select, Static
@@ -43,10 +42,6 @@ from taskforce_tui.screens.modals.confirm import ConfirmModal
 if TYPE_CHECKING:
     from taskforce_tui.store.db import Store
     from taskforce_tui.store.timer import RunningTimer, Stopped
-
-
-class TimeLogsChanged(Message):
-    """Time logs or the timer changed: screens showing them reload."""
 
 
 @dataclass(slots=True)

@@ -17,7 +17,6 @@ from taskforce_tui.screens.modals.confirm import ConfirmModal
 from taskforce_tui.screens.timelog_forms import (
     DISCARD_HOW,
     StopTimerModal,
-    TimeLogsChanged,
     TimerStartForm,
     load_choices,
 )
@@ -83,7 +82,6 @@ async def toggle_timer(app: App[Any], comune_code: str | None = None) -> None:
                 if not w.needs_confirmation:
                     app.notify(w.message, severity="warning", timeout=8)
     await refresh_timer_status(app)
-    app.screen.post_message(TimeLogsChanged())
 
 
 async def _stop(app: App[Any], store: Store, timer: RunningTimer) -> Stopped | str | None:
