@@ -22,15 +22,16 @@ def _modules_after(code: str) -> set[str]:
 def test_core_never_imports_textual() -> None:
     modules = _modules_after(
         "import pkgutil, importlib, taskforce_tui.store, taskforce_tui.domain\n"
-        "import taskforce_tui.sync, taskforce_tui.importer\n"
+        "import taskforce_tui.sync, taskforce_tui.importer, taskforce_tui.reports\n"
         "for pkg in (taskforce_tui.store, taskforce_tui.domain, taskforce_tui.sync,\n"
-        "            taskforce_tui.importer):\n"
+        "            taskforce_tui.importer, taskforce_tui.reports):\n"
         "    for m in pkgutil.iter_modules(pkg.__path__):\n"
         "        if m.name != 'models':\n"
         "            importlib.import_module(pkg.__name__ + '.' + m.name)"
     )
     assert "taskforce_tui.store.practices" in modules
     assert "taskforce_tui.sync.merge" in modules and "taskforce_tui.importer.plan" in modules
+    assert "taskforce_tui.reports.timesheet" in modules
     assert not {m for m in modules if m == "textual" or m.startswith("textual.")}
 
 

@@ -291,7 +291,7 @@ class TaskforceApp(App[int]):
                 severity="error",
             )
         else:
-            from taskforce_tui.crash import write_crash_log
+            from taskforce_tui.store.crashlog import write_crash_log
 
             self.crash_log = write_crash_log(self.profile, error)
             self.notify(
@@ -308,7 +308,7 @@ class TaskforceApp(App[int]):
         Work already saved is on disk: every write is one committed SQLite transaction."""
         from textual.worker import WorkerFailed
 
-        from taskforce_tui.crash import write_crash_log
+        from taskforce_tui.store.crashlog import write_crash_log
 
         original = error.error if isinstance(error, WorkerFailed) else error
         self.crash_log = write_crash_log(self.profile, original)

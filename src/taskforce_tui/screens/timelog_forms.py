@@ -721,7 +721,7 @@ class ExportForm(FormScreen):
         self.export(month, str(self.query_one("#formato", Select).value), path)
 
     def _export(self, month: Month, fmt: str, path: Path) -> Path:
-        from taskforce_tui import timesheet
+        from taskforce_tui.reports import timesheet
 
         profile = getattr(self.app, "profile", None)
         per_day = timesheet.hours_per_day(profile) if profile is not None else 8.0
