@@ -229,40 +229,6 @@ class TaskforceApp(App[int]):
         self.data_version += 1
         self.screen.post_message(DataChanged(*what))
 
-    def with_store(
-        self,
-        load: Callable[[Store], T],
-        then: Callable[[T], object] | None = None,
-        *,
-        changes: bool = False,
-    ) -> None:
-        """Run `load(store)` in a worker, then `then(result)` on the UI thread.
-
-        A DomainError is shown as an Italian notification; `changes=True` marks the
-        data as changed after a successful call.
-        """
-        self._with_store(load, then, changes)
-
-    @work(thread=True, group="store-call", exit_on_error=False)
-    def _with_store(
-        self, load: Callable[[Store], Any], then: Callable[[Any], object] | None, changes: bool
-    ) -> None:
-        store = self.store
-        if store is None:
-            self.call_from_thread(
-                self.notify, "Il profilo non è ancora aperto: riprova tra un attimo.", timeout=5
-            )
-            return
-        result = load(store)
-
-        def done() -> None:
-            if changes:
-                self.data_changed()
-            if then is not None:
-                then(result)
-
-        self.call_from_thread(done)
-
     # --- errors -------------------------------------------------------------------------
     def on_worker_state_changed(self, event: Any) -> None:
         from textual.worker import WorkerState

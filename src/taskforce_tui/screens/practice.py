@@ -366,7 +366,7 @@ class PracticeScreen(DetailScreen):
 
         if self.view is not None:
             practice = self.view.practice
-            self.tf_app.with_store(lambda s: edit_practice_form(s, practice), self._open)
+            self.tf_app.open_dialog(lambda s: edit_practice_form(s, practice))
 
     def action_suspend(self) -> None:
         from taskforce_tui.screens.modals.practice_forms import suspend_form
@@ -403,7 +403,7 @@ class PracticeScreen(DetailScreen):
 
         if self.view is not None:
             practice = self.view.practice
-            self.tf_app.with_store(lambda s: link_request_form(s, practice), self._open)
+            self.tf_app.open_dialog(lambda s: link_request_form(s, practice))
 
     def action_log_time(self) -> None:
         self.tf_app.log_time(**self.work_context())

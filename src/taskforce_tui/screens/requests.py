@@ -182,9 +182,7 @@ class RequestsScreen(DataScreen):
             if request_id:
                 self.tf_app.open_request(request_id)
 
-        self.tf_app.with_store(
-            lambda s: new_request_form(s), lambda form: self.app.push_screen(form, created)
-        )
+        self.tf_app.open_dialog(new_request_form, created)
 
     def action_change_status(self) -> None:
         from taskforce_tui.screens.modals.request_forms import status_form
@@ -308,7 +306,7 @@ class RequestScreen(DetailScreen):
 
         if self.view is not None:
             request = self.view.request
-            self.tf_app.with_store(lambda s: edit_request_form(s, request), self._push)
+            self.tf_app.open_dialog(lambda s: edit_request_form(s, request))
 
     def action_change_status(self) -> None:
         from taskforce_tui.screens.modals.request_forms import status_form
@@ -335,13 +333,16 @@ class RequestScreen(DetailScreen):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.tf_app.with_store(
-                    lambda s: s.requests.unlink(request_id, practice_id), changes=True
-                )
+                self._unlink(request_id, practice_id)
 
         self.app.push_screen(
             ConfirmModal(f"Scollegare la pratica {protocol} da questa richiesta?"), answered
         )
+
+    @work(thread=True, group="request-write", exit_on_error=False)
+    def _unlink(self, request_id: str, practice_id: str) -> None:
+        self.store.requests.unlink(request_id, practice_id)
+        self.app.call_from_thread(self.tf_app.data_changed)
 
     def action_log_time(self) -> None:
         self.tf_app.log_time(**self.work_context())
