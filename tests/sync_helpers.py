@@ -198,3 +198,20 @@ def data_digest(store: Store) -> list[Any]:
         ):
             out.append(conn.execute(sql).fetchall())
     return out
+
+
+def world_with_a_conflict(folder: Path) -> tuple[World, str]:
+    """Two laptops that changed one practice's subject differently, after two rounds:
+    the world (its first laptop closed, to be opened by an app from folder/laptop0,
+    which holds the conflict) and the practice's id."""
+    world = World(folder, 2)
+    a, b = world.laptops
+    pid = a.conn.execute("SELECT id FROM practice ORDER BY protocol_no").fetchone()[0]
+    with a.write() as tx:
+        tx.update("practice", pid, {"subject": "versione di A"})
+    with b.write() as tx:
+        tx.update("practice", pid, {"subject": "versione di B"})
+    world.full_round()
+    world.full_round()
+    a.close()
+    return world, pid

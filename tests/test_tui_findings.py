@@ -81,6 +81,19 @@ async def _open_practice(pilot: Pilot[Any], practice_id: str) -> None:
     await wait_for(pilot, lambda: pilot.app.screen.view is not None, what="practice view")
 
 
+async def _suspend(pilot: Pilot[Any], reason: str) -> Any:
+    """s on the practice, the reason, F2: the history once the practice is back."""
+    app = pilot.app
+    await pilot.press("s")
+    await wait_for(pilot, lambda: app.screen.id == "practice-suspend")
+    await type_into(pilot, "#f-reason", reason)
+    await pilot.press("f2")
+    await wait_for(pilot, lambda: type(app.screen).__name__ == "PracticeScreen")
+    history = await wait_for_rows(pilot, "#history", 3)
+    await wait_idle(pilot)
+    return history
+
+
 def _open_demo_practice(store: Store) -> str:
     from taskforce_tui.store.practices import PracticeFilter
 
@@ -93,13 +106,7 @@ async def test_history_shows_the_status_before_a_suspension(demo_store: Store) -
     app = app_on(demo_store)
     async with app.run_test(size=(80, 24)) as pilot:
         await _open_practice(pilot, practice_id)
-        await pilot.press("s")
-        await wait_for(pilot, lambda: app.screen.id == "practice-suspend")
-        await type_into(pilot, "#f-reason", "richiesta integrazioni")
-        await pilot.press("f2")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "PracticeScreen")
-        history = await wait_for_rows(pilot, "#history")
-        await wait_idle(pilot)
+        history = await _suspend(pilot, "richiesta integrazioni")
         rows = [[str(c) for c in history.get_row_at(i)] for i in range(history.row_count)]
         status = next(r for r in rows if r[2] == "Stato")
         assert status[3:] == ["Aperta", "Sospesa"]
@@ -117,13 +124,7 @@ async def test_history_fits_the_width_and_enter_shows_a_value_whole(demo_store: 
     app = app_on(demo_store)
     async with app.run_test(size=(80, 24)) as pilot:
         await _open_practice(pilot, practice_id)
-        await pilot.press("s")
-        await wait_for(pilot, lambda: app.screen.id == "practice-suspend")
-        await type_into(pilot, "#f-reason", reason)
-        await pilot.press("f2")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "PracticeScreen")
-        history = await wait_for_rows(pilot, "#history", 3)
-        await wait_idle(pilot)
+        history = await _suspend(pilot, reason)
         assert history.virtual_size.width <= history.size.width
         assert not history.show_horizontal_scrollbar
         keys = [str(k.value) for k in history.rows]
@@ -317,18 +318,9 @@ async def test_typing_on_the_comune_tabs(demo_store: Store) -> None:
 async def test_typing_on_the_conflicts_list(tmp_path: Any) -> None:
     from taskforce_tui.app import TaskforceApp
     from taskforce_tui.store.paths import Profile
-    from tests.sync_helpers import World
+    from tests.sync_helpers import world_with_a_conflict
 
-    world = World(tmp_path / "w", 2)
-    a, b = world.laptops
-    pid = a.conn.execute("SELECT id FROM practice ORDER BY protocol_no").fetchone()[0]
-    with a.write() as tx:
-        tx.update("practice", pid, {"subject": "versione di A"})
-    with b.write() as tx:
-        tx.update("practice", pid, {"subject": "versione di B"})
-    world.full_round()
-    world.full_round()
-    a.close()
+    world, _ = world_with_a_conflict(tmp_path / "w")
     app = TaskforceApp(Profile(tmp_path / "w" / "laptop0"))
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.store is not None)
@@ -338,6 +330,7 @@ async def test_typing_on_the_conflicts_list(tmp_path: Any) -> None:
         pending = app.store.pending_ops()
         await _typing_opens_at_most_one_dialog(pilot, "ConflictsScreen")
         assert app.store.pending_ops() == pending
+    world.close()
 
 
 async def test_typing_on_the_import_preview(expert_store: Store, tmp_path: Any) -> None:

@@ -16,7 +16,8 @@ _ISO_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}")
 #: A date in one of the accepted shapes, whatever its numbers: ISO, or day month year.
 _ISO_SHAPE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _DMY_SHAPE = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})$")
-_MONTHS = (
+#: Month names, lower case as Italian writes them inside a sentence.
+MONTH_NAMES = (
     "gennaio",
     "febbraio",
     "marzo",
@@ -91,7 +92,7 @@ def _impossible_day(value: str) -> str | None:
         return None
     days = calendar.monthrange(year, month)[1]
     if not 1 <= day <= days:
-        name = _MONTHS[month - 1]
+        name = MONTH_NAMES[month - 1]
         return f"il {day} {name} {year} non esiste: {name} {year} ha {days} giorni."
     return None
 

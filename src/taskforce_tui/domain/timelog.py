@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from taskforce_tui.domain.dates import TODAY_ENV, format_date
+from taskforce_tui.domain.dates import MONTH_NAMES, TODAY_ENV, format_date
 from taskforce_tui.domain.errors import DomainError
 
 #: Environment variable fixing "now" (ISO date and time) for demos and tests.
@@ -319,20 +319,6 @@ def timer_end_choice(
 
 
 # --- months ------------------------------------------------------------------------------------
-MONTH_NAMES = (
-    "gennaio",
-    "febbraio",
-    "marzo",
-    "aprile",
-    "maggio",
-    "giugno",
-    "luglio",
-    "agosto",
-    "settembre",
-    "ottobre",
-    "novembre",
-    "dicembre",
-)
 WEEKDAY_SHORT = ("Lun", "Mar", "Mer", "Gio", "Ven", "Sab", "Dom")
 
 

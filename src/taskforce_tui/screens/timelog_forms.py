@@ -127,6 +127,17 @@ class FormScreen(ModalScreen[Any]):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.dismiss(None)
+
+    def form_foot(self, save_label: str) -> ComposeResult:
+        """The general error line and the two buttons every one-step form ends with."""
+        yield Static("", id="form-error")
+        with Horizontal(classes="buttons"):
+            yield Button(save_label, variant="primary", id="save", compact=True)
+            yield Button("Annulla", id="cancel", compact=True)
+
     def action_save_form(self) -> None:
         """F2 saves, as in every form of the app (Enter in a field does too)."""
         for button in self.query("#save"):
@@ -286,18 +297,11 @@ class TimeLogForm(FormScreen):
                 yield from field_row(
                     "Nota", Input(log.note if log else "", id="nota", compact=True), "nota"
                 )
-            yield Static("", id="form-error")
-            with Horizontal(classes="buttons"):
-                yield Button("Salva", variant="primary", id="save", compact=True)
-                yield Button("Annulla", id="cancel", compact=True)
+            yield from self.form_foot("Salva")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#durata", Input).focus()
-
-    @on(Button.Pressed, "#cancel")
-    def cancelled(self) -> None:
-        self.dismiss(None)
 
     @on(Button.Pressed, "#save")
     @on(Input.Submitted)
@@ -468,18 +472,11 @@ class TimerStartForm(FormScreen):
             )
             yield from field_row("Modalità", mode_select(vocab.MODE_PRESENZA), "modo")
             yield from field_row("Nota", Input(id="nota", compact=True), "nota")
-            yield Static("", id="form-error")
-            with Horizontal(classes="buttons"):
-                yield Button("Avvia", variant="primary", id="save", compact=True)
-                yield Button("Annulla", id="cancel", compact=True)
+            yield from self.form_foot("Avvia")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#comune", Input).focus()
-
-    @on(Button.Pressed, "#cancel")
-    def cancelled(self) -> None:
-        self.dismiss(None)
 
     @on(Button.Pressed, "#save")
     @on(Input.Submitted)
@@ -573,10 +570,6 @@ class StopTimerModal(FormScreen):
 
     def on_mount(self) -> None:
         self.query_one("#alle", Input).focus()
-
-    @on(Button.Pressed, "#cancel")
-    def cancelled(self) -> None:
-        self.dismiss(None)
 
     @on(Button.Pressed, "#discard")
     def discard_pressed(self) -> None:
@@ -687,10 +680,7 @@ class ExportForm(FormScreen):
                 ),
                 "file",
             )
-            yield Static("", id="form-error")
-            with Horizontal(classes="buttons"):
-                yield Button("Esporta", variant="primary", id="save", compact=True)
-                yield Button("Annulla", id="cancel", compact=True)
+            yield from self.form_foot("Esporta")
         yield Footer()
 
     @on(Select.Changed, "#formato")
@@ -700,10 +690,6 @@ class ExportForm(FormScreen):
         path = Path(file_input.value.strip() or f"registro-ore-{self.month}")
         if path.suffix.lower() in (".xlsx", ".csv", ".json", ""):
             file_input.value = str(path.with_suffix(f".{event.value}"))
-
-    @on(Button.Pressed, "#cancel")
-    def cancelled(self) -> None:
-        self.dismiss(None)
 
     @on(Button.Pressed, "#save")
     @on(Input.Submitted)
