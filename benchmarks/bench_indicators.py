@@ -175,8 +175,8 @@ def run(repeat: int = 5) -> list[Result]:
     tmp = Path(tempfile.mkdtemp(prefix="bench-indicators-"))
     try:
         db, index_ms = prepare(source, tmp)
-        from taskforce_tui import semester_report
         from taskforce_tui.domain.dates import Semester
+        from taskforce_tui.reports import semester as semester_report
         from taskforce_tui.screens.indicators import load_indicators
         from taskforce_tui.store.db import Store
         from taskforce_tui.store.indicators import IndicatorRepo

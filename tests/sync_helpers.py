@@ -287,3 +287,20 @@ def set_manifest(**changes: Any) -> Callable[[dict[str, bytes]], None]:
         members["manifest.json"] = jsonio.dumps(manifest, pretty=True)
 
     return edit
+
+
+def world_with_a_conflict(folder: Path) -> tuple[World, str]:
+    """Two laptops that changed one practice's subject differently, after two rounds:
+    the world (its first laptop closed, to be opened by an app from folder/laptop0,
+    which holds the conflict) and the practice's id."""
+    world = World(folder, 2)
+    a, b = world.laptops
+    pid = a.conn.execute("SELECT id FROM practice ORDER BY protocol_no").fetchone()[0]
+    with a.write() as tx:
+        tx.update("practice", pid, {"subject": "versione di A"})
+    with b.write() as tx:
+        tx.update("practice", pid, {"subject": "versione di B"})
+    world.full_round()
+    world.full_round()
+    a.close()
+    return world, pid

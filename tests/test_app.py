@@ -167,10 +167,11 @@ async def test_help_lists_the_screen_keys(demo_store: Store) -> None:
 
 
 def test_every_binding_has_an_id_a_description_and_help() -> None:
+    from taskforce_tui.app import TaskforceApp
     from taskforce_tui.keys import declared_bindings
     from taskforce_tui.screens.help import help_text
 
-    bindings = declared_bindings()
+    bindings = declared_bindings(TaskforceApp)
     help_md = help_text()
     assert len(bindings) > 40
     for binding_id, (key, description, where) in bindings.items():

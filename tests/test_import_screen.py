@@ -14,7 +14,8 @@ from textual.widgets import DataTable, Input, OptionList, Static
 
 from taskforce_tui.app import TaskforceApp
 from taskforce_tui.importer.service import ImportSession
-from taskforce_tui.screens.importer import ConfirmImport, FieldPicker, ImportScreen
+from taskforce_tui.screens.importer import FieldPicker, ImportScreen
+from taskforce_tui.screens.modals.confirm import ConfirmModal
 from taskforce_tui.store.db import Store
 from taskforce_tui.store.paths import Profile
 from tests.import_helpers import row, snapshot, write_xlsx
@@ -65,7 +66,7 @@ async def test_preview_then_confirm_writes_the_practices(
         with Store(folder / "taskforce.sqlite3") as s:
             assert s.practices.count(_all()) == 0  # nothing written by the preview
         await pilot.press("c")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmImport))
+        await until(pilot, lambda: isinstance(app.screen, ConfirmModal))
         assert "Importare 2 nuove pratiche" in text(app, "#question")
         await pilot.press("s")
         await until(pilot, lambda: screen.imported)
@@ -106,7 +107,7 @@ async def test_a_column_mapped_by_hand(expert_store: Store, tmp_path: Path) -> N
         await until(pilot, lambda: "Nuove 1" in text(app, "#summary"))
         assert columns.get_row_at(1)[2] == "Tipo procedimento"
         await pilot.press("c")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmImport))
+        await until(pilot, lambda: isinstance(app.screen, ConfirmModal))
         await pilot.press("s")
         await until(pilot, lambda: screen.imported)
     with Store(folder / "taskforce.sqlite3") as s:
@@ -144,7 +145,7 @@ async def test_differences_with_the_app_are_decided_by_the_user(
         await pilot.press("F")  # all of them: the file's
         await until(pilot, lambda: conflicts.get_row_at(0)[5] == "usa il file")
         await pilot.press("c")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmImport))
+        await until(pilot, lambda: isinstance(app.screen, ConfirmModal))
         await pilot.press("s")
         await until(pilot, lambda: screen.imported)
     with Store(folder / "taskforce.sqlite3") as s:

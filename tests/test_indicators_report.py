@@ -253,7 +253,7 @@ def test_xlsx_is_laid_out_for_print_and_reads_back(
 ) -> None:
     from openpyxl import load_workbook
 
-    from taskforce_tui.semester_report import DETAIL, SUMMARY
+    from taskforce_tui.reports.semester import DETAIL, SUMMARY
 
     target = tmp_path / "semestrale.xlsx"
     code, out, err = run(

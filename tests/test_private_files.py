@@ -90,7 +90,7 @@ def test_the_coordinator_database_in_the_profile_is_private(world: World, tmp_pa
 
 
 def test_a_crash_log_is_private(tmp_path: Path) -> None:
-    from taskforce_tui.crash import write_crash_log
+    from taskforce_tui.store.crashlog import write_crash_log
 
     profile = Profile(tmp_path / "profilo")
     path = write_crash_log(profile, RuntimeError("boom"))

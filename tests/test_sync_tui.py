@@ -16,7 +16,7 @@ from taskforce_tui.screens.sync import SyncScreen
 from taskforce_tui.store.db import Store
 from taskforce_tui.store.paths import Profile
 from taskforce_tui.sync.folder import SyncFolder
-from tests.sync_helpers import World
+from tests.sync_helpers import World, world_with_a_conflict
 
 
 async def until(pilot: Pilot[Any], check: Callable[[], bool], timeout: float = 10) -> None:
@@ -99,16 +99,7 @@ async def test_first_sync_asks_for_the_folder_and_checks_it(tmp_path: Path) -> N
 
 
 async def test_conflicts_screen_shows_both_values_and_resolves_with_an_edit(tmp_path: Path) -> None:
-    world = World(tmp_path / "w", 2)
-    a, b = world.laptops
-    pid = a.conn.execute("SELECT id FROM practice ORDER BY protocol_no").fetchone()[0]
-    with a.write() as tx:
-        tx.update("practice", pid, {"subject": "versione di A"})
-    with b.write() as tx:
-        tx.update("practice", pid, {"subject": "versione di B"})
-    world.full_round()
-    world.full_round()
-    a.close()
+    world, pid = world_with_a_conflict(tmp_path / "w")
     app = TaskforceApp(Profile(tmp_path / "w" / "laptop0"))
     async with app.run_test(size=(80, 24)) as pilot:
         await _open(pilot)

@@ -18,9 +18,9 @@ from textual.widgets import DataTable, Input, Static
 
 from taskforce_tui.app import TaskforceApp
 from taskforce_tui.domain.records import TimeLog
+from taskforce_tui.screens.modals.confirm import ConfirmModal
 from taskforce_tui.screens.timelog import TimeLogScreen
 from taskforce_tui.screens.timelog_forms import (
-    ConfirmModal,
     ExportForm,
     FieldError,
     StopTimerModal,

@@ -21,10 +21,11 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 
+from taskforce_tui.messages import DataChanged, StoreFailed, StoreReady
+from taskforce_tui.places import PLACES
 from taskforce_tui.store.paths import Profile
 
 if TYPE_CHECKING:
@@ -34,19 +35,8 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-
-class StoreReady(Message, bubble=False):
-    """The profile's store is open: sent by the app to the screens that wait for it."""
-
-
-class StoreFailed(Message, bubble=False):
-    def __init__(self, message: str) -> None:
-        super().__init__()
-        self.message = message
-
-
-class DataChanged(Message, bubble=False):
-    """Something was written: the visible screen reloads what it shows."""
+#: Worker group of the dialogs being prepared (app.open_dialog).
+DIALOG_GROUP = "dialog"
 
 
 def _place(module: str, name: str) -> Callable[[], Screen[Any]]:
@@ -81,20 +71,6 @@ def _sync_commands() -> type[Provider]:
     from taskforce_tui.screens.sync_commands import SyncCommands
 
     return SyncCommands
-
-
-#: The main places, reached with a digit key: (mode, key, label, module, screen class).
-#: Registro ore (4) and Indicatori (5) are screens pushed over the current place; the
-#: top bar shows them after the places: (app action, binding id, default key, label).
-PLACES: list[tuple[str, str, str, str, str]] = [
-    ("oggi", "1", "Oggi", "taskforce_tui.screens.home", "HomeScreen"),
-    ("pratiche", "2", "Pratiche", "taskforce_tui.screens.practices", "PracticesScreen"),
-    ("richieste", "3", "Richieste", "taskforce_tui.screens.requests", "RequestsScreen"),
-]
-PUSHED_PLACES: list[tuple[str, str, str, str]] = [
-    ("registro_ore", "app.registro_ore", "4", "Registro ore"),
-    ("indicators", "app.indicators", "5", "Indicatori"),
-]
 
 
 class TaskforceApp(App[int]):
@@ -184,6 +160,11 @@ class TaskforceApp(App[int]):
         self.store = store
         self.post_message(StoreReady())
 
+    @property
+    def keymap(self) -> dict[str, str]:
+        """The user's key remapping (binding id -> keys), as set from config.toml."""
+        return dict(self._keymap)
+
     def take_prefetched(self) -> Any:
         """The Oggi data read at start-up, once, if still current; else None."""
         prefetched, self._prefetched = self._prefetched, None
@@ -216,7 +197,7 @@ class TaskforceApp(App[int]):
         from taskforce_tui.keys import unknown_ids
 
         warnings = list(self._keymap_warnings)
-        unknown = unknown_ids(dict(self._keymap))
+        unknown = unknown_ids(dict(self._keymap), type(self))
         if unknown:
             warnings.append(
                 f"In {self.profile.config} questi identificativi di tasto non esistono e sono "
@@ -242,44 +223,11 @@ class TaskforceApp(App[int]):
             shutil.rmtree(folder, ignore_errors=True)
 
     # --- data versions ------------------------------------------------------------------
-    def data_changed(self) -> None:
-        """Record that data was written; the visible screen reloads, the others on return."""
+    def data_changed(self, *what: str) -> None:
+        """Record that data was written (`what`: see DataChanged); the visible screen
+        reloads, the others on return."""
         self.data_version += 1
-        self.screen.post_message(DataChanged())
-
-    def with_store(
-        self,
-        load: Callable[[Store], T],
-        then: Callable[[T], object] | None = None,
-        *,
-        changes: bool = False,
-    ) -> None:
-        """Run `load(store)` in a worker, then `then(result)` on the UI thread.
-
-        A DomainError is shown as an Italian notification; `changes=True` marks the
-        data as changed after a successful call.
-        """
-        self._with_store(load, then, changes)
-
-    @work(thread=True, group="store-call", exit_on_error=False)
-    def _with_store(
-        self, load: Callable[[Store], Any], then: Callable[[Any], object] | None, changes: bool
-    ) -> None:
-        store = self.store
-        if store is None:
-            self.call_from_thread(
-                self.notify, "Il profilo non è ancora aperto: riprova tra un attimo.", timeout=5
-            )
-            return
-        result = load(store)
-
-        def done() -> None:
-            if changes:
-                self.data_changed()
-            if then is not None:
-                then(result)
-
-        self.call_from_thread(done)
+        self.screen.post_message(DataChanged(*what))
 
     # --- errors -------------------------------------------------------------------------
     def on_worker_state_changed(self, event: Any) -> None:
@@ -287,6 +235,8 @@ class TaskforceApp(App[int]):
 
         if event.state == WorkerState.ERROR and event.worker.error is not None:
             self.report_error(event.worker.error)
+        if event.worker.group in (DIALOG_GROUP, "timer") and event.worker.is_finished:
+            self.refresh_bindings()  # the global keys work again
 
     def report_error(self, error: BaseException) -> None:
         """Show an error in plain Italian; an unexpected one is logged to a file."""
@@ -307,7 +257,7 @@ class TaskforceApp(App[int]):
                 severity="error",
             )
         else:
-            from taskforce_tui.crash import write_crash_log
+            from taskforce_tui.store.crashlog import write_crash_log
 
             self.crash_log = write_crash_log(self.profile, error)
             self.notify(
@@ -324,7 +274,7 @@ class TaskforceApp(App[int]):
         Work already saved is on disk: every write is one committed SQLite transaction."""
         from textual.worker import WorkerFailed
 
-        from taskforce_tui.crash import write_crash_log
+        from taskforce_tui.store.crashlog import write_crash_log
 
         original = error.error if isinstance(error, WorkerFailed) else error
         self.crash_log = write_crash_log(self.profile, original)
@@ -390,10 +340,7 @@ class TaskforceApp(App[int]):
             if practice_id:
                 self.open_practice(practice_id)
 
-        self.with_store(
-            lambda store: new_practice_form(store, comune_code),
-            lambda form: self.push_screen(form, opened),
-        )
+        self.open_dialog(lambda store: new_practice_form(store, comune_code), opened)
 
     def work_context(self) -> dict[str, str | None]:
         """Comune, practice and request the current screen is about (for time logs)."""
@@ -402,22 +349,74 @@ class TaskforceApp(App[int]):
         return context_of(self.screen)
 
     # --- time logging (Registro ore, time-log form, timer) ------------------------------
+    #: Actions that open a window over the current screen: never while a dialog is
+    #: open or about to open (a second letter typed quickly would stack another).
+    DIALOG_ACTIONS: ClassVar[frozenset[str]] = frozenset(
+        {
+            "registro_ore",
+            "toggle_timer",
+            "log_time",
+            "indicators",
+            "import_practices",
+            "sync",
+            "conflicts",
+        }
+    )
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("registro_ore", "toggle_timer", "log_time", "indicators", "import_practices"):
+        if action in self.DIALOG_ACTIONS:
             from textual.screen import ModalScreen
 
-            return not isinstance(self.screen, ModalScreen)
+            return not isinstance(self.screen, ModalScreen) and not self.dialog_pending
         return True
 
-    def action_go(self, mode: str) -> None:
+    @property
+    def dialog_pending(self) -> bool:
+        """A window is being prepared (its data read in a worker) and not shown yet."""
+        from taskforce_tui.screens.timer import TIMER_GROUP
+
+        return any(
+            w.group in (DIALOG_GROUP, TIMER_GROUP) and not w.is_finished for w in self.workers
+        )
+
+    def open_dialog(
+        self,
+        prepare: Callable[[Store], Screen[T]],
+        then: Callable[[T | None], object] | None = None,
+    ) -> None:
+        """Build a dialog from the store in a worker, then show it: one at a time (the
+        global keys wait until it is shown, see check_action)."""
+        if self.dialog_pending:
+            return
+        self._open_dialog(prepare, then)
+        self.refresh_bindings()
+
+    @work(thread=True, group="dialog", exit_on_error=False)
+    def _open_dialog(
+        self, prepare: Callable[[Store], Screen[Any]], then: Callable[[Any], object] | None
+    ) -> None:
+        store = self.store
+        if store is None:
+            self.call_from_thread(
+                self.notify, "Il profilo non è ancora aperto: riprova tra un attimo.", timeout=5
+            )
+            return
+        dialog = prepare(store)
+        self.call_from_thread(self.push_screen, dialog, then)
+
+    async def action_go(self, mode: str, from_top_line: bool = False) -> None:
         """A place's key shows that place. The screens only browsed (details, Registro
         ore, Indicatori, Conflitti) are closed on the way; a form, an import or a sync
         in progress is never closed (the key then does what switch_mode does: the
-        place it leaves keeps its stack)."""
+        place it leaves keeps its stack). Opened with a click on the top line, a place
+        with a search box has it focused, ready to type."""
         while len(self.screen_stack) > 1 and getattr(self.screen, "CLOSED_BY_PLACE_KEYS", False):
             self.pop_screen()
         if mode != self.current_mode:
-            self.switch_mode(mode)
+            await self.switch_mode(mode)
+        focus_search = getattr(self.screen, "focus_search", None)
+        if from_top_line and callable(focus_search):
+            focus_search()
 
     def _open_pushed_place(self, screen: Screen[Any]) -> None:
         """Registro ore and Indicatori go over the current place; one replaces the
@@ -461,10 +460,10 @@ class TaskforceApp(App[int]):
 
         def saved(result: object) -> None:
             if result is not None:
-                self.data_changed()
+                self.data_changed("timelogs")
                 self.notify("Ore registrate.", title="Registro ore")
 
-        self.with_store(prepare, lambda form: self.push_screen(form, saved))
+        self.open_dialog(prepare, saved)
 
     def action_log_time(self) -> None:
         context = self.work_context()
@@ -478,14 +477,14 @@ class TaskforceApp(App[int]):
         """Start the timer (choosing Comune and activity) or stop it and log the time."""
         from taskforce_tui.screens.timer import TIMER_GROUP, toggle_timer
 
-        if any(w.group == TIMER_GROUP and w.is_running for w in self.workers):
+        if self.dialog_pending:
             return
 
         comune_code = self.work_context().get("comune_code")
 
         async def run() -> None:
             await toggle_timer(self, comune_code)
-            self.data_changed()
+            self.data_changed("timer", "timelogs")
 
         self.run_worker(run(), group=TIMER_GROUP, exit_on_error=False)
 

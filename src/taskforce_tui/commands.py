@@ -61,7 +61,7 @@ class TaskforceCommands(Provider):
         return self.app  # type: ignore[return-value]
 
     def _actions(self) -> list[tuple[str, str, Callable[[], Any]]]:
-        from taskforce_tui.app import PLACES
+        from taskforce_tui.places import PLACES
 
         app = self.tf_app
         timer = "Ferma timer" if self._timer_running else "Avvia timer"

@@ -76,15 +76,15 @@ def _modules() -> Iterator[Any]:
             yield importlib.import_module(info.name)
 
 
-def declared_bindings() -> dict[str, tuple[str, str, str]]:
-    """Every binding id of the app, its screens, forms and widgets -> (key, description,
-    where it is declared). Imports the screen modules (done after the first paint)."""
+def declared_bindings(app_class: type) -> dict[str, tuple[str, str, str]]:
+    """Every binding id of the app (`app_class`, handed in so that this module never
+    imports the app that imports it), its screens, forms and widgets -> (key,
+    description, where it is declared). Imports the screen modules (done after the
+    first paint)."""
     from textual.binding import Binding
 
-    from taskforce_tui.app import TaskforceApp
-
     found: dict[str, tuple[str, str, str]] = {}
-    classes: list[type] = [TaskforceApp]
+    classes: list[type] = [app_class]
     for module in _modules():
         for value in vars(module).values():
             if isinstance(value, type) and value.__module__ == module.__name__:
@@ -96,8 +96,8 @@ def declared_bindings() -> dict[str, tuple[str, str, str]]:
     return found
 
 
-def unknown_ids(keymap: dict[str, str]) -> list[str]:
+def unknown_ids(keymap: dict[str, str], app_class: type) -> list[str]:
     if not keymap:
         return []
-    known = declared_bindings()
+    known = declared_bindings(app_class)
     return sorted(k for k in keymap if k not in known)

@@ -76,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write("interrotto.\n")
         return 130
     except Exception as exc:
-        from taskforce_tui.crash import write_crash_log
+        from taskforce_tui.store.crashlog import write_crash_log
 
         path = write_crash_log(ctx.profile, exc)
         sys.stderr.write(

@@ -45,8 +45,8 @@ def register(rsub: Any) -> None:
 
 
 def cmd_semestrale(ctx: Context) -> int:
-    from taskforce_tui import semester_report
     from taskforce_tui.domain.dates import today
+    from taskforce_tui.reports import semester as semester_report
     from taskforce_tui.store.indicators import IndicatorRepo
 
     args = ctx.args

@@ -249,6 +249,7 @@ def overrun_options(state: Any) -> str:
 
 
 def cmd_timer_ferma(ctx: Context) -> int:
+    from taskforce_tui.domain.timelog import TimerTooShort
     from taskforce_tui.store.timelogs import ConfirmationNeeded
     from taskforce_tui.store.timer import TimerOverrun
 
@@ -269,6 +270,8 @@ def cmd_timer_ferma(ctx: Context) -> int:
         raise DomainError(
             f"{exc.message} Il timer resta in corso.\n{overrun_options(exc.state)}"
         ) from None
+    except TimerTooShort:
+        raise TimerTooShort("`taskforce timer ferma --scarta`") from None
     except ConfirmationNeeded as exc:
         raise _confirm_hint(exc, "`taskforce timer ferma`") from None
     _warn_all(stopped.warnings)

@@ -49,7 +49,7 @@ def register(rsub: Any) -> None:
 
 
 def cmd_mensile(ctx: Context) -> int:
-    from taskforce_tui import timesheet
+    from taskforce_tui.reports import timesheet
 
     args = ctx.args
     fmt = args.formato

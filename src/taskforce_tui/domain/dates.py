@@ -13,6 +13,24 @@ TODAY_ENV = "TASKFORCE_OGGI"
 
 _FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%y")
 _ISO_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}")
+#: A date in one of the accepted shapes, whatever its numbers: ISO, or day month year.
+_ISO_SHAPE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_DMY_SHAPE = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})$")
+#: Month names, lower case as Italian writes them inside a sentence.
+MONTH_NAMES = (
+    "gennaio",
+    "febbraio",
+    "marzo",
+    "aprile",
+    "maggio",
+    "giugno",
+    "luglio",
+    "agosto",
+    "settembre",
+    "ottobre",
+    "novembre",
+    "dicembre",
+)
 
 
 def today() -> date:
@@ -44,11 +62,39 @@ def parse_date(text: str, field: str | None = None) -> date:
             return date.fromisoformat(value[:10])
         except ValueError:
             pass
+    impossible = _impossible_day(value)
+    if impossible:
+        raise DomainError(f"Data non valida: {impossible}", field)
     raise DomainError(
         f"Data non valida: «{text}». Usa AAAA-MM-GG oppure GG/MM/AAAA "
         "(es. 2026-11-20 o 20/11/2026).",
         field,
     )
+
+
+def _impossible_day(value: str) -> str | None:
+    """What is wrong with a date written in the right shape ("31/02/2026": that day
+    does not exist), or None if the shape itself is wrong."""
+    import calendar
+
+    iso_shape, dmy_shape = _ISO_SHAPE.match(value), _DMY_SHAPE.match(value)
+    if iso_shape:
+        year, month, day = (int(g) for g in iso_shape.groups())
+    elif dmy_shape:
+        day, month, year = int(dmy_shape[1]), int(dmy_shape[3]), int(dmy_shape[4])
+        if len(dmy_shape[4]) == 2:
+            year += 2000
+    else:
+        return None
+    if not 1 <= month <= 12:
+        return f"il mese {month} non esiste (i mesi vanno da 1 a 12)."
+    if year < 1:
+        return None
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        name = MONTH_NAMES[month - 1]
+        return f"il {day} {name} {year} non esiste: {name} {year} ha {days} giorni."
+    return None
 
 
 def parse_optional_date(text: str | None, field: str | None = None) -> date | None:

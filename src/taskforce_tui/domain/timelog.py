@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from taskforce_tui.domain.dates import TODAY_ENV, format_date
+from taskforce_tui.domain.dates import MONTH_NAMES, TODAY_ENV, format_date
 from taskforce_tui.domain.errors import DomainError
 
 #: Environment variable fixing "now" (ISO date and time) for demos and tests.
@@ -129,6 +129,19 @@ def clock_minutes(clock: str) -> int:
 
 def clock_text(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+class TimerTooShort(DomainError):
+    """Stopping a timer that ran less than a minute: nothing to record. Each face
+    says how to discard it there (`how_to_discard`): the shell names its option,
+    the app its key."""
+
+    def __init__(self, how_to_discard: str = "") -> None:
+        text = (
+            "Il timer è partito meno di un minuto fa: non c'è niente da registrare. "
+            "Aspetta almeno un minuto, oppure scarta il timer"
+        )
+        super().__init__(f"{text}: {how_to_discard}." if how_to_discard else f"{text}.", "minutes")
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,29 +314,11 @@ def timer_end_choice(
             "minutes",
         )
     if minutes <= 0:
-        raise DomainError(
-            "Il timer è partito meno di un minuto fa: non c'è niente da registrare. "
-            "Aspetta, oppure scartalo.",
-            "minutes",
-        )
+        raise TimerTooShort()
     return minutes, clock_text(stop)
 
 
 # --- months ------------------------------------------------------------------------------------
-MONTH_NAMES = (
-    "gennaio",
-    "febbraio",
-    "marzo",
-    "aprile",
-    "maggio",
-    "giugno",
-    "luglio",
-    "agosto",
-    "settembre",
-    "ottobre",
-    "novembre",
-    "dicembre",
-)
 WEEKDAY_SHORT = ("Lun", "Mar", "Mer", "Gio", "Ven", "Sab", "Dom")
 
 

@@ -1,7 +1,7 @@
 """The monthly timesheet an expert hands in: entries, totals, and safe text.
 
 Pure: built from plain entries, written as CSV (Italian convention) or JSON here;
-the XLSX writer lives in `taskforce_tui.timesheet` (it needs openpyxl). Totals are
+the XLSX writer lives in `taskforce_tui.reports.timesheet` (it needs openpyxl). Totals are
 sums of whole minutes, so every figure matches the store to the minute.
 """
 

@@ -47,7 +47,7 @@ from taskforce_tui.importer.plan import (
     make_plan,
     read_rows,
 )
-from taskforce_tui.store.db import new_id
+from taskforce_tui.store.ids import new_id
 from taskforce_tui.store.imports import ApplyResult, ImportRepo
 
 if TYPE_CHECKING:

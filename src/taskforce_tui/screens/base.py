@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.markup import escape
 from textual.screen import Screen
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
-from taskforce_tui.app import PLACES, PUSHED_PLACES, DataChanged, StoreReady
+from taskforce_tui.messages import DataChanged, StoreReady
+from taskforce_tui.places import PLACES, PUSHED_PLACES
 
 if TYPE_CHECKING:
     from textual.worker import Worker
@@ -62,7 +64,7 @@ class PlacesBar(Static):
         self.update(self._markup())
 
     def _markup(self) -> str:
-        keymap = self.app._keymap
+        keymap: dict[str, str] = getattr(self.app, "keymap", {})
         parts = []
         for mode, key, label, _module, _cls in PLACES:
             shown = keymap.get(f"go.{mode}", key).split(",")[0]
@@ -70,7 +72,8 @@ class PlacesBar(Static):
                 # Marked by brackets too, not only by the reverse video.
                 parts.append(f"[b reverse][{shown} {label}][/]")
             else:
-                parts.append(f"[@click=app.go('{mode}')] {shown} {label} [/]")
+                # A click on the top line opens the place ready to type in its search.
+                parts.append(f"[@click=app.go('{mode}', True)] {shown} {label} [/]")
         for action, binding_id, key, label in PUSHED_PLACES:
             shown = keymap.get(binding_id, key).split(",")[0]
             if action == self.current:
@@ -83,15 +86,52 @@ class PlacesBar(Static):
         return "".join(parts) + title + running
 
 
+#: App keys that stay global on a list with a search box: the places (digits) and
+#: the help. Every other printable key not bound on the screen is typed in the search.
+GLOBAL_KEY_IDS: frozenset[str] = frozenset(
+    {*(f"go.{mode}" for mode, *_ in PLACES), "app.registro_ore", "app.indicators", "app.help_alt"}
+)
+
+
+def keys_bound_on(screen: Screen[Any]) -> set[str]:
+    """The keys bound by the focused widget, its containers and the screen itself
+    (not the app), after the user's keymap: what a list with a search keeps."""
+    keymap: dict[str, str] = getattr(screen.app, "keymap", {})
+    focused = screen.focused
+    nodes = list(focused.ancestors_with_self) if focused is not None else [screen]
+    keys: set[str] = set()
+    for node in nodes:
+        if node is screen.app:
+            break
+        bindings = node._bindings.copy()
+        if keymap:
+            bindings.apply_keymap(keymap)
+        keys.update(bindings.key_to_bindings)
+    app_bindings = screen.app._bindings.copy()
+    if keymap:
+        app_bindings.apply_keymap(keymap)
+    for key, found in app_bindings.key_to_bindings.items():
+        if any(b.id in GLOBAL_KEY_IDS for b in found):
+            keys.add(key)
+    return keys
+
+
 class DataScreen(Screen[None]):
     """A screen that reads the store from workers and reloads when data changes.
 
     Subclasses implement `load()` (usually a thread worker that ends with
     `self.app.call_from_thread(self.show, ...)`).
+
+    A screen with a search box (`SEARCH`, an Input's selector) takes type-to-filter:
+    while something else has the focus (the list), a printable key that the screen
+    does not bind goes to the search box, as in lazygit's and posting's pickers; the
+    app's letter keys (o, t, q...) then type, the places' digits and F-keys still work.
     """
 
     #: The place this screen belongs to (marked in the top bar); None for details.
     PLACE: ClassVar[str | None] = None
+    #: The search box printable keys go to (None: no type-to-filter).
+    SEARCH: ClassVar[str | None] = None
     BINDINGS: ClassVar[list[BindingType]] = [
         # Also an app binding; declared here too so the footer shows it first.
         Binding("f1", "app.open_help", "Aiuto", id="app.help"),
@@ -145,6 +185,35 @@ class DataScreen(Screen[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         report_worker_error(self, event)
+
+    # --- type to filter ---------------------------------------------------------------
+    def _types_in_search(self, key: str, character: str | None) -> bool:
+        if self.SEARCH is None or character is None or not character.isprintable():
+            return False
+        focused = self.focused
+        if focused is not None and focused.check_consume_key(key, character):
+            return False  # a text field types it itself
+        return key not in keys_bound_on(self)
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        """The app's keys that typing takes over leave the footer."""
+        return self._types_in_search(key, character)
+
+    def on_key(self, event: events.Key) -> None:
+        if self._types_in_search(event.key, event.character):
+            event.stop()
+            event.prevent_default()
+            search = self.query_one(self.SEARCH or "", Input)
+            # Typing goes on after the text already there (focus would select it all,
+            # and the next letter would replace it).
+            search.select_on_focus = False
+            search.focus()
+            search.insert_text_at_cursor(event.character or "")
+
+    def focus_search(self) -> None:
+        """Ready to type in the search box (the place opened from the top line)."""
+        if self.SEARCH is not None:
+            self.query_one(self.SEARCH, Input).focus()
 
 
 class DetailScreen(DataScreen):

@@ -293,9 +293,7 @@ class ComuneScreen(DetailScreen):
         from taskforce_tui.screens.modals.request_forms import new_request_form
 
         code = self.comune_code
-        self.tf_app.with_store(
-            lambda s: new_request_form(s, code), lambda form: self.app.push_screen(form)
-        )
+        self.tf_app.open_dialog(lambda s: new_request_form(s, code))
 
     def action_toggle_all(self) -> None:
         self.show_all = not self.show_all

@@ -19,7 +19,6 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import (
-    Button,
     DataTable,
     DirectoryTree,
     Input,
@@ -120,42 +119,6 @@ class FieldPicker(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
-
-
-class ConfirmImport(ModalScreen[bool]):
-    """Sì / No before writing (Escape = No)."""
-
-    BINDINGS = [
-        Binding("s", "answer(True)", "Sì, importa", id="import.confirm.yes"),
-        Binding("n,escape", "answer(False)", "No", id="import.confirm.no"),
-    ]
-    DEFAULT_CSS = """
-    ConfirmImport { align: center middle; }
-    ConfirmImport > Vertical {
-        width: 70; height: auto; border: round $warning; background: $surface; padding: 1 2;
-    }
-    ConfirmImport Horizontal { height: auto; margin-top: 1; }
-    ConfirmImport Button { margin-right: 2; }
-    """
-
-    def __init__(self, question: str) -> None:
-        super().__init__()
-        self.question = question
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(self.question, id="question")
-            with Horizontal():
-                yield Button("Sì, importa (s)", id="yes", variant="primary")
-                yield Button("No (n)", id="no")
-        yield KeysFooter()
-
-    @on(Button.Pressed)
-    def pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
-
-    def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)
 
 
 class ImportScreen(Screen[bool]):
@@ -481,7 +444,9 @@ class ImportScreen(Screen[bool]):
             if yes:
                 self.apply()
 
-        self.app.push_screen(ConfirmImport(question), answered)
+        from taskforce_tui.screens.modals.confirm import ConfirmModal
+
+        self.app.push_screen(ConfirmModal(question, "Sì, importa"), answered)
 
     @work(thread=True, exclusive=True, group="import", exit_on_error=False)
     def apply(self) -> None:

@@ -23,7 +23,6 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
 from textual.widgets import Static
 
-from taskforce_tui.app import StoreReady
 from taskforce_tui.domain.dates import Semester, format_date
 from taskforce_tui.domain.errors import DomainError
 from taskforce_tui.domain.indicators import (
@@ -36,6 +35,7 @@ from taskforce_tui.domain.indicators import (
     fmt_pct,
     progress,
 )
+from taskforce_tui.messages import StoreReady
 from taskforce_tui.screens.base import PlacesBar
 from taskforce_tui.widgets.fasttable import Cell, FastTable
 from taskforce_tui.widgets.footer import KeysFooter
@@ -130,15 +130,7 @@ def load_indicators(
 
     repo = IndicatorRepo(store)
     semesters = recent_semesters(semester, TREND_SEMESTERS)
-    with store.read() as conn:
-        names = {
-            r[0]: r[1]
-            for r in conn.execute(
-                f"SELECT istat_code, name FROM comune WHERE istat_code IN "
-                f"({', '.join('?' for _ in codes)})",
-                codes,
-            )
-        }
+    names = store.comuni.names(codes)
     types = [(t.code, t.name) for t in store.lists.procedure_types()]
     cells = repo.by_type(semester, codes, today)
     # The selected semester's per-Comune figures are the sums of its cells; the

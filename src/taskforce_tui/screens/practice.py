@@ -6,20 +6,21 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from taskforce_tui.domain import vocab
 from taskforce_tui.domain.dates import format_date
 from taskforce_tui.screens.base import DetailScreen
 from taskforce_tui.widgets.footer import KeysFooter
-from taskforce_tui.widgets.navtable import OVERDUE_MARK, NavTable
+from taskforce_tui.widgets.navtable import OVERDUE_MARK, NavTable, clip
 
 if TYPE_CHECKING:
     from taskforce_tui.domain.practice import Derived
@@ -72,16 +73,10 @@ def load_view(store: Store, practice_id: str) -> PracticeView:
     practice = store.practices.get(practice_id)
     types = {t.code: t.name for t in store.lists.procedure_types(include_inactive=True)}
     ambiti = store.lists.ambiti()
-    with store.read() as conn:
-        requests = [
-            (r[0], r[1], vocab.REQUEST_STATUS_LABELS.get(r[2], r[2]))
-            for r in conn.execute(
-                "SELECT r.id, r.subject, r.status FROM request_practice l JOIN request r "
-                "ON r.id = l.request_id WHERE l.practice_id = ? AND l.deleted = 0 "
-                "AND r.deleted = 0 ORDER BY r.opened_on",
-                (practice_id,),
-            )
-        ]
+    requests = [
+        (r.id, r.subject, vocab.REQUEST_STATUS_LABELS.get(r.status, r.status))
+        for r in store.requests.linked_to(practice_id)
+    ]
     return PracticeView(
         practice=practice,
         comune=store.comuni.get(practice.comune_code),
@@ -128,6 +123,74 @@ def show_value(table: str, name: str, raw: str | None, view: PracticeView) -> st
     return str(value)
 
 
+class HistoryRow(NamedTuple):
+    """One change as the user reads it, values in full."""
+
+    when: str
+    who: str
+    field: str
+    before: str
+    after: str
+
+
+_HISTORY_COLUMNS = (
+    ("when", "Quando"),
+    ("who", "Chi"),
+    ("field", "Campo"),
+    ("old", "Prima"),
+    ("new", "Dopo"),
+)
+
+
+def _history_widths(rows: list[HistoryRow], width: int) -> list[int]:
+    """Column widths that fill `width` (less the scrollbar and each cell's padding):
+    date, who and field as long as they need (up to a limit), the rest shared by the
+    two values, "after" the larger part."""
+
+    def longest(i: int, label: str, limit: int) -> int:
+        return min(max([len(label), *(len(r[i]) for r in rows)]), limit)
+
+    fixed = [longest(0, "Quando", 16), longest(1, "Chi", 16), longest(2, "Campo", 20)]
+    room = max(width - 2 - 2 * len(_HISTORY_COLUMNS) - sum(fixed), 16)
+    before = max(min(longest(3, "Prima", 60), room * 2 // 5), 6)
+    return [*fixed, before, max(room - before, 8)]
+
+
+class HistoryEntryModal(ModalScreen[None]):
+    """One change of the history, its values in full; Escape or Enter closes it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,enter", "close", "Chiudi", id="history_entry.close"),
+    ]
+    DEFAULT_CSS = """
+    HistoryEntryModal { align: center middle; }
+    HistoryEntryModal > VerticalScroll {
+        width: 76; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $primary; background: $surface; padding: 0 1;
+    }
+    """
+
+    def __init__(self, row: HistoryRow) -> None:
+        super().__init__()
+        self.row = row
+
+    def compose(self) -> ComposeResult:
+        row = self.row
+        text = Text()
+        text.append(f"{row.field}\n", style="bold")
+        text.append(f"{row.when} · {row.who}\n\n")
+        text.append("Prima: ", style="bold")
+        text.append(f"{row.before}\n")
+        text.append("Dopo: ", style="bold")
+        text.append(row.after)
+        with VerticalScroll():
+            yield Static(text, id="history-entry")
+        yield KeysFooter()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
 def when(stamp: str) -> str:
     try:
         moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
@@ -138,6 +201,8 @@ def when(stamp: str) -> str:
 
 class PracticeScreen(DetailScreen):
     TITLE = "Pratica"
+    #: The history, so arrows and Enter work on it at once.
+    AUTO_FOCUS = "#history"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("e", "edit", "Modifica", id="practice.edit"),
         Binding("s", "suspend", "Sospendi", id="practice.suspend"),
@@ -152,26 +217,21 @@ class PracticeScreen(DetailScreen):
     DEFAULT_CSS = """
     PracticeScreen #detail { height: auto; max-height: 50%; padding: 0 1; }
     PracticeScreen #history-title { padding: 0 1; text-style: bold; }
-    PracticeScreen #history { height: 1fr; }
+    PracticeScreen #history { height: 1fr; overflow-x: hidden; }
     """
 
     def __init__(self, practice_id: str) -> None:
         super().__init__()
         self.practice_id = practice_id
         self.view: PracticeView | None = None
+        self.history_rows: list[HistoryRow] = []
 
     def compose(self) -> ComposeResult:
         yield self.places_bar("Pratica")
         with VerticalScroll(id="detail"):
             yield Static("Caricamento...", id="summary")
         yield Static("Storia delle modifiche", id="history-title")
-        table = NavTable(id="history", cursor_type="row", zebra_stripes=True)
-        table.add_column("Quando", key="when")
-        table.add_column("Chi", key="who")
-        table.add_column("Campo", key="field")
-        table.add_column("Prima", key="old")
-        table.add_column("Dopo", key="new")
-        yield table
+        yield NavTable(id="history", cursor_type="row", zebra_stripes=True)
         yield KeysFooter()
 
     def work_context(self) -> dict[str, str | None]:
@@ -187,27 +247,54 @@ class PracticeScreen(DetailScreen):
     def show(self, view: PracticeView) -> None:
         self.view = view
         self.query_one("#summary", Static).update(self._summary(view))
-        table = self.query_one("#history", NavTable)
-        table.clear()
-        for i, h in enumerate(view.history):
-            if (h.table, h.field) in _HIDDEN:
-                continue
-            label = FIELD_LABELS.get((h.table, h.field), h.field)
-            table.add_row(
+        self.history_rows = [
+            HistoryRow(
                 when(h.at),
-                view.expert_names.get(h.who, h.who)[:24],
-                label,
-                show_value(h.table, h.field, h.old_value, view)[:30],
-                show_value(h.table, h.field, h.value, view)[:40],
-                key=str(i),
+                view.expert_names.get(h.who, h.who),
+                FIELD_LABELS.get((h.table, h.field), h.field),
+                show_value(h.table, h.field, h.old_value, view),
+                show_value(h.table, h.field, h.value, view),
             )
+            for h in view.history
+            if (h.table, h.field) not in _HIDDEN
+        ]
+        self._fill_history()
+        self.refresh_bindings()
+
+    def _fill_history(self) -> None:
+        """The history in the table's width: long values end in "…" (Enter shows them
+        whole), so the table never needs a horizontal scrollbar."""
+        table = self.query_one("#history", NavTable)
+        rows = self.history_rows
+        widths = _history_widths(rows, table.size.width or self.app.size.width)
+        selected = table.cursor_row
+        table.clear(columns=True)
+        for (key, label), width in zip(_HISTORY_COLUMNS, widths, strict=True):
+            table.add_column(label, key=key, width=width)
+        for i, row in enumerate(rows):
+            table.add_row(*(clip(v, w) for v, w in zip(row, widths, strict=True)), key=str(i))
+        if table.row_count:
+            table.move_cursor(row=selected if 0 <= selected < len(rows) else len(rows) - 1)
+        self._history_title(table)
+
+    def on_resize(self) -> None:
+        if self.view is not None:
+            self._fill_history()
+
+    def _history_title(self, table: NavTable) -> None:
         if table.row_count:
             table.move_cursor(row=table.row_count - 1)
-            title = f"Storia delle modifiche ({table.row_count})"
+            title = f"Storia delle modifiche ({table.row_count}, Invio mostra tutto)"
         else:
             title = "Storia delle modifiche: nessuna modifica registrata dopo l'importazione"
         self.query_one("#history-title", Static).update(title)
-        self.refresh_bindings()
+
+    @on(NavTable.RowSelected, "#history")
+    def _history_opened(self, event: NavTable.RowSelected) -> None:
+        """Enter on a change: all of it, values in full."""
+        index = int(event.row_key.value or -1)
+        if 0 <= index < len(self.history_rows):
+            self.app.push_screen(HistoryEntryModal(self.history_rows[index]))
 
     def _summary(self, view: PracticeView) -> Text:
         p, d = view.practice, view.derived
@@ -279,7 +366,7 @@ class PracticeScreen(DetailScreen):
 
         if self.view is not None:
             practice = self.view.practice
-            self.tf_app.with_store(lambda s: edit_practice_form(s, practice), self._open)
+            self.tf_app.open_dialog(lambda s: edit_practice_form(s, practice))
 
     def action_suspend(self) -> None:
         from taskforce_tui.screens.modals.practice_forms import suspend_form
@@ -316,7 +403,7 @@ class PracticeScreen(DetailScreen):
 
         if self.view is not None:
             practice = self.view.practice
-            self.tf_app.with_store(lambda s: link_request_form(s, practice), self._open)
+            self.tf_app.open_dialog(lambda s: link_request_form(s, practice))
 
     def action_log_time(self) -> None:
         self.tf_app.log_time(**self.work_context())

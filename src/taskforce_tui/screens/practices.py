@@ -67,6 +67,7 @@ class PracticesScreen(DataScreen):
     TITLE = "Pratiche"
     PLACE = "pratiche"
     AUTO_FOCUS = "#practices"
+    SEARCH = "#filter"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_filter", "Cerca", id="practices.search"),
         # From the search field (which has no use for it) down goes to the list.
@@ -95,6 +96,7 @@ class PracticesScreen(DataScreen):
         with Horizontal(id="filters"):
             yield Input(
                 placeholder="/ Cerca protocollo, oggetto, tipo, Comune...",
+                select_on_focus=False,
                 id="filter",
                 compact=True,
             )
@@ -182,7 +184,9 @@ class PracticesScreen(DataScreen):
         )
         arrow = "▼" if table.descending else "▲"
         order = f"{SORT_LABELS.get(table.sort_key, table.sort_key)} {arrow}"
-        self.query_one("#count", StatusLine).set(f"{found} · per {order} · ⚠ = oltre il termine")
+        self.query_one("#count", StatusLine).set_parts(
+            found, f"per {order}", "⚠ = oltre il termine"
+        )
 
     # --- events ---------------------------------------------------------------------------
     @on(Input.Changed, "#filter")

@@ -47,6 +47,7 @@ class RequestsScreen(DataScreen):
     TITLE = "Richieste"
     PLACE = "richieste"
     AUTO_FOCUS = "#requests"
+    SEARCH = "#filter"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_filter", "Cerca", id="requests.search"),
         Binding("n", "new_request", "Nuova", id="requests.new"),
@@ -67,7 +68,12 @@ class RequestsScreen(DataScreen):
     def compose(self) -> ComposeResult:
         yield self.places_bar()
         with Horizontal(id="filters"):
-            yield Input(placeholder="/ Cerca oggetto, Comune...", id="filter", compact=True)
+            yield Input(
+                placeholder="/ Cerca oggetto, Comune...",
+                id="filter",
+                compact=True,
+                select_on_focus=False,
+            )
             yield Select(
                 [(label, key) for key, label in STATUS_FILTER_LABELS.items()],
                 value="aperte",
@@ -176,9 +182,7 @@ class RequestsScreen(DataScreen):
             if request_id:
                 self.tf_app.open_request(request_id)
 
-        self.tf_app.with_store(
-            lambda s: new_request_form(s), lambda form: self.app.push_screen(form, created)
-        )
+        self.tf_app.open_dialog(new_request_form, created)
 
     def action_change_status(self) -> None:
         from taskforce_tui.screens.modals.request_forms import status_form
@@ -204,18 +208,10 @@ class RequestView:
 
 def load_request(store: Store, request_id: str) -> RequestView:
     request = store.requests.get(request_id)
-    with store.read() as conn:
-        practices = [
-            (r[0], r[1], r[2], vocab.PRACTICE_STATUS_LABELS.get(r[3], r[3]))
-            for r in conn.execute(
-                "SELECT p.id, p.protocol_no, COALESCE(t.name, p.procedure_type), p.status "
-                "FROM request_practice l JOIN practice p ON p.id = l.practice_id "
-                "LEFT JOIN procedure_type t ON t.code = p.procedure_type "
-                "WHERE l.request_id = ? AND l.deleted = 0 AND p.deleted = 0 "
-                "ORDER BY p.received_on",
-                (request_id,),
-            )
-        ]
+    practices = [
+        (p.id, p.protocol_no, p.type_name, vocab.PRACTICE_STATUS_LABELS.get(p.status, p.status))
+        for p in store.requests.linked_practices(request_id)
+    ]
     ambiti = store.lists.ambiti()
     return RequestView(
         request=request,
@@ -310,7 +306,7 @@ class RequestScreen(DetailScreen):
 
         if self.view is not None:
             request = self.view.request
-            self.tf_app.with_store(lambda s: edit_request_form(s, request), self._push)
+            self.tf_app.open_dialog(lambda s: edit_request_form(s, request))
 
     def action_change_status(self) -> None:
         from taskforce_tui.screens.modals.request_forms import status_form
@@ -325,7 +321,7 @@ class RequestScreen(DetailScreen):
             self._push(link_practice_form(self.view.request))
 
     def action_unlink_practice(self) -> None:
-        from taskforce_tui.screens.modals.forms import ConfirmModal
+        from taskforce_tui.screens.modals.confirm import ConfirmModal
 
         table = self.query_one("#links", NavTable)
         practice_id = table.current_key()
@@ -337,13 +333,16 @@ class RequestScreen(DetailScreen):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.tf_app.with_store(
-                    lambda s: s.requests.unlink(request_id, practice_id), changes=True
-                )
+                self._unlink(request_id, practice_id)
 
         self.app.push_screen(
             ConfirmModal(f"Scollegare la pratica {protocol} da questa richiesta?"), answered
         )
+
+    @work(thread=True, group="request-write", exit_on_error=False)
+    def _unlink(self, request_id: str, practice_id: str) -> None:
+        self.store.requests.unlink(request_id, practice_id)
+        self.app.call_from_thread(self.tf_app.data_changed)
 
     def action_log_time(self) -> None:
         self.tf_app.log_time(**self.work_context())

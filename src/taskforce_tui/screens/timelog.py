@@ -23,13 +23,13 @@ from taskforce_tui.domain.dates import format_date, today
 from taskforce_tui.domain.errors import DomainError
 from taskforce_tui.domain.timelog import WEEKDAY_SHORT, Month, format_minutes, week_start
 from taskforce_tui.domain.timesheet import CROSS_CUTTING
+from taskforce_tui.messages import DataChanged
 from taskforce_tui.screens.base import PlacesBar
+from taskforce_tui.screens.modals.confirm import ConfirmModal
 from taskforce_tui.screens.timelog_forms import (
-    ConfirmModal,
     ExportForm,
     FormChoices,
     TimeLogForm,
-    TimeLogsChanged,
     load_choices,
 )
 from taskforce_tui.widgets.footer import KeysFooter
@@ -135,8 +135,9 @@ class TimeLogScreen(Screen[None]):
     def on_store_ready(self) -> None:
         self.load()
 
-    def on_time_logs_changed(self, message: TimeLogsChanged) -> None:
-        self.load()
+    def on_data_changed(self, message: DataChanged) -> None:
+        if message.concerns("timelogs"):
+            self.load()
 
     # --- loading --------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="timelog-week", exit_on_error=False)
@@ -287,7 +288,7 @@ class TimeLogScreen(Screen[None]):
                 title="Registro ore",
             )
             self.start = week_start(log.work_date)
-            self.load()
+            self._changed()
 
     def action_delete(self) -> None:
         row = self._selected()
@@ -317,7 +318,12 @@ class TimeLogScreen(Screen[None]):
             self.app.call_from_thread(self.notify, exc.message, severity="error")
             return
         self.app.call_from_thread(self.notify, "Registrazione eliminata.", title="Registro ore")
-        self.load()
+        self.app.call_from_thread(self._changed)
+
+    def _changed(self) -> None:
+        """A write here: the other screens learn it too (Oggi's hours), and this one
+        reloads on the same message."""
+        self.app.data_changed("timelogs")  # type: ignore[attr-defined]
 
     def action_export(self) -> None:
         current = today()

@@ -1,5 +1,5 @@
 """Modal forms of the Registro ore: an entry, starting and stopping the timer, the
-monthly report, and a yes/no confirm.
+monthly report (the yes/no questions are modals/confirm.py ConfirmModal).
 
 Forms are validated on submit, field by field, with the error next to the field;
 Escape cancels. Each form does its own write (in a thread, through the store), so a
@@ -21,7 +21,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.message import Message
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Footer, Input, Label, Select, Static
@@ -38,14 +37,11 @@ from taskforce_tui.domain.timelog import (
     parse_duration,
     resolve_span,
 )
+from taskforce_tui.screens.modals.confirm import ConfirmModal
 
 if TYPE_CHECKING:
     from taskforce_tui.store.db import Store
     from taskforce_tui.store.timer import RunningTimer, Stopped
-
-
-class TimeLogsChanged(Message):
-    """Time logs or the timer changed: screens showing them reload."""
 
 
 @dataclass(slots=True)
@@ -131,6 +127,17 @@ class FormScreen(ModalScreen[Any]):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.dismiss(None)
+
+    def form_foot(self, save_label: str) -> ComposeResult:
+        """The general error line and the two buttons every one-step form ends with."""
+        yield Static("", id="form-error")
+        with Horizontal(classes="buttons"):
+            yield Button(save_label, variant="primary", id="save", compact=True)
+            yield Button("Annulla", id="cancel", compact=True)
+
     def action_save_form(self) -> None:
         """F2 saves, as in every form of the app (Enter in a field does too)."""
         for button in self.query("#save"):
@@ -162,50 +169,6 @@ class FormScreen(ModalScreen[Any]):
 
     def value(self, name: str) -> str:
         return self.query_one(f"#{name}", Input).value.strip()
-
-
-class ConfirmModal(ModalScreen[bool]):
-    """Yes or no. Enter / s confirms, n / Escape refuses."""
-
-    DEFAULT_CSS = """
-    ConfirmModal { align: center middle; }
-    ConfirmModal > Vertical {
-        width: 64; max-width: 100%; height: auto; border: round $warning;
-        background: $surface; padding: 0 1;
-    }
-    ConfirmModal #question { height: auto; margin-bottom: 1; }
-    ConfirmModal .buttons { height: auto; align-horizontal: right; }
-    ConfirmModal Button { margin-left: 1; }
-    """
-    BINDINGS: ClassVar = [
-        Binding("s", "answer(True)", "Sì", id="confirm.yes"),
-        Binding("n", "answer(False)", "No", id="confirm.no"),
-        Binding("escape", "answer(False)", "Annulla", id="confirm.cancel"),
-    ]
-
-    def __init__(self, question: str, yes: str = "Sì, conferma", no: str = "No") -> None:
-        super().__init__()
-        self.question = question
-        self.yes_label = yes
-        self.no_label = no
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(self.question, id="question")
-            with Horizontal(classes="buttons"):
-                yield Button(self.yes_label, variant="warning", id="yes", compact=True)
-                yield Button(self.no_label, id="no", compact=True)
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one("#no", Button).focus()
-
-    def action_answer(self, answer: bool) -> None:
-        self.dismiss(answer)
-
-    @on(Button.Pressed)
-    def pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
 
 
 # --- the entry form -------------------------------------------------------------------------------
@@ -334,18 +297,11 @@ class TimeLogForm(FormScreen):
                 yield from field_row(
                     "Nota", Input(log.note if log else "", id="nota", compact=True), "nota"
                 )
-            yield Static("", id="form-error")
-            with Horizontal(classes="buttons"):
-                yield Button("Salva", variant="primary", id="save", compact=True)
-                yield Button("Annulla", id="cancel", compact=True)
+            yield from self.form_foot("Salva")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#durata", Input).focus()
-
-    @on(Button.Pressed, "#cancel")
-    def cancelled(self) -> None:
-        self.dismiss(None)
 
     @on(Button.Pressed, "#save")
     @on(Input.Submitted)
@@ -516,18 +472,11 @@ class TimerStartForm(FormScreen):
             )
             yield from field_row("Modalità", mode_select(vocab.MODE_PRESENZA), "modo")
             yield from field_row("Nota", Input(id="nota", compact=True), "nota")
-            yield Static("", id="form-error")
-            with Horizontal(classes="buttons"):
-                yield Button("Avvia", variant="primary", id="save", compact=True)
-                yield Button("Annulla", id="cancel", compact=True)
+            yield from self.form_foot("Avvia")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#comune", Input).focus()
-
-    @on(Button.Pressed, "#cancel")
-    def cancelled(self) -> None:
-        self.dismiss(None)
 
     @on(Button.Pressed, "#save")
     @on(Input.Submitted)
@@ -559,6 +508,10 @@ class TimerStartForm(FormScreen):
         self.dismiss(timer)
 
 
+#: How the app discards a timer (named in the messages that suggest it).
+DISCARD_HOW = "tasto F8 o pulsante «Scarta il timer»"
+
+
 class StopTimerModal(FormScreen):
     """Asked when the timer ran past midnight or over 10 hours, or stopping it was
     refused (an overlap, less than a minute): choose an end time or a duration, keep
@@ -573,6 +526,9 @@ class StopTimerModal(FormScreen):
         "start_time": "alle",
         "timer": "alle",
     }
+    BINDINGS: ClassVar = [
+        Binding("f8", "discard", "Scarta il timer", id="timer_stop.discard"),
+    ]
 
     def __init__(self, state: TimerState, problem: str | None = None) -> None:
         super().__init__()
@@ -608,19 +564,18 @@ class StopTimerModal(FormScreen):
                     yield Button(
                         f"Tutto ({format_minutes(self.state.minutes)})", id="all", compact=True
                     )
-                yield Button("Scarta il timer", variant="error", id="discard", compact=True)
+                yield Button("Scarta il timer (F8)", variant="error", id="discard", compact=True)
                 yield Button("Lascia in corso", id="cancel", compact=True)
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#alle", Input).focus()
 
-    @on(Button.Pressed, "#cancel")
-    def cancelled(self) -> None:
-        self.dismiss(None)
-
     @on(Button.Pressed, "#discard")
     def discard_pressed(self) -> None:
+        self.discard()
+
+    def action_discard(self) -> None:
         self.discard()
 
     @on(Button.Pressed, "#all")
@@ -725,10 +680,7 @@ class ExportForm(FormScreen):
                 ),
                 "file",
             )
-            yield Static("", id="form-error")
-            with Horizontal(classes="buttons"):
-                yield Button("Esporta", variant="primary", id="save", compact=True)
-                yield Button("Annulla", id="cancel", compact=True)
+            yield from self.form_foot("Esporta")
         yield Footer()
 
     @on(Select.Changed, "#formato")
@@ -738,10 +690,6 @@ class ExportForm(FormScreen):
         path = Path(file_input.value.strip() or f"registro-ore-{self.month}")
         if path.suffix.lower() in (".xlsx", ".csv", ".json", ""):
             file_input.value = str(path.with_suffix(f".{event.value}"))
-
-    @on(Button.Pressed, "#cancel")
-    def cancelled(self) -> None:
-        self.dismiss(None)
 
     @on(Button.Pressed, "#save")
     @on(Input.Submitted)
@@ -759,7 +707,7 @@ class ExportForm(FormScreen):
         self.export(month, str(self.query_one("#formato", Select).value), path)
 
     def _export(self, month: Month, fmt: str, path: Path) -> Path:
-        from taskforce_tui import timesheet
+        from taskforce_tui.reports import timesheet
 
         profile = getattr(self.app, "profile", None)
         per_day = timesheet.hours_per_day(profile) if profile is not None else 8.0

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 from taskforce_tui.domain.dates import format_date
 from taskforce_tui.domain.errors import DomainError
-from taskforce_tui.domain.timelog import format_minutes, now, timer_state
+from taskforce_tui.domain.timelog import TimerTooShort, format_minutes, now, timer_state
+from taskforce_tui.screens.modals.confirm import ConfirmModal
 from taskforce_tui.screens.timelog_forms import (
-    ConfirmModal,
+    DISCARD_HOW,
     StopTimerModal,
-    TimeLogsChanged,
     TimerStartForm,
     load_choices,
 )
@@ -82,7 +82,6 @@ async def toggle_timer(app: App[Any], comune_code: str | None = None) -> None:
                 if not w.needs_confirmation:
                     app.notify(w.message, severity="warning", timeout=8)
     await refresh_timer_status(app)
-    app.screen.post_message(TimeLogsChanged())
 
 
 async def _stop(app: App[Any], store: Store, timer: RunningTimer) -> Stopped | str | None:
@@ -101,7 +100,10 @@ async def _stop(app: App[Any], store: Store, timer: RunningTimer) -> Stopped | s
             return await asyncio.to_thread(lambda: store.timer.stop(confirmed=True))
     except DomainError as exc:
         # An overlap, or less than a minute: let the user choose what to record.
-        result = await app.push_screen_wait(StopTimerModal(state, exc.message))
+        problem = exc.message
+        if isinstance(exc, TimerTooShort):
+            problem = TimerTooShort(DISCARD_HOW).message
+        result = await app.push_screen_wait(StopTimerModal(state, problem))
         return result
 
 

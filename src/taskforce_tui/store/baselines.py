@@ -24,7 +24,7 @@ from taskforce_tui.domain.indicators import (
     pick_baseline,
 )
 from taskforce_tui.domain.text import normalize
-from taskforce_tui.store.db import new_id
+from taskforce_tui.store.ids import new_id
 
 if TYPE_CHECKING:
     from taskforce_tui.store.db import Store

@@ -171,3 +171,14 @@ class ComuneRepo:
                 [today.isoformat(), *codes],
             ).fetchall()
         return [ComuneSummary(_comune(r[:10]), int(r[10]), int(r[11])) for r in rows]
+
+    def names(self, codes: list[str]) -> dict[str, str]:
+        """ISTAT code -> name of these Comuni."""
+        if not codes:
+            return {}
+        marks = ", ".join("?" for _ in codes)
+        with self.store.read() as conn:
+            rows = conn.execute(
+                f"SELECT istat_code, name FROM comune WHERE istat_code IN ({marks})", codes
+            ).fetchall()
+        return {code: name for code, name in rows}

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from taskforce_tui.domain import vocab
-from taskforce_tui.store.db import now_utc
+from taskforce_tui.store.ids import now_utc
 
 if TYPE_CHECKING:
     from taskforce_tui.store.db import Store

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from taskforce_tui.domain.dates import from_iso
 from taskforce_tui.domain.errors import DomainError, NotFoundError
 from taskforce_tui.domain.records import Assignment, Expert
-from taskforce_tui.store.db import new_id
+from taskforce_tui.store.ids import new_id
 
 if TYPE_CHECKING:
     from taskforce_tui.store.db import Store

@@ -24,7 +24,7 @@ from taskforce_tui.domain.dates import from_iso
 from taskforce_tui.domain.errors import DomainError
 from taskforce_tui.domain.records import Practice, Suspension
 from taskforce_tui.store import jsonio
-from taskforce_tui.store.db import now_utc
+from taskforce_tui.store.ids import now_utc
 from taskforce_tui.store.practices import _COLUMNS, _practice, _values
 
 if TYPE_CHECKING:

@@ -18,7 +18,7 @@ from taskforce_tui.domain import vocab
 from taskforce_tui.domain.dates import from_iso, today
 from taskforce_tui.domain.errors import DomainError, NotFoundError
 from taskforce_tui.domain.records import Practice, Suspension
-from taskforce_tui.store.db import new_id
+from taskforce_tui.store.ids import new_id
 from taskforce_tui.store.oplog import expand
 
 if TYPE_CHECKING:
@@ -698,12 +698,30 @@ class PracticeRepo:
                 "(SELECT id FROM suspension WHERE practice_id = ?))",
                 (practice_id, practice_id),
             ).fetchall()
+            # what each local edit replaced, for the versions the log no longer holds
+            before = {
+                (r[0], r[1]): r[2]
+                for r in conn.execute(
+                    "SELECT b.replica, b.seq, b.value FROM op_before b JOIN oplog o "
+                    "ON o.replica = b.replica AND o.seq = b.seq "
+                    "WHERE (o.tbl = 'practice' AND o.pk = ?) OR (o.tbl = 'suspension' AND "
+                    "o.pk IN (SELECT id FROM suspension WHERE practice_id = ?))",
+                    (practice_id, practice_id),
+                )
+            }
         ops = sorted((op for row in rows for op in expand(row)), key=lambda op: (op[8], op[1]))
         # the version a writer saw is an op on the same field of the same record: one of these
         values = {(op[0], op[1]): op[5] for op in ops}
         return [
             HistoryEntry(
-                op[2], op[3], op[4], op[5], op[10], op[8], op[9], values.get((op[6], op[7]))
+                op[2],
+                op[3],
+                op[4],
+                op[5],
+                op[10],
+                op[8],
+                op[9],
+                values[(op[6], op[7])] if (op[6], op[7]) in values else before.get((op[0], op[1])),
             )
             for op in ops
         ]

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from taskforce_tui.domain import vocab
 from taskforce_tui.domain.errors import DomainError
 from taskforce_tui.domain.text import normalize
-from taskforce_tui.store.db import now_utc
+from taskforce_tui.store.ids import now_utc
 
 if TYPE_CHECKING:
     from taskforce_tui.store.db import Store

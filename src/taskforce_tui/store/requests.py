@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -11,7 +12,7 @@ from taskforce_tui.domain import vocab
 from taskforce_tui.domain.dates import format_date, from_iso, today
 from taskforce_tui.domain.errors import DomainError, NotFoundError
 from taskforce_tui.domain.records import Request
-from taskforce_tui.store.db import new_id
+from taskforce_tui.store.ids import new_id
 
 if TYPE_CHECKING:
     from taskforce_tui.store.db import Store
@@ -247,3 +248,42 @@ class RequestRepo:
                 raise DomainError("La pratica non è collegata a questa richiesta.", "pratica")
             for (link_id,) in rows:
                 tx.delete("request_practice", link_id)
+
+    def linked_practices(self, request_id: str) -> builtins.list[LinkedPractice]:
+        """The practices linked to a request, oldest first."""
+        with self.store.read() as conn:
+            rows = conn.execute(
+                "SELECT p.id, p.protocol_no, COALESCE(t.name, p.procedure_type), p.status "
+                "FROM request_practice l JOIN practice p ON p.id = l.practice_id "
+                "LEFT JOIN procedure_type t ON t.code = p.procedure_type "
+                "WHERE l.request_id = ? AND l.deleted = 0 AND p.deleted = 0 "
+                "ORDER BY p.received_on",
+                (request_id,),
+            ).fetchall()
+        return [LinkedPractice(*r) for r in rows]
+
+    def linked_to(self, practice_id: str) -> builtins.list[LinkedRequest]:
+        """The requests a practice is linked to, oldest first."""
+        with self.store.read() as conn:
+            rows = conn.execute(
+                "SELECT r.id, r.subject, r.status FROM request_practice l JOIN request r "
+                "ON r.id = l.request_id WHERE l.practice_id = ? AND l.deleted = 0 "
+                "AND r.deleted = 0 ORDER BY r.opened_on",
+                (practice_id,),
+            ).fetchall()
+        return [LinkedRequest(*r) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedPractice:
+    id: str
+    protocol_no: str
+    type_name: str
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedRequest:
+    id: str
+    subject: str
+    status: str

@@ -435,8 +435,20 @@ ANALYZE practice;
 ANALYZE comune;
 """
 
+#: The value each local edit replaced, so the history can show "before" even when the
+#: op holding that version is not in this store (a base version from the centre, or
+#: history the laptop no longer keeps). Local only: never synced.
+_V3 = """
+CREATE TABLE op_before (
+    replica TEXT NOT NULL,
+    seq     INTEGER NOT NULL,
+    value   TEXT,                  -- JSON of the value the op replaced
+    PRIMARY KEY (replica, seq)
+) WITHOUT ROWID;
+"""
+
 #: Migrations in order; index i (0-based) brings user_version from i to i + 1.
-MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2)
+MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3)
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 

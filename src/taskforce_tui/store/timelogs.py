@@ -11,7 +11,7 @@ from taskforce_tui.domain.dates import format_date, from_iso, today
 from taskforce_tui.domain.errors import DomainError, NotFoundError
 from taskforce_tui.domain.records import TimeLog
 from taskforce_tui.domain.timelog import LONG_DAY_MINUTES, clock_minutes, format_minutes
-from taskforce_tui.store.db import new_id
+from taskforce_tui.store.ids import new_id
 
 if TYPE_CHECKING:
     import sqlite3

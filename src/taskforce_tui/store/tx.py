@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from taskforce_tui.store import jsonio
-from taskforce_tui.store.db import now_utc
+from taskforce_tui.store.ids import now_utc
 from taskforce_tui.store.oplog import CREATED, created_version
 from taskforce_tui.store.schema import SYNCED_TABLES
 
@@ -168,8 +168,9 @@ class Tx:
             f"UPDATE {table} SET {assignments}, updated_at = ? WHERE {pk_name} = ?",
             [*changed.values(), self.stamp, pk],
         )
+        before = dict(zip(names, current, strict=True))
         for name, value in changed.items():
-            self._log(table, pk, name, value)
+            self._log(table, pk, name, value, before=(before[name],))
         return changed
 
     def delete(self, table: str, pk: str) -> bool:
@@ -249,7 +250,17 @@ class Tx:
         return count
 
     # --- the log ---------------------------------------------------------------------------
-    def _log(self, table: str, pk: str, field: str, value: object, *, fresh: bool = False) -> None:
+    def _log(
+        self,
+        table: str,
+        pk: str,
+        field: str,
+        value: object,
+        *,
+        fresh: bool = False,
+        before: tuple[object] | None = None,
+    ) -> None:
+        """One op; `before` holds the value it replaces (an edit), kept in op_before."""
         self.seq += 1
         hlc = self.clock.tick()
         # A record created in this very insert has no earlier version to look up.
@@ -282,6 +293,11 @@ class Tx:
             "replica = excluded.replica, seq = excluded.seq, hlc = excluded.hlc",
             (table, pk, field, self.replica, self.seq, hlc),
         )
+        if before is not None:
+            self.conn.execute(
+                "INSERT OR REPLACE INTO op_before(replica, seq, value) VALUES (?, ?, ?)",
+                (self.replica, self.seq, encode(before[0])),
+            )
         self.ops += 1
 
     def flush(self) -> None:

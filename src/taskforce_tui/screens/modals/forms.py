@@ -112,6 +112,29 @@ def parse_minutes(text: str) -> int:
     return minutes
 
 
+# --- dropdowns inside the dialog --------------------------------------------------------
+class DropdownRoom(Static):
+    """Empty lines at the foot of a dialog, as many as an open Select's list needs to
+    stay inside the dialog's border (Textual draws it over whatever is below)."""
+
+    DEFAULT_CSS = "DropdownRoom { height: 0; }"
+
+    def watch_select(self, box: Widget, select: Select[Any]) -> None:
+        self.watch(select, "expanded", lambda open_: self._make_room(box, select, open_))
+
+    def _make_room(self, box: Widget, select: Select[Any], expanded: bool) -> None:
+        if not expanded:
+            self.styles.height = 0
+            return
+        from textual.widgets._select import SelectOverlay
+
+        overlay = select.query_one(SelectOverlay)
+        wanted = min(overlay.option_count + 2, 12)  # the list's border, its max-height
+        list_bottom = select.region.y + 1 + wanted
+        inside_bottom = box.region.bottom - box.styles.gutter.bottom
+        self.styles.height = max(list_bottom - inside_bottom + self.region.height, 0)
+
+
 # --- fields -------------------------------------------------------------------------------
 @dataclass
 class Field:
@@ -184,6 +207,8 @@ class FormModal(ModalScreen[R | None], Generic[R]):
         self.intro = intro
         self.submit_label = submit_label
         self._saving = False
+        #: Fields the user has typed in (checked again when left).
+        self._touched: set[str] = set()
 
     # --- layout ------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -201,13 +226,19 @@ class FormModal(ModalScreen[R | None], Generic[R]):
             with Horizontal(id="form-buttons"):
                 yield Button(self.submit_label, variant="primary", id="form-save", compact=True)
                 yield Button("Annulla", id="form-cancel", compact=True)
+            yield DropdownRoom(id="form-room")
         yield KeysFooter()
 
     def on_mount(self) -> None:
-        for f in self.fields:
-            if not f.disabled:
-                self.query_one(f"#f-{_safe_id(f.name)}").focus()
-                break
+        room = self.query_one(DropdownRoom)
+        for select in self.query(Select):
+            room.watch_select(self.query_one("#form"), select)
+        # The first field still to fill (a date prefilled with today is not), else the
+        # first one.
+        enabled = [f for f in self.fields if not f.disabled]
+        to_fill = [f for f in enabled if f.required and f.value in (None, "")]
+        for first in (to_fill or enabled)[:1]:
+            self.query_one(f"#f-{_safe_id(first.name)}").focus()
 
     def _widget(self, f: Field) -> Widget:
         wid = f"f-{_safe_id(f.name)}"
@@ -248,7 +279,7 @@ class FormModal(ModalScreen[R | None], Generic[R]):
         )
 
     # --- errors ------------------------------------------------------------------------
-    def show_error(self, name: str | None, message: str) -> None:
+    def show_error(self, name: str | None, message: str, *, focus: bool = True) -> None:
         target = "_form"
         for f in self.fields:
             if name is not None and (name == f.name or name in f.also):
@@ -257,7 +288,7 @@ class FormModal(ModalScreen[R | None], Generic[R]):
         error = self.query_one(f"#e-{_safe_id(target)}", Static)
         error.update(f"✗ {message}")
         error.add_class("-shown")
-        if target != "_form":
+        if target != "_form" and focus:
             widget = self.query_one(f"#f-{_safe_id(target)}")
             widget.focus()
             widget.scroll_visible()
@@ -268,42 +299,71 @@ class FormModal(ModalScreen[R | None], Generic[R]):
                 error.update("")
             error.remove_class("-shown")
 
+    def clear_error(self, name: str) -> None:
+        for error in self.query(f"#e-{_safe_id(name)}, #e-_form"):
+            if isinstance(error, Static):
+                error.update("")
+            error.remove_class("-shown")
+
+    def _field_of(self, widget: Widget) -> Field | None:
+        return next((f for f in self.fields if widget.id == f"f-{_safe_id(f.name)}"), None)
+
+    # --- errors follow the typing ----------------------------------------------------------
+    @on(Input.Changed)
+    @on(Select.Changed)
+    @on(Tick.Changed)
+    def _field_changed(self, event: Input.Changed | Select.Changed | Tick.Changed) -> None:
+        """A field being corrected loses its message at once."""
+        f = self._field_of(event.control)
+        if f is not None:
+            self._touched.add(f.name)
+            self.clear_error(f.name)
+
+    @on(Input.Blurred)
+    def _field_left(self, event: Input.Blurred) -> None:
+        """Leaving a field the user typed in checks it again."""
+        f = self._field_of(event.input)
+        if f is not None and f.name in self._touched:
+            _, message = self._check(f, event.input)
+            if message:
+                self.show_error(f.name, message, focus=False)
+
     # --- submit ------------------------------------------------------------------------
-    def collect(self) -> dict[str, Any] | None:
-        """Values parsed and checked field by field; None (errors shown) if any is bad."""
+    def _check(self, f: Field, widget: Widget) -> tuple[Any, str | None]:
+        """A field's parsed value, or the message saying what is wrong with it."""
         from taskforce_tui.domain.dates import parse_date
 
+        if isinstance(widget, Select):
+            chosen = widget.value
+            if chosen is Select.NULL or chosen == Select.NULL:
+                return None, "Scegli un valore." if f.required else None
+            return chosen, None
+        if isinstance(widget, Tick):
+            return widget.value, None
+        if not isinstance(widget, Input):
+            return None, None
+        result = widget.validate(widget.value)
+        text = widget.value.strip()
+        if result is not None and not result.is_valid:
+            return None, " ".join(result.failure_descriptions)
+        if not text:
+            return None, None
+        if f.kind == "date":
+            return parse_date(text, f.name), None
+        if f.kind == "int":
+            return int(text), None
+        if f.kind == "minutes":
+            return parse_minutes(text), None
+        return text, None
+
+    def collect(self) -> dict[str, Any] | None:
+        """Values parsed and checked field by field; None (errors shown) if any is bad."""
         self.clear_errors()
         values: dict[str, Any] = {}
         first_bad: str | None = None
         for f in self.fields:
-            widget = self.query_one(f"#f-{_safe_id(f.name)}")
-            message: str | None = None
-            if isinstance(widget, Select):
-                chosen = widget.value
-                if chosen is Select.NULL or chosen == Select.NULL:
-                    values[f.name] = None
-                    if f.required:
-                        message = "Scegli un valore."
-                else:
-                    values[f.name] = chosen
-            elif isinstance(widget, Tick):
-                values[f.name] = widget.value
-            elif isinstance(widget, Input):
-                result = widget.validate(widget.value)
-                text = widget.value.strip()
-                if result is not None and not result.is_valid:
-                    message = " ".join(result.failure_descriptions)
-                elif not text:
-                    values[f.name] = None
-                elif f.kind == "date":
-                    values[f.name] = parse_date(text, f.name)
-                elif f.kind == "int":
-                    values[f.name] = int(text)
-                elif f.kind == "minutes":
-                    values[f.name] = parse_minutes(text)
-                else:
-                    values[f.name] = text
+            value, message = self._check(f, self.query_one(f"#f-{_safe_id(f.name)}"))
+            values[f.name] = value
             if message:
                 self.show_error(f.name, message)
                 first_bad = first_bad or f.name
@@ -364,42 +424,3 @@ class FormModal(ModalScreen[R | None], Generic[R]):
         from taskforce_tui.screens.base import report_worker_error
 
         report_worker_error(self, event)
-
-
-class ConfirmModal(ModalScreen[bool]):
-    """A yes/no question; Escape answers no."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "no", "No", id="confirm.no"),
-        Binding("s", "yes", "Sì", id="confirm.yes"),
-    ]
-    DEFAULT_CSS = """
-    ConfirmModal { align: center middle; }
-    ConfirmModal #confirm {
-        width: 64; max-width: 100%; height: auto; border: thick $warning;
-        background: $surface; padding: 0 1;
-    }
-    ConfirmModal #confirm-buttons { height: auto; margin-top: 1; align-horizontal: right; }
-    ConfirmModal #confirm-buttons Button { margin-left: 2; }
-    """
-
-    def __init__(self, question: str) -> None:
-        super().__init__()
-        self.question = question
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="confirm"):
-            yield Static(self.question)
-            with Horizontal(id="confirm-buttons"):
-                yield Button("Sì (s)", variant="warning", id="yes", compact=True)
-                yield Button("No (Esc)", id="no", compact=True)
-        yield KeysFooter()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
-
-    def action_yes(self) -> None:
-        self.dismiss(True)
-
-    def action_no(self) -> None:
-        self.dismiss(False)
