@@ -377,7 +377,7 @@ def scenario_expert(root: Path) -> dict[str, float]:
         ]
         for i, other in enumerate(others):
             ops = _day_of_work(conn, other, str(uuid.uuid4()), [comuni[i % len(comuni)]], rng)
-            _outbox(folder, other, ops[0]["replica"], ops)
+            _outbox(folder, other, ops[0]["replica"], ops, central)
     with central.store.bulk() as conn:
         for i, other in enumerate(others):
             conn.execute(
