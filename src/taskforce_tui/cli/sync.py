@@ -1,4 +1,5 @@
-"""Sync commands: `sync`, `init --da`, `conflitti`, `stato-sync`, `centrale init|merge|stato`.
+"""Sync commands: `sync`, `init --da`, `conflitti`, `stato-sync`, `centrale init|merge|stato|
+invita|unisciti|revoca|dispositivi`.
 
 Imports of the sync package stay inside the handlers (the parser must start fast).
 """
@@ -94,6 +95,22 @@ def register(sub: Any) -> None:
     r2.add_argument("--db", type=Path, metavar="FILE", help="database centrale locale")
     r2.add_argument("--json", action="store_true", help="uscita JSON")
     r2.set_defaults(handler=cmd_centrale_revoca)
+    u = psub.add_parser(
+        "unisciti", help="entra fra i coordinatori con il codice di un coordinatore"
+    )
+    u.add_argument("--da", type=Path, required=True, metavar="CARTELLA", help="cartella condivisa")
+    u.add_argument("--email", required=True, help="la tua email, come nell'invito")
+    u.add_argument("--codice", required=True, help="il codice di invito (5 gruppi di 5 caratteri)")
+    u.add_argument(
+        "--nome",
+        action=FreeText,
+        default="",
+        metavar="NOME",
+        help="come gli altri coordinatori vedranno questa postazione",
+    )
+    u.add_argument("--db", type=Path, metavar="FILE", help="database centrale locale")
+    u.add_argument("--json", action="store_true", help="uscita JSON")
+    u.set_defaults(handler=cmd_centrale_unisciti)
     d = psub.add_parser("dispositivi", help="ogni dispositivo iscritto: esperto, nome, stato")
     d.add_argument("cartella", type=Path, metavar="CARTELLA")
     d.add_argument("--db", type=Path, metavar="FILE", help="database centrale locale")
@@ -394,7 +411,6 @@ def cmd_centrale_stato(ctx: Context) -> int:
         say("Quarantena: vuota.")
     if data["waiting_outboxes"]:
         say(f"File in arrivo non ancora uniti: {len(data['waiting_outboxes'])}")
-    return 0
     if data["open_invites"]:
         say("Inviti non ancora usati:")
         for i in data["open_invites"]:
@@ -430,6 +446,24 @@ def cmd_centrale_invita(ctx: Context) -> int:
         f"--da {args.cartella} --email {invite['email']} --codice {invite['codice']}`."
     )
     return 0
+
+
+def cmd_centrale_unisciti(ctx: Context) -> int:
+    from taskforce_tui.sync.joining import join
+
+    args = ctx.args
+    result = join(
+        args.da, args.email, args.codice, args.nome, _central_home(ctx), _keys(ctx), args.db
+    )
+    if args.json:
+        emit_json(
+            {"esito": result.outcome, "messaggio": result.message, "generazione": result.generation}
+        )
+    elif result.outcome == "rifiutato":
+        warn(result.message)
+    else:
+        say(result.message)
+    return 2 if result.outcome == "rifiutato" else 0
 
 
 def cmd_centrale_revoca(ctx: Context) -> int:

@@ -862,6 +862,14 @@ class Central:
         seal.finish()
 
     # --- adoption: the share is ahead of the local database ---------------------------------------
+    def catch_up(self, progress: Progress = _nop) -> int:
+        """Bring the local database up to the newest generation on the share, without
+        merging anything (a coordinator who has just joined). Returns the generation."""
+        self.folder.check()
+        self._publish_pending(progress)
+        self._adopt_if_behind(progress)
+        return self.generation
+
     def _adopt_if_behind(self, progress: Progress) -> int | None:
         local = self.generation
         mine = self._generation_row(local)

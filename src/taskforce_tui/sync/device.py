@@ -43,11 +43,7 @@ def _state_path(store: Store) -> Path:
 
 
 def pending_state(store: Store) -> dict[str, Any] | None:
-    try:
-        data = jsonio.loads(_state_path(store).read_bytes())
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
+    return read_state(_state_path(store))
 
 
 def pinned(store: Store) -> dict[str, Any] | None:
@@ -74,12 +70,25 @@ def request(
     store: Store, folder: SyncFolder, email: str, code: str, name: str, role: str = "esperto"
 ) -> str:
     """Leave an enrolment request for this device in the folder; returns its file name."""
+    return leave_request(folder, device_keys(store), email, code, name, role, _state_path(store))
+
+
+def leave_request(
+    folder: SyncFolder,
+    pair: KeyPair,
+    email: str,
+    code: str,
+    name: str,
+    role: str,
+    state_path: Path,
+) -> str:
+    """Leave a request for `pair` (a laptop's device key or a new coordinator's key) and
+    keep, beside the key, what is needed to check the answer. Returns the file name."""
     folder_id = folder.folder_id()
     try:
         code = crypto.normalize_code(code)
     except ValueError as exc:
         raise SyncError(f"Codice di invito non valido: {exc}. Ricontrollalo.", "codice") from None
-    pair = device_keys(store)
     nonce = secrets.token_hex(6)
     body = trust.make_request(folder_id, email, role, pair, name, code, nonce)
     target = folder.enrol_dir / f"{pair.id}-{nonce}.richiesta.json"
@@ -99,8 +108,43 @@ def request(
         "code_key": crypto.b64(crypto.code_key(code, folder_id, email)),
         "requested_at": trust.stamp(),
     }
-    crypto.write_private(_state_path(store), jsonio.dumps(state, pretty=True))
+    crypto.write_private(state_path, jsonio.dumps(state, pretty=True))
     return target.name
+
+
+def read_state(state_path: Path) -> dict[str, Any] | None:
+    try:
+        data = jsonio.loads(state_path.read_bytes())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def read_answer(folder: SyncFolder, state: dict[str, Any]) -> tuple[str, Any]:
+    """The centre's answer to the request `state` describes: ("attesa", why) while none
+    has come or it is not authentic, ("rifiutato", reason), or ("iscritto", (the answer,
+    the coordinator set it carries)). Reads only; changes nothing."""
+    path = folder.enrol_dir / f"{state['device_id']}-{state['nonce']}.risposta.json"
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return "attesa", ""
+    try:
+        data = trust.read_response(
+            jsonio.loads(raw),
+            crypto.unb64(state.get("code_key"), 32),
+            str(state.get("folder_id")),
+            str(state.get("device_id")),
+        )
+    except ValueError as exc:
+        return "attesa", f"Risposta all'iscrizione non valida ({exc}): ignorata."
+    if data.get("outcome") != "iscritto":
+        return "rifiutato", str(data.get("reason", ""))[:300]
+    try:
+        coordinators = trust.pin_from_response(data)
+    except (ValueError, KeyError):
+        return "attesa", "Risposta all'iscrizione non valida: ignorata."
+    return "iscritto", (data, coordinators)
 
 
 def check_answer(store: Store, folder: SyncFolder) -> tuple[str, str]:
@@ -115,31 +159,16 @@ def check_answer(store: Store, folder: SyncFolder) -> tuple[str, str]:
             "Questo dispositivo non è iscritto: chiedi un codice di invito alla Segreteria "
             "Tecnica ed esegui `taskforce init --da CARTELLA --email EMAIL --codice CODICE`."
         )
-    path = folder.enrol_dir / f"{state['device_id']}-{state['nonce']}.risposta.json"
-    try:
-        raw = path.read_bytes()
-    except OSError:
-        return "attesa", PENDING_NOTE
-    try:
-        data = trust.read_response(
-            jsonio.loads(raw),
-            crypto.unb64(state.get("code_key"), 32),
-            str(state.get("folder_id")),
-            str(state.get("device_id")),
-        )
-    except ValueError as exc:
-        return "attesa", f"Risposta all'iscrizione non valida ({exc}): ignorata. {PENDING_NOTE}"
-    if data.get("outcome") != "iscritto":
-        reason = str(data.get("reason", ""))[:300]
+    outcome, found = read_answer(folder, state)
+    if outcome == "attesa":
+        return "attesa", f"{found} {PENDING_NOTE}".strip()
+    if outcome == "rifiutato":
         return "rifiutato", (
-            f"Iscrizione rifiutata dalla Segreteria Tecnica: {reason}. Chiedi un nuovo codice "
+            f"Iscrizione rifiutata dalla Segreteria Tecnica: {found}. Chiedi un nuovo codice "
             "e ripeti `taskforce init --da CARTELLA --email EMAIL --codice CODICE`: i tuoi dati "
             "restano su questo computer."
         )
-    try:
-        coordinators = trust.pin_from_response(data)
-    except (ValueError, KeyError):
-        return "attesa", f"Risposta all'iscrizione non valida: ignorata. {PENDING_NOTE}"
+    data, coordinators = found
     expert = data["expert"]
     if state.get("role") == "esperto":
         current = store.expert_id
