@@ -15,7 +15,8 @@ import pytest
 from taskforce_tui.store import jsonio
 from taskforce_tui.store.db import Store
 from taskforce_tui.sync import bundle as B
-from taskforce_tui.sync import laptop
+from taskforce_tui.sync import crypto, device, laptop
+from taskforce_tui.sync.crypto import KeyPair
 from taskforce_tui.sync.errors import BundleError, FolderUnavailable, NewerFormatError
 from taskforce_tui.sync.folder import SyncFolder
 from taskforce_tui.sync.fsio import NO_LINK_ENV, PublishCollision, publish
@@ -273,6 +274,66 @@ def test_the_golden_extract_of_format_1_still_imports(tmp_path: Path, name: str)
     assert conflicts == [("subject", '"golden"', '"altro valore"')]
     assert history > 0
     store.close()
+
+
+# --- the golden bundles of format 2 (signed and sealed) ------------------------------------------
+def test_the_golden_extract_of_format_2_still_opens_verifies_and_imports(tmp_path: Path) -> None:
+    """An extract written by format 2 (tests/data/sync/make_golden_v2.py): opened with the
+    device key it was sealed for, verified against the coordinator key pinned then."""
+    facts = jsonio.loads((GOLDEN / "v2" / "facts.json").read_bytes())
+    store = Store(tmp_path / "p" / "taskforce.sqlite3")
+    keys = device.keys_dir(store)
+    keys.mkdir(parents=True, exist_ok=True)
+    shutil.copy(GOLDEN / "v2" / "device.key", keys / "dispositivo.key")
+    device.save_pinned(store, facts["trust"])
+    store.set_meta("expert_id", facts["expert_id"])
+    manifest, data = laptop._read_extract(
+        GOLDEN / "v2" / "extract.zip",
+        facts["generation"],
+        facts["expert_id"],
+        facts["trust"],
+        device.device_keys(store),
+    )
+    assert manifest["format_version"] == 2
+    laptop.apply_extract(store, manifest, data, laptop.SyncReport())
+    assert store.get_meta("last_generation") == str(facts["generation"])
+    me = store.experts.me()
+    assert me is not None and me.id == facts["expert_id"]
+    with store.read() as conn:
+        subject = conn.execute(
+            "SELECT subject FROM practice WHERE id = ?", (facts["practice_id"],)
+        ).fetchone()
+        conflicts = conn.execute("SELECT field, kept_value, other_value FROM conflict").fetchall()
+    assert subject == ("golden",)
+    assert conflicts == [("subject", '"golden"', '"altro valore"')]
+    # the same file for another expert's laptop, or under another pinned key: refused
+    with pytest.raises(BundleError):
+        laptop._read_extract(
+            GOLDEN / "v2" / "extract.zip",
+            facts["generation"],
+            facts["outbox_expert_id"],
+            facts["trust"],
+            device.device_keys(store),
+        )
+    store.close()
+
+
+def test_the_golden_outbox_of_format_2_still_opens_and_verifies() -> None:
+    facts = jsonio.loads((GOLDEN / "v2" / "facts.json").read_bytes())
+    centre = KeyPair.loads((GOLDEN / "v2" / "coordinator.key").read_bytes())
+    bundle, header = B.Bundle.open_sealed(GOLDEN / "v2" / "outbox.zip", "outbox", [centre])
+    with bundle:
+        assert bundle.manifest["format_version"] == 2
+        assert crypto.key_id(bundle.signer) == facts["outbox_signer"]
+        assert header["kind"] == "outbox"
+        ops = bundle.read_all()["ops.jsonl"]
+    assert [(op["pk"], op["field"], op["value"]) for op in ops] == [
+        (facts["practice_id"], "notes", "nota del formato 2")
+    ]
+    assert {op["author"] for op in ops} == {facts["outbox_expert_id"]}
+    # a key it was not sealed for cannot open it
+    with pytest.raises(crypto.NotForMe):
+        B.Bundle.open_sealed(GOLDEN / "v2" / "outbox.zip", "outbox", [KeyPair.generate()])
 
 
 # --- publishing -----------------------------------------------------------------------------------
