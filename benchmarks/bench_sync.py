@@ -10,6 +10,8 @@ was written) measured in the same run.
   experts have about 2,500 each), with their own time logs; a day of their changes
   (edits, new practices, time logs) and a new generation carrying colleagues'
   changes on their Comuni; `taskforce sync` = backup + export + import. Target < 2 s.
+- each scenario runs twice: as shipped, and without the stream cipher and key wrap
+  (benchmarks/plaintext.py), so the cost of sealing is a ratio measured in one run.
 - merge: 120 outboxes of a day's work (about 230 ops each) merged into the
   300,000-practice / 1,000,000-time-log state, publishing the central generation and
   120 extracts. Target < 60 s, memory < 1 GB.
@@ -443,9 +445,16 @@ def scenario_expert(root: Path) -> dict[str, float]:
 
 
 def _child(name: str) -> dict[str, float]:
+    """Run one scenario; "merge-plain" / "expert-plain" run it without the stream cipher
+    and the key wrap (benchmarks/plaintext.py), for the cost that sealing adds."""
+    scenario, _, variant = name.partition("-")
+    if variant == "plain":
+        from benchmarks import plaintext
+
+        plaintext.install()
     root = Path(tempfile.mkdtemp(prefix=f"tf-bench-sync-{name}-"))
     try:
-        return {"expert": scenario_expert, "merge": scenario_merge}[name](root)
+        return {"expert": scenario_expert, "merge": scenario_merge}[scenario](root)
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
@@ -467,6 +476,7 @@ def _run_child(name: str) -> dict[str, float]:
 
 def run() -> list[Result]:
     e = _run_child("expert")
+    e_plain = _run_child("expert-plain")
     print(
         f"  expert: {e['comuni']:.0f} Comuni, {e['practices']:.0f} pratiche, "
         f"{e['time_logs']:.0f} registrazioni ore, estratto {e['extract_mb']:.1f} MB, "
@@ -475,6 +485,7 @@ def run() -> list[Result]:
         flush=True,
     )
     m = _run_child("merge")
+    m_plain = _run_child("merge-plain")
     print(
         f"  merge: {m['ops']:.0f} modifiche da {m['read_files']:.0f} file, pubblicati "
         f"{m['published_mb']:.0f} MB (centrale + 120 estratti)",
@@ -490,6 +501,18 @@ def run() -> list[Result]:
             limit=2000,
         ),
         Result("  di cui copia di sicurezza del database locale", e["backup_s"] * 1000, "ms"),
+        Result(
+            "  firmato e cifrato (base: lo stesso sync senza cifratura)",
+            e["sync_s"] * 1000,
+            "ms",
+            e_plain["sync_s"] * 1000,
+        ),
+        Result(
+            "  prima adesione firmata e cifrata (base: senza cifratura)",
+            e["join_s"] * 1000,
+            "ms",
+            e_plain["join_s"] * 1000,
+        ),
         Result(
             "prima adesione (init --da, estratto completo)",
             e["join_s"] * 1000,
@@ -525,6 +548,15 @@ def run() -> list[Result]:
             limit=60,
         ),
         Result("  tempo CPU del merge (tutti i thread)", m["merge_cpu_s"], "s"),
+        Result(
+            "  costo di firma e cifratura (base: lo stesso merge senza cifratura)",
+            m["merge_s"],
+            "s",
+            m_plain["merge_s"],
+            "< 1.10x",
+            limit=1.10,
+            on_ratio=True,
+        ),
         Result("  generazione 1 della regione (solo pubblicazione)", m["first_publish_s"], "s"),
         Result(
             f"memoria di picco, merge di 120 file (residente prima: {m['resident_mb']:.0f} MB)",

@@ -15,7 +15,7 @@ import pytest
 from taskforce_tui.store import jsonio
 from taskforce_tui.store.db import Store
 from taskforce_tui.sync import bundle as B
-from taskforce_tui.sync import crypto, device, laptop
+from taskforce_tui.sync import crypto, laptop
 from taskforce_tui.sync.crypto import KeyPair
 from taskforce_tui.sync.errors import BundleError, FolderUnavailable, NewerFormatError
 from taskforce_tui.sync.folder import SyncFolder

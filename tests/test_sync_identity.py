@@ -13,7 +13,7 @@ import pytest
 
 from taskforce_tui.store.db import Store
 from taskforce_tui.store.tx import Hlc
-from taskforce_tui.sync import device, laptop
+from taskforce_tui.sync import crypto, device, laptop
 from taskforce_tui.sync.folder import SyncFolder
 from tests.sync_helpers import (
     World,
@@ -278,3 +278,40 @@ def test_a_clock_ten_years_ahead_cannot_win_nor_drag_clocks(world: World) -> Non
     )
     now_ms = Hlc.parse(Hlc.format(wall, 0))[0]
     assert now_ms < time.time() * 1000 + 7 * 3600 * 1000
+
+
+def test_nothing_on_the_share_names_a_local_path_or_the_host(world: World) -> None:
+    """Quarantine notes, answers and clear headers are read by anyone with the share:
+    an unreadable request (here a folder where a file should be) is refused with a
+    reason that names neither the coordinator's local path nor the machine."""
+    import socket
+
+    folder = SyncFolder(world.folder)
+    (folder.enrol_dir / "0123456789abcdef-abcdef012345.richiesta.json").mkdir()
+    _edit(world, 0, "dopo la richiesta illeggibile")
+    world.full_round()
+    state = world.central.status()
+    refused = [e for e in state["enrolments"] if e["outcome"] == "rifiutato"]
+    assert refused and "richiesta non valida" in refused[0]["reason"]
+    # a host name as short as "vm" would match random bytes: only longer ones are looked for
+    host = socket.gethostname()
+    secrets = {str(world.root), str(world.root.resolve()), *([host] if len(host) >= 8 else [])}
+    checked = 0
+    for path in world.folder.rglob("*"):
+        if not path.is_file():
+            continue
+        with path.open("rb") as fh:
+            if fh.read(len(crypto.MAGIC)) == crypto.MAGIC:  # sealed: only the header is clear
+                fh.seek(0)
+                raw = crypto.read_header(fh)[1]
+            else:
+                fh.seek(0)
+                raw = fh.read()
+        text = raw.decode("utf-8", errors="replace")
+        checked += 1
+        for secret in secrets:
+            assert secret not in text, (path.name, secret)
+            assert secret not in path.name
+    for reason in (e["reason"] for e in state["enrolments"]):
+        assert str(world.root) not in reason
+    assert checked > 5

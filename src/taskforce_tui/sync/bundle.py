@@ -34,7 +34,7 @@ from taskforce_tui.store import jsonio
 from taskforce_tui.store.schema import SCHEMA_VERSION
 from taskforce_tui.sync import crypto
 from taskforce_tui.sync.crypto import KeyPair
-from taskforce_tui.sync.errors import BundleError, NewerFormatError
+from taskforce_tui.sync.errors import BundleError, NewerFormatError, os_reason
 
 FORMAT = "taskforce-sync"
 FORMAT_VERSION = 2
@@ -251,7 +251,7 @@ class Bundle:
             else:
                 size = self.path.stat().st_size
         except OSError as exc:
-            raise BundleError(f"file illeggibile ({exc.strerror or exc})") from None
+            raise BundleError(f"file illeggibile ({os_reason(exc)})") from None
         if size == 0:
             raise BundleError("file vuoto")
         cap = limits or LIMITS.get(kind or "central", LIMITS["central"])

@@ -39,7 +39,7 @@ from nacl.signing import SigningKey, VerifyKey
 
 from taskforce_tui.store import jsonio
 from taskforce_tui.store.private import FILE_MODE, private_dir, private_file
-from taskforce_tui.sync.errors import BundleError, NewerFormatError
+from taskforce_tui.sync.errors import BundleError, NewerFormatError, os_reason
 
 MAGIC = b"TFSYNC2\n"
 ENVELOPE_VERSION = 2
@@ -343,7 +343,7 @@ def unseal(path: Path, keys: Iterable[KeyPair], max_bytes: int) -> tuple[dict[st
     try:
         fh = open(path, "rb")  # noqa: SIM115 - closed below
     except OSError as exc:
-        raise BundleError(f"file illeggibile ({exc.strerror or exc})") from None
+        raise BundleError(f"file illeggibile ({os_reason(exc)})") from None
     with fh:
         header, ad = read_header(fh)
         mine = {bytes(k.box.public_key): k for k in keys}

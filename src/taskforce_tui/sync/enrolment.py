@@ -17,6 +17,7 @@ from taskforce_tui.store import jsonio
 from taskforce_tui.store.db import Store, new_id
 from taskforce_tui.sync import crypto, trust
 from taskforce_tui.sync.crypto import KeyPair, PublicKeys
+from taskforce_tui.sync.errors import os_reason
 from taskforce_tui.sync.folder import SyncFolder
 from taskforce_tui.sync.fsio import move_no_replace, publish, quarantine
 
@@ -131,7 +132,8 @@ def decide(store: Store, folder: SyncFolder, folder_id: str) -> Enrolments:
             request = trust.parse_request(path, folder_id)
         except (ValueError, OSError, json.JSONDecodeError) as exc:
             bogus = trust.Request(path, "", folder_id, "", "", "", "", trust._ZERO, "", {}, "")
-            found.decisions.append(Decision(bogus, "rifiutato", f"richiesta non valida ({exc})"))
+            why = os_reason(exc) if isinstance(exc, OSError) else str(exc)
+            found.decisions.append(Decision(bogus, "rifiutato", f"richiesta non valida ({why})"))
             continue
         candidates = invites.get((request.email, request.role), [])
         if not candidates:

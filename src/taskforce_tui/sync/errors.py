@@ -5,6 +5,12 @@ from __future__ import annotations
 from taskforce_tui.domain.errors import DomainError
 
 
+def os_reason(exc: OSError) -> str:
+    """What went wrong reading a file, without the file's local path (reasons end up in
+    quarantine notes and answers on the share, which must never name a local path)."""
+    return exc.strerror or type(exc).__name__
+
+
 class SyncError(DomainError):
     """The sync cannot go on; nothing has been changed (the message says why)."""
 

@@ -34,7 +34,7 @@ from taskforce_tui.sync import crypto, device, trust
 from taskforce_tui.sync import rows as R
 from taskforce_tui.sync.bundle import Bundle, BundleWriter
 from taskforce_tui.sync.crypto import NotForMe, SealWriter
-from taskforce_tui.sync.errors import BundleError, NewerFormatError, SyncError
+from taskforce_tui.sync.errors import BundleError, NewerFormatError, SyncError, os_reason
 from taskforce_tui.sync.folder import OUTBOX_NAME, SyncFolder
 from taskforce_tui.sync.fsio import (
     backup_database,
@@ -387,7 +387,7 @@ def _read_extract(
         with open(path, "rb") as fh:
             header, _ = crypto.read_header(fh)
     except OSError as exc:
-        raise BundleError(f"file illeggibile ({exc.strerror or exc})") from None
+        raise BundleError(f"file illeggibile ({os_reason(exc)})") from None
     if header.get("expert_id") != expert:
         raise BundleError("il file è destinato a un altro esperto")
     signers = trust.signers(trusted.get("coordinators", {}))
