@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Static
 from taskforce_tui.app import TaskforceApp
 from taskforce_tui.screens.conflicts import ConflictsScreen, ResolveConflictModal
 from taskforce_tui.screens.sync import SyncScreen
+from taskforce_tui.screens.wizard import WizardScreen
 from taskforce_tui.store.db import Store
 from taskforce_tui.store.paths import Profile
 from taskforce_tui.sync.folder import SyncFolder
@@ -150,4 +151,47 @@ async def test_the_command_palette_offers_sync_and_conflicts(tmp_path: Path) -> 
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, ConflictsScreen))
     world.laptops[0] = Store(tmp_path / "w" / "laptop0" / "taskforce.sqlite3")
+    world.close()
+
+
+async def test_f5_on_a_device_waiting_for_enrolment_says_so_then_syncs(tmp_path: Path) -> None:
+    """A second device of expert 1 has left its request: F5 says it waits (nothing is
+    sent, the edit stays pending); after the centre's merge F5 enrols it and syncs."""
+    from tests.sync_helpers import request_enrolment
+
+    world = World(tmp_path / "w", 2)
+    home = tmp_path / "tablet"
+    store = Store(home / "taskforce.sqlite3")
+    request_enrolment(world.central, store, world.folder, "e1@example.it", "tablet")
+    store.close()
+    app = TaskforceApp(Profile(home))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(pilot)
+        await pilot.pause()
+        # not the first-run wizard: it would make a second, local identity
+        assert not isinstance(app.screen, WizardScreen)
+        assert any("attende l'iscrizione" in n.message for n in app._notifications)
+        await pilot.press("f5")
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, SyncScreen) and bool(_text(pilot, "#sync-summary")),
+        )
+        summary = _text(pilot, "#sync-summary")
+        assert "in attesa di iscrizione" in summary.replace("\n", " ")
+        assert "Modifiche inviate" not in summary
+    assert SyncFolder(world.folder).outboxes() == []
+    world.merge()
+    app = TaskforceApp(Profile(home))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(pilot)
+        await pilot.press("f5")
+        await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, SyncScreen) and "completata" in _text(pilot, "#sync-step")
+            ),
+        )
+        summary = _text(pilot, "#sync-summary").replace("\n", " ")
+        assert "Dispositivo iscritto" in summary and "Generazione centrale" in summary
+        assert app.store is not None and app.store.expert_id == world.experts[1]
     world.close()

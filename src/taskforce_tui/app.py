@@ -176,9 +176,21 @@ class TaskforceApp(App[int]):
         self.announce_store()
         assert self.store is not None
         if self.store.expert_id is None:
-            from taskforce_tui.screens.wizard import WizardScreen
+            from taskforce_tui.sync.device import pending_state
 
-            self.push_screen(WizardScreen())
+            if pending_state(self.store) is not None:
+                # joined with a code (`taskforce init --da`): the data come with the
+                # enrolment, the wizard would make a second, local identity
+                self.notify(
+                    "Questo dispositivo attende l'iscrizione della Segreteria Tecnica: dopo la "
+                    "prossima unione premi F5 per ricevere i tuoi Comuni e le pratiche.",
+                    title="In attesa di iscrizione",
+                    timeout=20,
+                )
+            else:
+                from taskforce_tui.screens.wizard import WizardScreen
+
+                self.push_screen(WizardScreen())
         self.call_after_refresh(self._check_keymap)
         self.run_worker(self._timer_status(), group="timer-status", exit_on_error=False)
 
