@@ -335,3 +335,32 @@ def test_the_sync_package_never_imports_textual() -> None:
     modules = set(out.stdout.split())
     assert "taskforce_tui.sync.central" in modules
     assert not {m for m in modules if m == "textual" or m.startswith("textual.")}
+
+
+@pytest.mark.parametrize("value", ["postgresql://localhost/taskforce", "sqlite:///x.db", ""])
+def test_a_db_that_is_not_a_file_is_refused_and_nothing_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    """`centrale init CARTELLA --db postgresql://...` used to create a folder named
+    "postgresql:" in the current directory: now an Italian message, nothing written."""
+    monkeypatch.chdir(tmp_path)
+    experts = tmp_path / "esperti.csv"
+    experts.write_text("Nome;Email;Ambiti\nAnna Verdi;anna@example.it;\n", encoding="utf-8")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    code, _out, err = run(
+        capsys,
+        "--data-dir",
+        str(tmp_path / "coord"),
+        "centrale",
+        "init",
+        str(tmp_path / "condivisa"),
+        "--esperti",
+        str(experts),
+        "--assegnazioni",
+        str(experts),
+        "--db",
+        value,
+    )
+    assert code == 2
+    assert "errore" in err and ("SQLite" in err or "vuoto" in err)
+    assert sorted(p.name for p in tmp_path.iterdir()) == before

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from taskforce_tui.domain.dates import parse_date
@@ -161,6 +163,25 @@ def non_negative_int(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"{value}: serve un numero maggiore o uguale a zero.")
     return value
+
+
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def db_file(text: str) -> Path:
+    """The coordinator's database: a file path. A URL (`postgresql://...`) is refused
+    here, before anything is written: it would otherwise become a folder named after
+    its scheme."""
+    if _URL.match(text.strip()):
+        scheme = text.split("://", 1)[0]
+        raise argparse.ArgumentTypeError(
+            f"«{scheme}://…»: questa versione tiene il database centrale solo in un file "
+            "SQLite. Indica un file (--db centrale.sqlite3) o ometti --db per usare quello "
+            "del profilo. Non è stato scritto nulla."
+        )
+    if not text.strip():
+        raise argparse.ArgumentTypeError("--db vuoto: indica un file o ometti l'opzione.")
+    return Path(text)
 
 
 def choice_arg(allowed: dict[str, str], what: str) -> Callable[[str], str]:
