@@ -36,6 +36,17 @@ async def _open(pilot: Pilot[Any]) -> None:
     await until(pilot, lambda: getattr(pilot.app, "store", None) is not None)
 
 
+async def _sync_with_f5(pilot: Pilot[Any]) -> None:
+    """F5, then wait for the sync screen to say it is done."""
+    await pilot.press("f5")
+    await until(
+        pilot,
+        lambda: (
+            isinstance(pilot.app.screen, SyncScreen) and "completata" in _text(pilot, "#sync-step")
+        ),
+    )
+
+
 async def test_f5_syncs_in_a_worker_and_shows_the_summary(tmp_path: Path) -> None:
     world = World(tmp_path / "w", 2)
     a = world.laptops[0]
@@ -46,13 +57,7 @@ async def test_f5_syncs_in_a_worker_and_shows_the_summary(tmp_path: Path) -> Non
     app = TaskforceApp(Profile(tmp_path / "w" / "laptop0"))
     async with app.run_test(size=(80, 24)) as pilot:
         await _open(pilot)
-        await pilot.press("f5")
-        await until(
-            pilot,
-            lambda: (
-                isinstance(app.screen, SyncScreen) and "completata" in _text(pilot, "#sync-step")
-            ),
-        )
+        await _sync_with_f5(pilot)
         summary = _text(pilot, "#sync-summary")
         assert "Modifiche inviate: 1." in summary
         assert "Modifiche in attesa di conferma: 1." in summary
@@ -64,13 +69,7 @@ async def test_f5_syncs_in_a_worker_and_shows_the_summary(tmp_path: Path) -> Non
     app = TaskforceApp(Profile(tmp_path / "w" / "laptop0"))
     async with app.run_test(size=(80, 24)) as pilot:
         await _open(pilot)
-        await pilot.press("f5")
-        await until(
-            pilot,
-            lambda: (
-                isinstance(app.screen, SyncScreen) and "completata" in _text(pilot, "#sync-step")
-            ),
-        )
+        await _sync_with_f5(pilot)
         assert "Modifiche in attesa di conferma: 0." in _text(pilot, "#sync-summary")
         assert app.store is not None and app.store.pending_ops() == 0
     world.laptops[0] = Store(tmp_path / "w" / "laptop0" / "taskforce.sqlite3")
@@ -184,13 +183,7 @@ async def test_f5_on_a_device_waiting_for_enrolment_says_so_then_syncs(tmp_path:
     app = TaskforceApp(Profile(home))
     async with app.run_test(size=(80, 24)) as pilot:
         await _open(pilot)
-        await pilot.press("f5")
-        await until(
-            pilot,
-            lambda: (
-                isinstance(app.screen, SyncScreen) and "completata" in _text(pilot, "#sync-step")
-            ),
-        )
+        await _sync_with_f5(pilot)
         summary = _text(pilot, "#sync-summary").replace("\n", " ")
         assert "Dispositivo iscritto" in summary and "Generazione centrale" in summary
         assert app.store is not None and app.store.expert_id == world.experts[1]

@@ -15,8 +15,9 @@ from tests.sync_helpers import World
 from taskforce_tui.sync.folder import SyncFolder
 
 
-def main() -> None:
-    root = Path(tempfile.mkdtemp())
+def world_with_a_golden_conflict(root: Path) -> tuple[World, str]:
+    """Two experts who changed one subject differently (b's clock an hour ahead), after
+    a full round: the state both golden extracts were taken from."""
     world = World(root / "w", 2)
     a, b = world.laptops
     pid = b.conn.execute("SELECT id FROM practice WHERE comune_code = '016024'").fetchone()[0]
@@ -29,6 +30,12 @@ def main() -> None:
     with b.write() as tx:
         tx.update("practice", pid, {"subject": "golden"})
     world.full_round()
+    return world, str(pid)
+
+
+def main() -> None:
+    root = Path(tempfile.mkdtemp())
+    world, _pid = world_with_a_golden_conflict(root)
     (_, path), *_ = SyncFolder(world.folder).extracts(world.experts[1])
     shutil.copy(path, Path(__file__).with_name("extract-v1.zip"))
     world.close()

@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from tests.sync_helpers import World
+from tests.data.sync.make_golden import world_with_a_golden_conflict
 
 from taskforce_tui.sync import device, laptop
 from taskforce_tui.sync.folder import SyncFolder
@@ -23,18 +23,8 @@ HERE = Path(__file__).with_name("v2")
 
 def main() -> None:
     root = Path(tempfile.mkdtemp())
-    world = World(root / "w", 2)
+    world, pid = world_with_a_golden_conflict(root)
     a, b = world.laptops
-    pid = b.conn.execute("SELECT id FROM practice WHERE comune_code = '016024'").fetchone()[0]
-    with a.write() as tx:
-        tx.update("practice", pid, {"subject": "altro valore"})
-    with b.lock:
-        b.conn.execute(
-            "UPDATE replica SET hlc_wall = hlc_wall + 3600000 WHERE id = ?", (b.replica_id,)
-        )
-    with b.write() as tx:
-        tx.update("practice", pid, {"subject": "golden"})
-    world.full_round()
     HERE.mkdir(exist_ok=True)
     (generation, path), *_ = SyncFolder(world.folder).extracts(world.experts[1])
     shutil.copy(path, HERE / "extract.zip")
