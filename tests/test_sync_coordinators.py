@@ -73,7 +73,8 @@ def test_a_second_coordinator_joins_and_both_can_merge(
     assert status == 2 and "centrale unisciti" in err
 
     # the existing coordinator's merge adds Dora's key, signed by a current coordinator
-    ok(capsys, "--data-dir", coord, "centrale", "merge", share)
+    out = ok(capsys, "--data-dir", coord, "centrale", "merge", share)
+    assert "Nuovi coordinatori: 1" in out and "Dispositivi iscritti" not in out
     joined = _join(capsys, dora, share, code)
     assert joined["esito"] == "iscritto", joined
     generation = joined["generazione"]

@@ -347,6 +347,11 @@ def cmd_centrale_merge(ctx: Context) -> int:
         warn(f"In quarantena: {name}: {reason}")
     if report.enrolled:
         say(f"Dispositivi iscritti: {report.enrolled}.")
+    if report.coordinators_joined:
+        say(
+            f"Nuovi coordinatori: {report.coordinators_joined} (completano l'ingresso con "
+            "`taskforce centrale unisciti`)."
+        )
     if report.enrol_refused:
         warn(
             f"Richieste di iscrizione respinte: {report.enrol_refused} (i motivi in "

@@ -81,7 +81,8 @@ class MergeReport:
     quarantined: list[tuple[str, str]] = field(default_factory=list)
     newer: list[str] = field(default_factory=list)
     not_for_me: list[str] = field(default_factory=list)
-    enrolled: int = 0
+    enrolled: int = 0  # experts' devices
+    coordinators_joined: int = 0
     enrol_refused: int = 0
     clock_ahead: list[str] = field(default_factory=list)
     archived: int = 0
@@ -304,9 +305,7 @@ class Central:
         if not (result.changed or people or force or dirty):
             self._touch_replicas(outboxes, files)
             report.archived = self._archive(files)
-            report.enrolled, report.enrol_refused = enrolment.answer(
-                self.store, self.folder, enrolments, self.keys
-            )
+            self._answer(enrolments, report)
             return report
         progress("unione delle modifiche", 0.3)
         with transaction(self.store) as conn:
@@ -348,11 +347,20 @@ class Central:
                 [e for e in self._experts() if e[0] in enrolment.device_boxes(conn)]
             )
         report.archived = self._archive(files)
-        report.enrolled, report.enrol_refused = enrolment.answer(
-            self.store, self.folder, enrolments, self.keys
-        )
+        self._answer(enrolments, report)
         progress("fatto", 1.0)
         return report
+
+    def _answer(self, enrolments: enrolment.Enrolments, report: MergeReport) -> None:
+        """Answer the enrolment requests (after the generation is published)."""
+        accepted, report.enrol_refused = enrolment.answer(
+            self.store, self.folder, enrolments, self.keys
+        )
+        report.coordinators_joined = sum(
+            d.outcome == "iscritto" and d.request.role == "coordinatore"
+            for d in enrolments.decisions
+        )
+        report.enrolled = accepted - report.coordinators_joined
 
     # --- outboxes ---------------------------------------------------------------------------------
     def _read_outboxes(
