@@ -1,5 +1,11 @@
-"""The same sync without its cryptography, for the side-by-side figures of issue 13:
-`install()` (in a benchmark's own child process, never in the app) replaces the
+"""What sync's cryptography costs, two ways (issue 13), in a benchmark's own child
+process, never in the app:
+
+- `meter()` counts the CPU time of every thread spent inside the cryptography as
+  shipped (stream cipher, sealed boxes, Ed25519 sign and verify): its share of the
+  merge's CPU time is measured in one run, so the load of a shared machine, which
+  changes from one run to the next by more than sealing costs, cancels out.
+- `install()` replaces the
 XChaCha20-Poly1305 stream and the sealed boxes of the file key with pass-throughs of the
 same sizes, so a run measures everything else exactly as shipped: the same envelope,
 chunks, files, ZIPs, JSON, merge and database work. Ed25519 signatures stay (one sign or
@@ -33,6 +39,61 @@ def _push(_state: Any, message: bytes, _ad: bytes | None = None, tag: int = 0) -
 
 def _pull(_state: Any, block: bytes, _ad: bytes | None = None) -> tuple[bytes, int]:
     return block[:-_ABYTES], block[-_ABYTES]
+
+
+class _Meter:
+    """CPU seconds spent in the metered calls, summed over threads."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.seconds = 0.0
+        self.calls = 0
+        self._lock = threading.Lock()
+
+    def wrap(self, fn: Any) -> Any:
+        import time
+
+        def metered(*args: Any, **kwargs: Any) -> Any:
+            started = time.thread_time()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent = time.thread_time() - started
+                with self._lock:
+                    self.seconds += spent
+                    self.calls += 1
+
+        return metered
+
+    def reset(self) -> None:
+        with self._lock:
+            self.seconds, self.calls = 0.0, 0
+
+
+METER = _Meter()
+
+
+def meter() -> _Meter:
+    """Meter the cryptography as shipped (nothing replaced); returns the meter."""
+    from taskforce_tui.sync import crypto
+
+    sodium = crypto.sodium
+    for name in (
+        "crypto_secretstream_xchacha20poly1305_push",
+        "crypto_secretstream_xchacha20poly1305_pull",
+    ):
+        setattr(sodium, name, METER.wrap(getattr(sodium, name)))
+    shipped = crypto.SealedBox
+
+    class MeteredBox(shipped):  # type: ignore[misc,valid-type]
+        encrypt = METER.wrap(shipped.encrypt)
+        decrypt = METER.wrap(shipped.decrypt)
+
+    crypto.SealedBox = MeteredBox  # type: ignore[misc]
+    crypto.verify = METER.wrap(crypto.verify)
+    crypto.KeyPair.sign = METER.wrap(crypto.KeyPair.sign)  # type: ignore[method-assign]
+    return METER
 
 
 def install() -> None:
