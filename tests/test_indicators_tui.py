@@ -131,29 +131,30 @@ async def test_baseline_form_refuses_bad_input_then_saves(
         await pilot.press("b")
         await wait_until(pilot, lambda: isinstance(app.screen, BaselineForm))
         form = app.screen
-        form.query_one("#procedure_type", Select).value = "rifiuti_208"
+        form.query_one("#f-procedure_type", Select).value = "rifiuti_208"
         await pilot.pause(0.05)
         before = baseline_state(folder)
 
-        form.query_one("#period", Input).value = "2022-X1"
-        form.query_one("#avg_duration_days", Input).value = "55,5"
-        await pilot.click("#save")
+        form.query_one("#f-period", Input).value = "2022-X1"
+        form.query_one("#f-avg_duration_days", Input).value = "55,5"
+        await pilot.click("#form-save")
         await pilot.pause(0.05)
-        error = form.query_one("#error-period", Static)
-        assert error.has_class("visible") and "Semestre non valido" in str(error.render())
-        assert app.screen is form and form.query_one("#period", Input).has_focus
+        error = form.query_one("#e-period", Static)
+        assert error.has_class("-shown") and "Semestre non valido" in str(error.render())
+        assert app.screen is form and form.query_one("#f-period", Input).has_focus
 
-        form.query_one("#period", Input).value = "2022-H1"
-        form.query_one("#avg_duration_days", Input).value = "-3"
-        await pilot.click("#save")
+        form.query_one("#f-period", Input).value = "2022-H1"
+        form.query_one("#f-avg_duration_days", Input).value = "-3"
+        await pilot.pause()  # the period's message goes as it is corrected
+        await pilot.click("#form-save")
         await pilot.pause(0.05)
-        assert "negativo" in str(form.query_one("#error-avg_duration_days", Static).render())
-        assert not form.query_one("#error-period", Static).has_class("visible")
+        assert "negativo" in str(form.query_one("#e-avg_duration_days", Static).render())
+        assert not form.query_one("#e-period", Static).has_class("-shown")
         assert baseline_state(folder) == before  # nothing written
 
-        form.query_one("#avg_duration_days", Input).value = "55,5"
-        form.query_one("#backlog", Input).value = "7"
-        form.query_one("#backlog", Input).focus()
+        form.query_one("#f-avg_duration_days", Input).value = "55,5"
+        form.query_one("#f-backlog", Input).value = "7"
+        form.query_one("#f-backlog", Input).focus()
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.screen is screen)
 
@@ -179,7 +180,7 @@ async def test_baseline_form_escape_writes_nothing(demo: tuple[Path, dict[str, A
         await pilot.press("down", "b")
         await wait_until(pilot, lambda: isinstance(app.screen, BaselineForm))
         before = baseline_state(folder)
-        app.screen.query_one("#backlog", Input).value = "999"
+        app.screen.query_one("#f-backlog", Input).value = "999"
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.screen is screen)
         await pilot.pause(0.1)

@@ -22,7 +22,6 @@ from taskforce_tui.screens.modals.confirm import ConfirmModal
 from taskforce_tui.screens.timelog import TimeLogScreen
 from taskforce_tui.screens.timelog_forms import (
     ExportForm,
-    FieldError,
     StopTimerModal,
     TimeLogForm,
     TimerStartForm,
@@ -130,30 +129,30 @@ async def test_week_view_days_by_comuni_with_totals(week: Path) -> None:
         table.move_cursor(row=list(grid(screen)).index("Seriate"), column=4)
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, TimeLogForm))
-        assert app.screen.query_one("#comune", Input).value == "Seriate"
-        assert app.screen.query_one("#data", Input).value == "19/11/2026"
+        assert app.screen.query_one("#f-comune", Input).value == "Seriate"
+        assert app.screen.query_one("#f-data", Input).value == "19/11/2026"
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, TimeLogScreen))
 
 
 async def fill(pilot: Pilot[Any], **values: str) -> None:
     for name, value in values.items():
-        pilot.app.screen.query_one(f"#{name}", Input).value = value
+        pilot.app.screen.query_one(f"#f-{name}", Input).value = value
     await pilot.pause()
 
 
 async def save(pilot: Pilot[Any]) -> None:
     """Click the form's main button (after its 0.2 s press effect, which ignores clicks)."""
-    button = pilot.app.screen.query_one("#save")
+    button = pilot.app.screen.query_one("#form-save")
     await until(pilot, lambda: not button.has_class("-active"))
-    await pilot.click("#save")
+    await pilot.click("#form-save")
 
 
 def errors(pilot: Pilot[Any]) -> dict[str, str]:
     return {
-        str(e.id).removesuffix("-error"): str(e.render())
-        for e in pilot.app.screen.query(FieldError)
-        if e.has_class("-shown")
+        str(e.id).removeprefix("e-"): str(e.render())
+        for e in pilot.app.screen.query(".form-error")
+        if e.has_class("-shown") and e.id != "e-_form"
     }
 
 
@@ -188,7 +187,7 @@ async def test_form_bad_input_shows_messages_and_writes_nothing(week: Path) -> N
         assert "nel futuro" in shown["data"]
         assert "è zero" in shown["durata"]
         assert "Ora non valida" in shown["dalle"]
-        assert all(text.startswith("! ") for text in shown.values())  # not colour alone
+        assert all(text.startswith("✗ ") for text in shown.values())  # not colour alone
         # checks by the store, beside their field
         await fill(pilot, data="20/11/2026", durata="1h", dalle="", comune="Bergamasco")
         await save(pilot)
@@ -236,8 +235,8 @@ async def test_edit_and_delete_an_entry(week: Path) -> None:
         entries.move_cursor(row=2)  # 18/11, Bergamo, 2:30
         await pilot.press("e")
         await until(pilot, lambda: isinstance(app.screen, TimeLogForm))
-        assert app.screen.query_one("#durata", Input).value == "2:30"
-        assert app.screen.query_one("#comune", Input).value == "Bergamo"
+        assert app.screen.query_one("#f-durata", Input).value == "2:30"
+        assert app.screen.query_one("#f-comune", Input).value == "Bergamo"
         await fill(pilot, durata="3h")
         await save(pilot)
         await until(pilot, lambda: isinstance(app.screen, TimeLogScreen))
@@ -336,7 +335,7 @@ async def test_overrun_prompt_asks_what_to_record(
         await pilot.pause(0.2)
         await pilot.press("t")
         await until(pilot, lambda: isinstance(app.screen, StopTimerModal))
-        text = str(app.screen.query_one("#explain", Static).render())
+        text = str(app.screen.query_one("#form-intro", Static).render())
         assert "è passata la mezzanotte" in text
         assert not app.screen.query("#all")  # no "record everything" across midnight
         await fill(pilot, alle="16:00")
@@ -360,7 +359,7 @@ async def test_export_the_month_from_the_screen(week: Path, tmp_path: Path) -> N
         await open_registro(pilot)
         await pilot.press("x")
         await until(pilot, lambda: isinstance(app.screen, ExportForm))
-        assert app.screen.query_one("#mese", Input).value == "2026-11"
+        assert app.screen.query_one("#f-mese", Input).value == "2026-11"
         await fill(pilot, file=str(tmp_path / "manca" / "mese.xlsx"))
         await save(pilot)
         await until(pilot, lambda: "file" in errors(pilot))

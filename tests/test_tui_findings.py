@@ -40,7 +40,7 @@ async def test_a_timer_under_a_minute_says_how_to_discard_it(demo_store: Store) 
         await wait_for_rows(pilot, "#comuni")
         await pilot.press("t")
         await wait_for(pilot, lambda: isinstance(app.screen, StopTimerModal))
-        text = str(app.screen.query_one("#explain", Static).render())
+        text = str(app.screen.query_one("#form-intro", Static).render())
         assert "meno di un minuto" in text and "F8" in text and "Scarta il timer" in text
         await pilot.press("f8")  # the key the message names
         await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfirmModal")
@@ -402,7 +402,7 @@ async def test_hours_logged_with_o_on_the_registro_ore_show_up_there(demo_store:
         entries.focus()
         await pilot.press("o")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "TimeLogForm")
-        app.screen.query_one("#durata", Input).value = "1h"
+        app.screen.query_one("#f-durata", Input).value = "1h"
         await pilot.press("f2")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "TimeLogScreen")
         await wait_for(pilot, lambda: entries.row_count == before + 1, timeout=5)
@@ -423,7 +423,7 @@ async def test_hours_added_in_registro_ore_reach_oggi(demo_store: Store) -> None
         await wait_for_rows(pilot, "#entries")
         await pilot.press("n")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "TimeLogForm")
-        app.screen.query_one("#durata", Input).value = "2h"
+        app.screen.query_one("#f-durata", Input).value = "2h"
         await pilot.press("f2")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "TimeLogScreen")
         await pilot.press("escape")

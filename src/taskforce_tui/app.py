@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -180,7 +181,14 @@ class TaskforceApp(App[int]):
 
             self.push_screen(WizardScreen())
         self.call_after_refresh(self._check_keymap)
-        self.run_worker(self._timer_status(), group="timer-status", exit_on_error=False)
+        from taskforce_tui.screens.timer import refresh_timer_status
+
+        self.run_worker(
+            partial(refresh_timer_status, self),
+            thread=True,
+            group="timer-status",
+            exit_on_error=False,
+        )
 
     def announce_store(self) -> None:
         """Tell every screen already built that the store is (newly) open."""
@@ -482,16 +490,12 @@ class TaskforceApp(App[int]):
 
         comune_code = self.work_context().get("comune_code")
 
-        async def run() -> None:
-            await toggle_timer(self, comune_code)
-            self.data_changed("timer", "timelogs")
+        def run() -> None:
+            toggle_timer(self, comune_code)
+            self.call_from_thread(self.data_changed, "timer", "timelogs")
 
-        self.run_worker(run(), group=TIMER_GROUP, exit_on_error=False)
-
-    async def _timer_status(self) -> None:
-        from taskforce_tui.screens.timer import refresh_timer_status
-
-        await refresh_timer_status(self)
+        self.run_worker(run, thread=True, group=TIMER_GROUP, exit_on_error=False)
+        self.refresh_bindings()
 
     # --- indicators, import, sync -------------------------------------------------------
     def action_indicators(self) -> None:

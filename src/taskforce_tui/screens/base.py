@@ -3,7 +3,7 @@ errors reported in Italian, the bar of places at the top, a Footer at the bottom
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from textual import events
 from textual.binding import Binding, BindingType
@@ -15,10 +15,13 @@ from taskforce_tui.messages import DataChanged, StoreReady
 from taskforce_tui.places import PLACES, PUSHED_PLACES
 
 if TYPE_CHECKING:
+    from textual.app import App
     from textual.worker import Worker
 
     from taskforce_tui.app import TaskforceApp
     from taskforce_tui.store.db import Store
+
+T = TypeVar("T")
 
 
 def report_worker_error(node: Any, event: Worker.StateChanged) -> None:
@@ -27,6 +30,27 @@ def report_worker_error(node: Any, event: Worker.StateChanged) -> None:
 
     if event.state == WorkerState.ERROR and event.worker.error is not None:
         node.app.report_error(event.worker.error)
+
+
+def ask(app: App[Any], dialog: Screen[T]) -> T:
+    """From a thread worker: show `dialog` and wait for the user's answer. A flow that
+    asks, writes and asks again (the timer, a time log to confirm) so reads top to
+    bottom in one thread worker, every store call off the UI thread, no chain of
+    callbacks. Raises WorkerCancelled when the worker is cancelled (the app closing):
+    nothing after it may touch the UI."""
+    from concurrent.futures import Future
+
+    from textual.worker import WorkerCancelled, get_current_worker
+
+    worker = get_current_worker()
+    answer: Future[T] = Future()
+    app.call_from_thread(app.push_screen, dialog, answer.set_result)
+    while True:
+        try:
+            return answer.result(timeout=0.1)
+        except TimeoutError:
+            if worker.is_cancelled:
+                raise WorkerCancelled("closed while a dialog was open") from None
 
 
 def context_of(screen: Screen[Any]) -> dict[str, str | None]:
