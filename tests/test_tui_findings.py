@@ -169,6 +169,29 @@ async def test_a_field_error_clears_as_the_user_types_and_returns_on_leaving(
         assert app.screen.focused is app.screen.query_one("#f-reason")  # focus not taken
 
 
+async def test_a_click_on_save_after_a_wrong_field_is_not_lost(demo_store: Store) -> None:
+    """Found moving the Registro ore forms onto FormModal: with a wrong value typed,
+    a click on Salva did nothing. Leaving the field for the button checked it and
+    showed its message, which pushed the button one line down between mouse down and
+    mouse up, so the click landed beside it."""
+    practice_id = _open_demo_practice(demo_store)
+    app = app_on(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open_practice(pilot, practice_id)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: app.screen.id == "practice-suspend")
+        await type_into(pilot, "#f-reason", "in attesa di integrazioni")
+        await type_into(pilot, "#f-start_on", "31/02/2026")
+        await pilot.click("#form-save")
+        await wait_idle(pilot)
+        # The press checked the whole form: the date's message, focus on the date.
+        assert "31 febbraio 2026 non esiste" in _error(pilot, "start_on")
+        assert app.screen.focused is app.screen.query_one("#f-start_on")
+        await type_into(pilot, "#f-start_on", "20/11/2026")
+        await pilot.click("#form-save")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "PracticeScreen")
+
+
 async def test_an_open_dropdown_stays_inside_the_dialog(demo_store: Store) -> None:
     from textual.widgets import Select
     from textual.widgets._select import SelectOverlay

@@ -345,7 +345,11 @@ class FormModal(ModalScreen[R | None], Generic[R]):
 
     @on(Input.Blurred)
     def _field_left(self, event: Input.Blurred) -> None:
-        """Leaving a field the user typed in checks it again."""
+        """Leaving a field the user typed in for another field checks it again. Not
+        for a button: its press checks the whole form, and a message appearing on
+        mouse down would move the button from under the pointer (the click lost)."""
+        if isinstance(self.focused, Button):
+            return
         f = self._field_of(event.input)
         if f is not None and f.name in self._touched:
             _, message = self._check(f, event.input)
