@@ -48,6 +48,23 @@ async def test_a_timer_under_a_minute_says_how_to_discard_it(demo_store: Store) 
         await wait_for(pilot, lambda: app.store is not None and app.store.timer.current() is None)
 
 
+async def test_the_stop_timer_buttons_fit_in_80_columns(demo_store: Store) -> None:
+    """Seen in tmux at 80x24: «Lascia in corso» was cut at the dialog's border."""
+    from taskforce_tui.screens.timelog_forms import StopTimerModal
+
+    demo_store.timer.start(activity="istruttoria")
+    app = app_on(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_rows(pilot, "#comuni")
+        await pilot.press("t")
+        await wait_for(pilot, lambda: isinstance(app.screen, StopTimerModal))
+        box = app.screen.query_one("#form-buttons").content_region
+        labels = [str(b.label) for b in app.screen.query("#form-buttons Button")]
+        assert labels[-1] == "Lascia in corso"
+        for button in app.screen.query("#form-buttons Button"):
+            assert box.contains_region(button.region), str(button.label)
+
+
 def test_a_timer_under_a_minute_names_the_shell_option(expert_store: Store, capsys: Any) -> None:
     from taskforce_tui.cli import main
 
