@@ -55,6 +55,7 @@ class BaselineForm(FormModal[Baseline]):
                 initial,
                 [(_short(name), code) for code, name in types],
                 required=True,
+                blank=False,
             ),
             Field("period", "Periodo (es. 2022-H1)", value=period, placeholder="2022-H1"),
             Field("avg_duration_days", "Durata media (giorni)", value=avg, placeholder="es. 87,5"),

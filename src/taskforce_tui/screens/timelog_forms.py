@@ -72,14 +72,23 @@ def activity_field(choices: FormChoices, current: str | None = None) -> Field:
     codes = [code for _, code in options]
     chosen = current if current in codes else (codes[0] if codes else None)
     return Field(
-        "attivita", "Attività", "select", chosen, options, required=True, also=("activity",)
+        "attivita",
+        "Attività",
+        "select",
+        chosen,
+        options,
+        required=True,
+        also=("activity",),
+        blank=False,
     )
 
 
 def mode_field(mode: str) -> Field:
     """In presenza / Da remoto as words (a checkbox would show its state by colour)."""
     options = [(label, code) for code, label in vocab.MODE_LABELS.items()]
-    return Field("modo", "Modalità", "select", mode, options, required=True, also=("mode",))
+    return Field(
+        "modo", "Modalità", "select", mode, options, required=True, also=("mode",), blank=False
+    )
 
 
 def end_time(text: str) -> str:
@@ -391,7 +400,7 @@ class ExportForm(FormModal[Path]):
         folder = folder or default_report_folder()
         fields = [
             Field("mese", "Mese", value=str(month), parse=Month.parse, also=("month",)),
-            Field("formato", "Formato", "select", "xlsx", FORMATS, required=True),
+            Field("formato", "Formato", "select", "xlsx", FORMATS, required=True, blank=False),
             Field("file", "File", value=str(folder / f"registro-ore-{month}.xlsx")),
         ]
         super().__init__("Esporta il registro mensile delle ore", fields, submit_label="Esporta")

@@ -131,7 +131,8 @@ class Field:
     values handed to `save` and the DomainError.field shown beside it; `also` lists
     other DomainError fields that belong here. `parse` turns a text field's value
     into what `save` receives (a DomainError it raises is the field's message);
-    `suggestions` complete what is typed.
+    `suggestions` complete what is typed; `blank=False`: a select with a value
+    cannot go back to none.
     """
 
     name: str
@@ -148,6 +149,7 @@ class Field:
     validators: list[Validator] = field(default_factory=list)
     parse: Callable[[str], Any] | None = None
     suggestions: Sequence[str] = ()
+    blank: bool = True
 
 
 def _safe_id(name: str) -> str:
@@ -254,8 +256,7 @@ class FormModal(ModalScreen[R | None], Generic[R]):
             select: Select[Any] = Select(
                 list(f.options),
                 value=f.value if f.value is not None else Select.NULL,
-                # A required choice already made is never taken back to blank.
-                allow_blank=not (f.required and f.value is not None),
+                allow_blank=f.blank or f.value is None,
                 prompt="(scegli)",
                 id=wid,
                 compact=True,
