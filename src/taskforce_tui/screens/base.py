@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from textual import events
+from textual import events, on
 from textual.binding import Binding, BindingType
 from textual.markup import escape
 from textual.screen import Screen
@@ -240,8 +240,53 @@ class DataScreen(Screen[None]):
             self.query_one(self.SEARCH, Input).focus()
 
 
+class ListScreen(DataScreen):
+    """A place that lists rows under a search box and filters (Pratiche, Richieste):
+    typing or `/` goes to the search, Enter in it goes to the list, Escape clears the
+    search and the filters. Subclasses yield `search_box()` inside a `#filters` row,
+    name their list in `LIST` and say what a change of the search does
+    (`search_changed`) and what clearing the other filters means (`clear_filters`);
+    their bindings (ids of their own area) name `focus_filter` and `clear`."""
+
+    SEARCH = "#filter"
+    #: The list's selector (focused after a search is submitted or cleared).
+    LIST: ClassVar[str]
+    DEFAULT_CSS = """
+    ListScreen #filters { height: 1; }
+    ListScreen #filter { width: 1fr; }
+    """
+
+    def search_box(self, placeholder: str) -> Input:
+        return Input(placeholder=placeholder, select_on_focus=False, id="filter", compact=True)
+
+    def search_changed(self) -> None:
+        """The search text changed: show the rows that match."""
+        raise NotImplementedError
+
+    def clear_filters(self) -> None:
+        """The filters other than the search back to their defaults."""
+        raise NotImplementedError
+
+    @on(Input.Changed, "#filter")
+    def _search_changed(self) -> None:
+        self.search_changed()
+
+    @on(Input.Submitted, "#filter")
+    def _search_submitted(self) -> None:
+        self.query_one(self.LIST).focus()
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    def action_clear(self) -> None:
+        self.query_one("#filter", Input).value = ""
+        self.clear_filters()
+        self.query_one(self.LIST).focus()
+
+
 class DetailScreen(DataScreen):
-    """A screen pushed on top of a place (Comune, Pratica, Richiesta): Escape goes back."""
+    """A screen pushed on top of a place (Comune, Pratica, Richiesta): Escape goes back;
+    `o` logs time on what it shows (its `work_context`)."""
 
     #: A place key (1, 2, 3) closes it on the way to the place: nothing is typed here.
     CLOSED_BY_PLACE_KEYS: ClassVar[bool] = True
@@ -251,3 +296,15 @@ class DetailScreen(DataScreen):
 
     def action_back(self) -> None:
         self.dismiss()
+
+    def action_log_time(self) -> None:
+        self.tf_app.log_time(**self.work_context())
+
+    def work_context(self) -> dict[str, str | None]:
+        return {}
+
+    def action_open_comune(self) -> None:
+        """The Comune of what the screen shows (once loaded)."""
+        code = self.work_context().get("comune_code")
+        if code:
+            self.tf_app.open_comune(code)

@@ -303,6 +303,3 @@ class ComuneScreen(DetailScreen):
             "Tutte le pratiche del Comune." if self.show_all else "Solo pratiche in corso.",
             timeout=3,
         )
-
-    def action_log_time(self) -> None:
-        self.tf_app.log_time(**self.work_context())

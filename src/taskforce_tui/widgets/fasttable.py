@@ -96,7 +96,9 @@ class FastTable(ScrollView, can_focus=True):
 
     cursor_row: reactive[int] = reactive(0, always_update=True)
 
-    class RowHighlighted(Message):
+    class RowMessage(Message):
+        """About one row: its key and its index in the table."""
+
         def __init__(self, table: FastTable, key: str, index: int) -> None:
             super().__init__()
             self.table = table
@@ -107,18 +109,11 @@ class FastTable(ScrollView, can_focus=True):
         def control(self) -> FastTable:
             return self.table
 
-    class RowSelected(Message):
+    class RowHighlighted(RowMessage):
+        """The cursor moved to the row."""
+
+    class RowSelected(RowMessage):
         """Enter, or a click on the row under the cursor."""
-
-        def __init__(self, table: FastTable, key: str, index: int) -> None:
-            super().__init__()
-            self.table = table
-            self.key = key
-            self.index = index
-
-        @property
-        def control(self) -> FastTable:
-            return self.table
 
     class HeaderSelected(Message):
         def __init__(self, table: FastTable, column_key: str) -> None:
