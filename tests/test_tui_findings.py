@@ -469,3 +469,27 @@ async def test_hours_added_in_registro_ore_reach_oggi(demo_store: Store) -> None
         await pilot.press("escape")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "HomeScreen")
         await wait_for(pilot, lambda: "ore oggi 2 h," in text_of(pilot, "#summary"), timeout=5)
+
+
+async def test_registro_ore_entries_show_the_activity_whole_or_with_an_ellipsis(
+    demo_store: Store,
+) -> None:
+    """Seen in tmux at 80x24: the week's entries cut «Coordinamento con la Segre» at the
+    border, no ellipsis (the Comune's Ore tab clips it). Data, time, hours, Comune and
+    activity fit in 80 columns; Modalità and Nota are to the right, the whole entry
+    opens with Enter."""
+    from textual.widgets import DataTable
+
+    app = app_on(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_rows(pilot, "#comuni")
+        await pilot.press("4")
+        entries = await wait_for_rows(pilot, "#entries")
+        await wait_idle(pilot)
+        assert isinstance(entries, DataTable)
+        columns = list(entries.columns.values())
+        assert str(columns[4].label) == "Attività"
+        used = sum(c.get_render_width(entries) for c in columns[:5])
+        assert used <= entries.scrollable_content_region.width
+        activities = [str(entries.get_row_at(i)[4]) for i in range(entries.row_count)]
+        assert any(a.endswith("…") for a in activities)  # the demo's week has long ones
