@@ -493,3 +493,26 @@ async def test_registro_ore_entries_show_the_activity_whole_or_with_an_ellipsis(
         assert used <= entries.scrollable_content_region.width
         activities = [str(entries.get_row_at(i)[4]) for i in range(entries.row_count)]
         assert any(a.endswith("…") for a in activities)  # the demo's week has long ones
+
+
+async def test_the_top_line_keeps_the_timer_in_80_columns(demo_store: Store) -> None:
+    """Seen in tmux at 80x24: the top line was cut at the border, no ellipsis: on Oggi
+    the running timer lost its Comune, on Conflitti (F6) the title «Conflitti da
+    sincronizzazione» was cut mid-word and the timer did not show at all. The timer
+    stays (shortened with «…» if it must), the screen's title gives way first."""
+    from taskforce_tui.screens.base import PlacesBar
+
+    demo_store.timer.start(activity="istruttoria")
+    app = app_on(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_rows(pilot, "#comuni")
+        await wait_for(pilot, lambda: app.running_timer != "")
+        for key in ("", "f6", "escape", "2"):
+            if key:
+                await pilot.press(key)
+            await wait_idle(pilot)
+            bar = app.screen.query_one(PlacesBar)
+            text = str(bar.render())
+            assert len(text) <= bar.content_region.width, (key, text)
+            assert "⏱ dalle" in text, (key, text)
+            assert text.endswith("…") or text.endswith(app.running_timer), (key, text)

@@ -84,14 +84,24 @@ class PlacesBar(Static):
         self.watch(self.app, "running_timer", self._timer_changed, init=False)
         self.update(self._markup())
 
+    def on_resize(self) -> None:
+        self.update(self._markup())
+
     def _timer_changed(self, _value: str) -> None:
         self.update(self._markup())
 
     def _markup(self) -> str:
+        """The places, then the screen's title and the running timer in what is left
+        of the line: the timer first (shortened with «…» if it must), the title in
+        the rest (the screen's own heading says it too)."""
+        from taskforce_tui.widgets.fasttable import clip
+
         keymap: dict[str, str] = getattr(self.app, "keymap", {})
         parts = []
+        used = 0
         for mode, key, label, _module, _cls in PLACES:
             shown = keymap.get(f"go.{mode}", key).split(",")[0]
+            used += len(shown) + len(label) + 3
             if mode == self.current:
                 # Marked by brackets too, not only by the reverse video.
                 parts.append(f"[b reverse][{shown} {label}][/]")
@@ -100,13 +110,22 @@ class PlacesBar(Static):
                 parts.append(f"[@click=app.go('{mode}', True)] {shown} {label} [/]")
         for action, binding_id, key, label in PUSHED_PLACES:
             shown = keymap.get(binding_id, key).split(",")[0]
+            used += len(shown) + len(label) + 3
             if action == self.current:
                 parts.append(f"[b reverse][{shown} {label}][/]")
             else:
                 parts.append(f"[@click=app.{action}] {shown} {label} [/]")
-        title = f"  [b]{self.title}[/b]" if self.title else ""
+        # Before the first layout the width is not known: everything, cut later.
+        room = self.content_region.width - used if self.content_region.width else 1_000
         timer = getattr(self.app, "running_timer", "")
-        running = f"  [b]⏱ {escape(timer)}[/b]" if timer else ""
+        running = ""
+        if timer and room > 4:
+            shown_timer = clip(f"⏱ {timer}", room - 2)
+            running = f"  [b]{escape(shown_timer)}[/b]"
+            room -= len(shown_timer) + 2
+        title = ""
+        if self.title and room > 6:
+            title = f"  [b]{escape(clip(self.title, room - 2))}[/b]"
         return "".join(parts) + title + running
 
 

@@ -33,6 +33,11 @@ Cell = str | Text
 OVERDUE_MARK = "⚠"
 
 
+def clip(text: str, width: int) -> str:
+    """The text in `width` characters, «…» marking what was cut."""
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
 @dataclass(slots=True)
 class Column:
     key: str
