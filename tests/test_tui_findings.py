@@ -516,3 +516,19 @@ async def test_the_top_line_keeps_the_timer_in_80_columns(demo_store: Store) -> 
             assert len(text) <= bar.content_region.width, (key, text)
             assert "⏱ dalle" in text, (key, text)
             assert text.endswith("…") or text.endswith(app.running_timer), (key, text)
+
+
+async def test_the_import_fields_say_what_they_want_in_80_columns(demo_store: Store) -> None:
+    """Seen in tmux at 80x24: «Percorso del file .xlsx, .csv o .ods (F2 per» and
+    «Comune (facoltativo):», the placeholders cut at the fields' border."""
+    from textual.widgets import Input
+
+    app = app_on(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_rows(pilot, "#comuni")
+        await pilot.press("i")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ImportScreen")
+        await wait_idle(pilot)
+        for field in app.screen.query("#inputs Input"):
+            assert isinstance(field, Input)
+            assert len(field.placeholder) <= field.content_region.width, field.placeholder
