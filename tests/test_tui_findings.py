@@ -532,3 +532,24 @@ async def test_the_import_fields_say_what_they_want_in_80_columns(demo_store: St
         for field in app.screen.query("#inputs Input"):
             assert isinstance(field, Input)
             assert len(field.placeholder) <= field.content_region.width, field.placeholder
+
+
+async def test_the_help_lists_the_footer_keys_first(demo_store: Store) -> None:
+    """Seen in tmux at 80x24: F1 on Oggi opened on ten rows of table movement (↑ ↓
+    home end pgup pgdn j k g G); «Apri» and «Nuova pratica» came below the fold, and
+    o, t, F5 were missing (read while the help, a modal, was already the screen, when
+    the app disables its dialog keys). The keys the footer shows come first."""
+    from textual.widgets import Markdown
+
+    app = app_on(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_rows(pilot, "#comuni")
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "HelpScreen")
+        source = app.screen.query_one(Markdown).source
+        own = source.split("## Tasti di questa schermata", 1)[1].split("\n#", 1)[0]
+        rows = [line for line in own.splitlines() if line.startswith("| ") and "`" in line]
+        ids = [line.split("`")[1] for line in rows]
+        assert ids[0] == "table.open", ids
+        for key_id in ("home.new_practice", "app.help", "app.timer", "app.log_time", "app.sync"):
+            assert ids.index(key_id) < ids.index("table.arrow_up"), ids
