@@ -553,3 +553,25 @@ async def test_the_help_lists_the_footer_keys_first(demo_store: Store) -> None:
         assert ids[0] == "table.open", ids
         for key_id in ("home.new_practice", "app.help", "app.timer", "app.log_time", "app.sync"):
             assert ids.index(key_id) < ids.index("table.arrow_up"), ids
+
+
+async def test_the_export_form_with_no_month_says_so(demo_store: Store, tmp_path: Any) -> None:
+    """Found walking Registro ore (x) after the move onto FormModal: an emptied Mese
+    reached the report as None (an unexpected error) instead of a message."""
+    from textual.widgets import Input
+
+    app = app_on(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_rows(pilot, "#comuni")
+        await pilot.press("4")
+        await wait_for_rows(pilot, "#entries")
+        await pilot.press("x")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ExportForm")
+        await type_into(pilot, "#f-mese", "")
+        app.screen.query_one("#f-file", Input).value = str(tmp_path / "mese.xlsx")
+        await pilot.press("f2")
+        await wait_idle(pilot)
+        assert "obbligatorio" in _error(pilot, "mese")
+        assert type(app.screen).__name__ == "ExportForm"
+        assert app.crash_log is None
+        assert not (tmp_path / "mese.xlsx").exists()

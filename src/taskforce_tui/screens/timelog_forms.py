@@ -399,9 +399,11 @@ class ExportForm(FormModal[Path]):
         self.month = month
         folder = folder or default_report_folder()
         fields = [
-            Field("mese", "Mese", value=str(month), parse=Month.parse, also=("month",)),
+            Field(
+                "mese", "Mese", value=str(month), required=True, parse=Month.parse, also=("month",)
+            ),
             Field("formato", "Formato", "select", "xlsx", FORMATS, required=True, blank=False),
-            Field("file", "File", value=str(folder / f"registro-ore-{month}.xlsx")),
+            Field("file", "File", value=str(folder / f"registro-ore-{month}.xlsx"), required=True),
         ]
         super().__init__("Esporta il registro mensile delle ore", fields, submit_label="Esporta")
 
@@ -414,8 +416,6 @@ class ExportForm(FormModal[Path]):
             file_input.value = str(path.with_suffix(f".{event.value}"))
 
     def check_values(self, values: dict[str, Any]) -> dict[str, Any]:
-        if not values["file"]:
-            raise DomainError("Indica il file da scrivere.", "file")
         return {**values, "file": Path(values["file"]).expanduser()}
 
     def save(self, store: Store, values: dict[str, Any]) -> Path:
