@@ -44,6 +44,7 @@ def hbar(value: float | None, maximum: float, width: int) -> str:
 def duration_change_text(change: float | None) -> str:
     if change is None:
         return "-"
+    change = round(change, 1)  # as shown: what reads 0,0% is unchanged
     if change < 0:
         return f"{fmt_pct(change)} (più rapida)"
     if change > 0:
