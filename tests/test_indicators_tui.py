@@ -244,3 +244,24 @@ def test_bars_and_trend_lines() -> None:
     assert all(len(line) <= 78 for line in lines)
     assert lines[1].startswith("Base 2022-H1 ") and "40 │" in lines[1] and "90,0 gg" in lines[1]
     assert "20 │" in lines[2] and lines[2].endswith("n.d.")
+
+
+async def test_enter_on_the_ranking_opens_the_comune(demo: tuple[Path, dict[str, Any]]) -> None:
+    """Seen in tmux: the footer said «⏎ Apri» on the ranking and Enter did nothing."""
+    from taskforce_tui.screens.comune import ComuneScreen
+
+    folder, _ = demo
+    app = TaskforceApp(Profile(folder))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_indicators(pilot)
+        await pilot.press("enter")  # the total row: no Comune to open
+        await pilot.pause(0.1)
+        assert app.screen is screen
+        await pilot.press("down")
+        await wait_until(pilot, lambda: screen.focus_code != "__tutti__")
+        code = screen.focus_code
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ComuneScreen))
+        assert isinstance(app.screen, ComuneScreen) and app.screen.comune_code == code
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is screen)

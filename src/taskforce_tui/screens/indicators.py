@@ -336,6 +336,11 @@ class IndicatorsScreen(Screen[None]):
             self.focus_code = key
             self.show_focus()
 
+    def on_fast_table_row_selected(self, event: FastTable.RowSelected) -> None:
+        """Enter on a Comune of the ranking opens it (the total row has none)."""
+        if event.key != ALL:
+            self.tf_app.open_comune(event.key)
+
     # --- actions ---------------------------------------------------------------------------
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 1:
