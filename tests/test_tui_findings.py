@@ -29,18 +29,34 @@ async def test_an_impossible_day_is_named_not_the_format(demo_store: Store) -> N
         assert "AAAA" not in message  # the format was right
 
 
+async def _registro_ore(pilot: Pilot[Any]) -> Any:
+    """From Oggi, 4: the Registro ore's entries, loaded."""
+    await wait_for_rows(pilot, "#comuni")
+    await pilot.press("4")
+    entries = await wait_for_rows(pilot, "#entries")
+    await wait_idle(pilot)
+    return entries
+
+
+async def _stop_dialog(pilot: Pilot[Any]) -> Any:
+    """From Oggi, t on a running timer: the StopTimerModal."""
+    from taskforce_tui.screens.timelog_forms import StopTimerModal
+
+    app = pilot.app
+    await wait_for_rows(pilot, "#comuni")
+    await pilot.press("t")
+    await wait_for(pilot, lambda: isinstance(app.screen, StopTimerModal))
+    return app.screen
+
+
 async def test_a_timer_under_a_minute_says_how_to_discard_it(demo_store: Store) -> None:
     from textual.widgets import Static
-
-    from taskforce_tui.screens.timelog_forms import StopTimerModal
 
     demo_store.timer.start(activity="istruttoria")
     app = app_on(demo_store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for_rows(pilot, "#comuni")
-        await pilot.press("t")
-        await wait_for(pilot, lambda: isinstance(app.screen, StopTimerModal))
-        text = str(app.screen.query_one("#form-intro", Static).render())
+        dialog = await _stop_dialog(pilot)
+        text = str(dialog.query_one("#form-intro", Static).render())
         assert "meno di un minuto" in text and "F8" in text and "Scarta il timer" in text
         await pilot.press("f8")  # the key the message names
         await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfirmModal")
@@ -50,18 +66,14 @@ async def test_a_timer_under_a_minute_says_how_to_discard_it(demo_store: Store) 
 
 async def test_the_stop_timer_buttons_fit_in_80_columns(demo_store: Store) -> None:
     """Seen in tmux at 80x24: «Lascia in corso» was cut at the dialog's border."""
-    from taskforce_tui.screens.timelog_forms import StopTimerModal
-
     demo_store.timer.start(activity="istruttoria")
     app = app_on(demo_store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for_rows(pilot, "#comuni")
-        await pilot.press("t")
-        await wait_for(pilot, lambda: isinstance(app.screen, StopTimerModal))
-        box = app.screen.query_one("#form-buttons").content_region
-        labels = [str(b.label) for b in app.screen.query("#form-buttons Button")]
+        dialog = await _stop_dialog(pilot)
+        box = dialog.query_one("#form-buttons").content_region
+        labels = [str(b.label) for b in dialog.query("#form-buttons Button")]
         assert labels[-1] == "Lascia in corso"
-        for button in app.screen.query("#form-buttons Button"):
+        for button in dialog.query("#form-buttons Button"):
             assert box.contains_region(button.region), str(button.label)
 
 
@@ -109,6 +121,13 @@ async def _suspend(pilot: Pilot[Any], reason: str) -> Any:
     history = await wait_for_rows(pilot, "#history", 3)
     await wait_idle(pilot)
     return history
+
+
+async def _suspend_form(pilot: Pilot[Any], practice_id: str) -> None:
+    """The practice's suspend form (s), open."""
+    await _open_practice(pilot, practice_id)
+    await pilot.press("s")
+    await wait_for(pilot, lambda: pilot.app.screen.id == "practice-suspend")
 
 
 def _open_demo_practice(store: Store) -> str:
@@ -167,9 +186,7 @@ async def test_a_field_error_clears_as_the_user_types_and_returns_on_leaving(
     practice_id = _open_demo_practice(demo_store)
     app = app_on(demo_store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await _open_practice(pilot, practice_id)
-        await pilot.press("s")
-        await wait_for(pilot, lambda: app.screen.id == "practice-suspend")
+        await _suspend_form(pilot, practice_id)
         await pilot.press("f2")
         await wait_idle(pilot)
         assert "obbligatorio" in _error(pilot, "reason")
@@ -194,9 +211,7 @@ async def test_a_click_on_save_after_a_wrong_field_is_not_lost(demo_store: Store
     practice_id = _open_demo_practice(demo_store)
     app = app_on(demo_store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await _open_practice(pilot, practice_id)
-        await pilot.press("s")
-        await wait_for(pilot, lambda: app.screen.id == "practice-suspend")
+        await _suspend_form(pilot, practice_id)
         await type_into(pilot, "#f-reason", "in attesa di integrazioni")
         await type_into(pilot, "#f-start_on", "31/02/2026")
         await pilot.click("#form-save")
@@ -406,9 +421,7 @@ async def test_a_form_starts_on_the_first_field_to_fill(demo_store: Store) -> No
     practice_id = _open_demo_practice(demo_store)
     app = app_on(demo_store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await _open_practice(pilot, practice_id)
-        await pilot.press("s")
-        await wait_for(pilot, lambda: app.screen.id == "practice-suspend")
+        await _suspend_form(pilot, practice_id)
         await wait_idle(pilot)
         assert app.screen.focused is app.screen.query_one("#f-reason")
 
@@ -434,10 +447,7 @@ async def test_hours_logged_with_o_on_the_registro_ore_show_up_there(demo_store:
 
     app = app_on(demo_store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for_rows(pilot, "#comuni")
-        await pilot.press("4")
-        entries = await wait_for_rows(pilot, "#entries")
-        await wait_idle(pilot)
+        entries = await _registro_ore(pilot)
         before = entries.row_count
         entries.focus()
         await pilot.press("o")
@@ -482,10 +492,7 @@ async def test_registro_ore_entries_show_the_activity_whole_or_with_an_ellipsis(
 
     app = app_on(demo_store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for_rows(pilot, "#comuni")
-        await pilot.press("4")
-        entries = await wait_for_rows(pilot, "#entries")
-        await wait_idle(pilot)
+        entries = await _registro_ore(pilot)
         assert isinstance(entries, DataTable)
         columns = list(entries.columns.values())
         assert str(columns[4].label) == "Attività"
@@ -562,9 +569,7 @@ async def test_the_export_form_with_no_month_says_so(demo_store: Store, tmp_path
 
     app = app_on(demo_store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for_rows(pilot, "#comuni")
-        await pilot.press("4")
-        await wait_for_rows(pilot, "#entries")
+        await _registro_ore(pilot)
         await pilot.press("x")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "ExportForm")
         await type_into(pilot, "#f-mese", "")

@@ -95,6 +95,18 @@ def end_time(text: str) -> str:
     return parse_clock(text, "end_time")
 
 
+def clock_field(name: str, label: str, value: str | None, field: str) -> Field:
+    """An optional time of day; `field` names it in the store's refusals."""
+    return Field(
+        name,
+        label,
+        value=value or "",
+        placeholder="HH:MM (facoltativo)",
+        parse=lambda text: parse_clock(text, field),
+        also=(field,),
+    )
+
+
 def worked_day(text: str) -> date:
     """A day already lived: hours are logged once worked."""
     day = parse_date(text, "work_date")
@@ -142,22 +154,8 @@ class TimeLogForm(FormModal[TimeLog]):
                 placeholder="1h30, 1:30, 90m, 1,5h",
                 also=("minutes",),
             ),
-            Field(
-                "dalle",
-                "Dalle",
-                value=(log.start_time or "") if log else "",
-                placeholder="HH:MM (facoltativo)",
-                parse=parse_clock,
-                also=("start_time",),
-            ),
-            Field(
-                "alle",
-                "Alle",
-                value=(log.end_time or "") if log else "",
-                placeholder="HH:MM (facoltativo)",
-                parse=end_time,
-                also=("end_time",),
-            ),
+            clock_field("dalle", "Dalle", log.start_time if log else None, "start_time"),
+            clock_field("alle", "Alle", log.end_time if log else None, "end_time"),
             comune_field(choices, comune_name),
             activity_field(choices, log.activity if log else None),
             mode_field(log.mode if log else vocab.MODE_PRESENZA),
