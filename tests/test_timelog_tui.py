@@ -372,3 +372,27 @@ async def test_export_the_month_from_the_screen(week: Path, tmp_path: Path) -> N
     ws = load_workbook(target).active
     hours = [row[9] for row in ws.iter_rows(min_row=9, max_row=13, values_only=True)]
     assert [round(h * 60) for h in hours] == [30, 60, 90, 150, 45]
+
+
+async def test_the_entry_form_behaves_as_every_form(week: Path) -> None:
+    """On the one form base: the message clears as the field is corrected, Escape
+    writes nothing, F2 saves."""
+    before = live_logs(week)
+    app = TaskforceApp(Profile(week))
+    async with app.run_test(size=SIZE) as pilot:
+        await open_registro(pilot)
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, TimeLogForm))
+        assert app.screen.focused is app.screen.query_one("#f-durata")
+        await pilot.press(*"tanto", "f2")
+        await until(pilot, lambda: "durata" in errors(pilot))
+        await pilot.press("backspace")
+        await until(pilot, lambda: "durata" not in errors(pilot))
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, TimeLogScreen))
+        assert live_logs(week) == before
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, TimeLogForm))
+        await pilot.press(*"45m", "f2")
+        await until(pilot, lambda: isinstance(app.screen, TimeLogScreen))
+    assert len(live_logs(week)) == len(before) + 1
