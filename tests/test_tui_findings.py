@@ -580,3 +580,23 @@ async def test_the_export_form_with_no_month_says_so(demo_store: Store, tmp_path
         assert type(app.screen).__name__ == "ExportForm"
         assert app.crash_log is None
         assert not (tmp_path / "mese.xlsx").exists()
+
+
+async def test_the_first_run_wizard_clears_a_message_as_the_field_is_corrected(
+    store: Store,
+) -> None:
+    """Seen in tmux at 80x24 on the first run: «✗ Indirizzo email non valido» stayed
+    while the address was being typed again (as the forms did before issue 14)."""
+    app = app_on(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "WizardScreen")
+        await pilot.press("f2")
+        await wait_idle(pilot)
+        assert "nome e cognome" in str(app.screen.query_one("#e-name").render())
+        assert "email non valido" in str(app.screen.query_one("#e-email").render())
+        await pilot.press(*"Anna")
+        await wait_idle(pilot)
+        assert str(app.screen.query_one("#e-name").render()) == ""
+        assert "email non valido" in str(app.screen.query_one("#e-email").render())
+        await type_into(pilot, "#email", "anna@")
+        assert str(app.screen.query_one("#e-email").render()) == ""
