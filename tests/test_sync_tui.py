@@ -151,3 +151,43 @@ async def test_the_command_palette_offers_sync_and_conflicts(tmp_path: Path) -> 
         await until(pilot, lambda: isinstance(app.screen, ConflictsScreen))
     world.laptops[0] = Store(tmp_path / "w" / "laptop0" / "taskforce.sqlite3")
     world.close()
+
+
+async def test_a_message_about_the_folder_or_the_value_clears_as_it_is_corrected(
+    tmp_path: Path,
+) -> None:
+    """Seen in tmux: the sync dialog's and the conflict's messages stayed while the
+    user typed the correction (as the forms did before issue 14)."""
+    world, _ = world_with_a_conflict(tmp_path / "w")
+    store = Store(tmp_path / "w" / "laptop0" / "taskforce.sqlite3")
+    folder = store.get_meta("sync_folder")
+    store.set_meta("sync_folder", None)
+    store.close()
+    app = TaskforceApp(Profile(tmp_path / "w" / "laptop0"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(pilot)
+        await pilot.press("f5")
+        await until(pilot, lambda: isinstance(app.screen, SyncScreen))
+        await pilot.press("enter")
+        await until(pilot, lambda: "Scrivi il percorso" in _text(pilot, "#sync-error"))
+        await pilot.press("x")
+        await until(pilot, lambda: _text(pilot, "#sync-error") == "")
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, SyncScreen))
+        await pilot.press("f6")
+        await until(pilot, lambda: isinstance(app.screen, ConflictsScreen))
+        table = app.screen.query_one("#conflicts", DataTable)
+        await until(pilot, lambda: table.row_count == 1)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ResolveConflictModal))
+        app.screen.query_one("#resolve-value").focus()
+        await pilot.press("enter")
+        await until(pilot, lambda: "Scrivi un valore" in _text(pilot, "#resolve-error"))
+        await pilot.press("f")
+        await until(pilot, lambda: _text(pilot, "#resolve-error") == "")
+        await pilot.press("escape")
+    assert folder  # the world's laptop had one (put back for world.close)
+    store = Store(tmp_path / "w" / "laptop0" / "taskforce.sqlite3")
+    store.set_meta("sync_folder", folder)
+    world.laptops[0] = store
+    world.close()

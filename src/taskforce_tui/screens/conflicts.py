@@ -89,6 +89,11 @@ class ResolveConflictModal(ModalScreen[Choice | None]):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
+    @on(Input.Changed, "#resolve-value")
+    def _value_changed(self) -> None:
+        """The value being written loses the message at once (as in every form)."""
+        self.query_one("#resolve-error", Static).update("")
+
     @on(Input.Submitted, "#resolve-value")
     def submit_value(self, event: Input.Submitted) -> None:
         if not event.value.strip():
