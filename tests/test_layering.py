@@ -267,9 +267,8 @@ def test_the_loading_check_finds_the_other_idioms(tmp_path: Path) -> None:
 
 
 #: Modal screens with an input that are not forms of fields: the first-run wizard (a
-#: search and two lists of Comuni), the sync dialog (a folder, then a progress bar),
-#: the choice of a side in a conflict.
-NOT_FORMS = {"WizardScreen", "SyncScreen", "ResolveConflictModal"}
+#: search and two lists of Comuni), the sync dialog (a folder, then a progress bar).
+NOT_FORMS = {"WizardScreen", "SyncScreen"}
 FIELD_WIDGETS = {"Input", "Select", "Checkbox", "Tick", "TextArea"}
 
 
@@ -311,6 +310,7 @@ def test_every_form_is_a_form_modal() -> None:
         "StopTimerModal",
         "ExportForm",
         "BaselineForm",
+        "ResolveConflictModal",
     }
     text = "\n".join(path.read_text(encoding="utf-8") for path in files)
     for name in subclasses:

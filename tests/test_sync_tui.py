@@ -113,7 +113,7 @@ async def test_conflicts_screen_shows_both_values_and_resolves_with_an_edit(tmp_
         assert "Esperto 0" in row[3] + row[5] and "Esperto 1" in row[3] + row[5]
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, ResolveConflictModal))
-        app.screen.query_one("#resolve-value").focus()
+        app.screen.query_one("#f-value").focus()
         await pilot.press(*"finale 2")
         await pilot.press("enter")
         await until(
@@ -180,14 +180,44 @@ async def test_a_message_about_the_folder_or_the_value_clears_as_it_is_corrected
         await until(pilot, lambda: table.row_count == 1)
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, ResolveConflictModal))
-        app.screen.query_one("#resolve-value").focus()
+        app.screen.query_one("#f-value").focus()
         await pilot.press("enter")
-        await until(pilot, lambda: "Scrivi un valore" in _text(pilot, "#resolve-error"))
+        await until(pilot, lambda: "Scrivi un valore" in _text(pilot, "#e-value"))
         await pilot.press("f")
-        await until(pilot, lambda: _text(pilot, "#resolve-error") == "")
+        await until(pilot, lambda: _text(pilot, "#e-value") == "")
         await pilot.press("escape")
     assert folder  # the world's laptop had one (put back for world.close)
     store = Store(tmp_path / "w" / "laptop0" / "taskforce.sqlite3")
     store.set_meta("sync_folder", folder)
     world.laptops[0] = store
+    world.close()
+
+
+async def test_a_conflict_is_settled_with_2_and_the_dialog_fits_in_80_columns(
+    tmp_path: Path,
+) -> None:
+    """The resolution on the one form base: its four buttons inside the border at
+    80x24, 2 takes the other value (written by the form, Conflitti reloads)."""
+    world, pid = world_with_a_conflict(tmp_path / "w")
+    app = TaskforceApp(Profile(tmp_path / "w" / "laptop0"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(pilot)
+        await pilot.press("f6")
+        await until(pilot, lambda: isinstance(app.screen, ConflictsScreen))
+        table = app.screen.query_one("#conflicts", DataTable)
+        await until(pilot, lambda: table.row_count == 1)
+        kept, other = str(table.get_row_at(0)[2]), str(table.get_row_at(0)[4])
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ResolveConflictModal))
+        box = app.screen.query_one("#form-buttons").content_region
+        buttons = list(app.screen.query("#form-buttons Button"))
+        assert len(buttons) == 4
+        for button in buttons:
+            assert box.contains_region(button.region), str(button.label)
+        assert kept in _text(pilot, "#form-intro") and other in _text(pilot, "#form-intro")
+        await pilot.press("2")
+        await until(pilot, lambda: isinstance(app.screen, ConflictsScreen))
+        await until(pilot, lambda: "Nessun conflitto" in _text(pilot, "#conflicts-status"))
+        assert app.store is not None and app.store.practices.get(pid).subject == other
+    world.laptops[0] = Store(tmp_path / "w" / "laptop0" / "taskforce.sqlite3")
     world.close()

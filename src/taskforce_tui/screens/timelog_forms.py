@@ -294,10 +294,7 @@ class StopTimerModal(FormModal["Stopped | str"]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f8", "discard", "Scarta il timer", id="timer_stop.discard"),
     ]
-    # Four buttons: as wide as their words, so that they fit in 80 columns.
-    DEFAULT_CSS = """
-    StopTimerModal #form-buttons Button { min-width: 0; margin-left: 1; }
-    """
+    DEFAULT_CLASSES = "-many-buttons"  # four: they fit in 80 columns
 
     def __init__(self, state: TimerState, problem: str | None = None) -> None:
         self.state = state

@@ -185,6 +185,7 @@ class FormModal(ModalScreen[R | None], Generic[R]):
     FormModal #e-_form { padding-left: 0; }
     FormModal #form-buttons { height: auto; margin-top: 1; align-horizontal: right; }
     FormModal #form-buttons Button { margin-left: 2; }
+    FormModal.-many-buttons #form-buttons Button { min-width: 0; margin-left: 1; }
     """
 
     def __init__(
@@ -235,20 +236,28 @@ class FormModal(ModalScreen[R | None], Generic[R]):
         yield KeysFooter()
 
     def more_buttons(self) -> ComposeResult:
-        """Buttons between Save and Cancel (a subclass's other ways out)."""
+        """Buttons between Save and Cancel (a subclass's other ways out; with
+        `DEFAULT_CLASSES = "-many-buttons"` they are as wide as their words, to fit
+        in 80 columns)."""
         yield from ()
 
     def on_mount(self) -> None:
         room = self.query_one(DropdownRoom)
         for select in self.query(Select):
             room.watch_select(self.query_one("#form"), select)
-        # The first field still to fill (a date prefilled with today is not), else the
-        # first one.
+        first = self.first_focus()
+        if first is not None:
+            first.focus()
+
+    def first_focus(self) -> Widget | None:
+        """What has the focus on opening: the field named by `focus`, else the first
+        field still to fill (a date prefilled with today is not), else the first one."""
         enabled = [f for f in self.fields if not f.disabled]
         chosen = [f for f in enabled if f.name == self.focus_field]
         to_fill = [f for f in enabled if f.required and f.value in (None, "")]
         for first in (chosen or to_fill or enabled)[:1]:
-            self.query_one(f"#f-{_safe_id(first.name)}").focus()
+            return self.query_one(f"#f-{_safe_id(first.name)}")
+        return None
 
     def _widget(self, f: Field) -> Widget:
         wid = f"f-{_safe_id(f.name)}"
