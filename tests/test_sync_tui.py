@@ -35,6 +35,25 @@ async def _open(pilot: Pilot[Any]) -> None:
     await until(pilot, lambda: getattr(pilot.app, "store", None) is not None)
 
 
+async def _sync_without_a_folder(pilot: Pilot[Any]) -> None:
+    """F5 on a profile with no sync folder, Enter on the empty field: asked for it."""
+    await _open(pilot)
+    await pilot.press("f5")
+    await until(pilot, lambda: isinstance(pilot.app.screen, SyncScreen))
+    await pilot.press("enter")
+    await until(pilot, lambda: "Scrivi il percorso" in _text(pilot, "#sync-error"))
+
+
+async def _open_conflicts(pilot: Pilot[Any]) -> DataTable[Any]:
+    """F6 with the store open: the list with its one conflict."""
+    await _open(pilot)
+    await pilot.press("f6")
+    await until(pilot, lambda: isinstance(pilot.app.screen, ConflictsScreen))
+    table: DataTable[Any] = pilot.app.screen.query_one("#conflicts", DataTable)
+    await until(pilot, lambda: table.row_count == 1)
+    return table
+
+
 async def test_f5_syncs_in_a_worker_and_shows_the_summary(tmp_path: Path) -> None:
     world = World(tmp_path / "w", 2)
     a = world.laptops[0]
@@ -82,11 +101,7 @@ async def test_first_sync_asks_for_the_folder_and_checks_it(tmp_path: Path) -> N
     world.laptops[1].close()
     app = TaskforceApp(Profile(tmp_path / "w" / "laptop1"))
     async with app.run_test(size=(80, 24)) as pilot:
-        await _open(pilot)
-        await pilot.press("f5")
-        await until(pilot, lambda: isinstance(app.screen, SyncScreen))
-        await pilot.press("enter")
-        await until(pilot, lambda: "Scrivi il percorso" in _text(pilot, "#sync-error"))
+        await _sync_without_a_folder(pilot)
         app.screen.query_one("#sync-folder").value = str(tmp_path / "nessuna")  # type: ignore[attr-defined]
         await pilot.press("enter")
         await until(pilot, lambda: "non è raggiungibile" in _text(pilot, "#sync-error"))
@@ -102,11 +117,7 @@ async def test_conflicts_screen_shows_both_values_and_resolves_with_an_edit(tmp_
     world, pid = world_with_a_conflict(tmp_path / "w")
     app = TaskforceApp(Profile(tmp_path / "w" / "laptop0"))
     async with app.run_test(size=(80, 24)) as pilot:
-        await _open(pilot)
-        await pilot.press("f6")
-        await until(pilot, lambda: isinstance(app.screen, ConflictsScreen))
-        table = app.screen.query_one("#conflicts", DataTable)
-        await until(pilot, lambda: table.row_count == 1)
+        table = await _open_conflicts(pilot)
         row = [str(v) for v in table.get_row_at(0)]
         assert row[1] == "oggetto"
         assert {row[2], row[4]} == {"versione di A", "versione di B"}
@@ -165,19 +176,12 @@ async def test_a_message_about_the_folder_or_the_value_clears_as_it_is_corrected
     store.close()
     app = TaskforceApp(Profile(tmp_path / "w" / "laptop0"))
     async with app.run_test(size=(80, 24)) as pilot:
-        await _open(pilot)
-        await pilot.press("f5")
-        await until(pilot, lambda: isinstance(app.screen, SyncScreen))
-        await pilot.press("enter")
-        await until(pilot, lambda: "Scrivi il percorso" in _text(pilot, "#sync-error"))
+        await _sync_without_a_folder(pilot)
         await pilot.press("x")
         await until(pilot, lambda: _text(pilot, "#sync-error") == "")
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(app.screen, SyncScreen))
-        await pilot.press("f6")
-        await until(pilot, lambda: isinstance(app.screen, ConflictsScreen))
-        table = app.screen.query_one("#conflicts", DataTable)
-        await until(pilot, lambda: table.row_count == 1)
+        await _open_conflicts(pilot)
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, ResolveConflictModal))
         app.screen.query_one("#f-value").focus()
@@ -201,11 +205,7 @@ async def test_a_conflict_is_settled_with_2_and_the_dialog_fits_in_80_columns(
     world, pid = world_with_a_conflict(tmp_path / "w")
     app = TaskforceApp(Profile(tmp_path / "w" / "laptop0"))
     async with app.run_test(size=(80, 24)) as pilot:
-        await _open(pilot)
-        await pilot.press("f6")
-        await until(pilot, lambda: isinstance(app.screen, ConflictsScreen))
-        table = app.screen.query_one("#conflicts", DataTable)
-        await until(pilot, lambda: table.row_count == 1)
+        table = await _open_conflicts(pilot)
         kept, other = str(table.get_row_at(0)[2]), str(table.get_row_at(0)[4])
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, ResolveConflictModal))

@@ -89,6 +89,13 @@ async def open_registro(pilot: Pilot[Any]) -> TimeLogScreen:
     return screen
 
 
+async def open_new_entry(pilot: Pilot[Any]) -> None:
+    """Registro ore, then n: the entry form."""
+    await open_registro(pilot)
+    await pilot.press("n")
+    await until(pilot, lambda: isinstance(pilot.app.screen, TimeLogForm))
+
+
 def grid(screen: TimeLogScreen) -> dict[str, list[str]]:
     table = screen.query_one("#week", DataTable)
     named = {"__totale__": "Totale"}
@@ -176,9 +183,7 @@ async def test_form_bad_input_shows_messages_and_writes_nothing(week: Path) -> N
     before = live_logs(week)
     app = TaskforceApp(Profile(week))
     async with app.run_test(size=SIZE) as pilot:
-        await open_registro(pilot)
-        await pilot.press("n")
-        await until(pilot, lambda: isinstance(app.screen, TimeLogForm))
+        await open_new_entry(pilot)
         # local checks: every field at once
         await fill(pilot, data="21/11/2026", durata="0h", dalle="25:00")
         await save(pilot)
@@ -380,9 +385,7 @@ async def test_the_entry_form_behaves_as_every_form(week: Path) -> None:
     before = live_logs(week)
     app = TaskforceApp(Profile(week))
     async with app.run_test(size=SIZE) as pilot:
-        await open_registro(pilot)
-        await pilot.press("n")
-        await until(pilot, lambda: isinstance(app.screen, TimeLogForm))
+        await open_new_entry(pilot)
         assert app.screen.focused is app.screen.query_one("#f-durata")
         await pilot.press(*"tanto", "f2")
         await until(pilot, lambda: "durata" in errors(pilot))
