@@ -600,3 +600,26 @@ async def test_the_first_run_wizard_clears_a_message_as_the_field_is_corrected(
         assert "email non valido" in str(app.screen.query_one("#e-email").render())
         await type_into(pilot, "#email", "anna@")
         assert str(app.screen.query_one("#e-email").render()) == ""
+
+
+async def test_the_timer_from_the_palette_on_a_practice_takes_its_comune(
+    demo_store: Store,
+) -> None:
+    """Seen in tmux at 80x24: «Avvia timer» from the palette on Pratiche, the cursor
+    on a Dalmine practice, offered Albino (the first of the expert's Comuni): the
+    timer took the Comune of the screen's filter only, never the practice's."""
+    from textual.widgets import Input
+
+    from taskforce_tui.store.practices import PracticeFilter
+
+    dalmine = demo_store.practices.page(PracticeFilter(text="Dalmine"), limit=1)[0]
+    app = app_on(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_rows(pilot, "#comuni")
+        await pilot.press("2")
+        await wait_for_rows(pilot, "#practices")
+        await type_into(pilot, "#filter", dalmine.protocol_no)
+        await wait_for(pilot, lambda: app.work_context().get("practice_id") == dalmine.id)
+        app.action_toggle_timer()  # what the palette's «Avvia timer» runs
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "TimerStartForm")
+        assert app.screen.query_one("#f-comune", Input).value == "Dalmine"

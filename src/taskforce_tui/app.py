@@ -449,19 +449,12 @@ class TaskforceApp(App[int]):
         request_id: str | None = None,
     ) -> None:
         """Open the time-log form with the Comune / practice the screen is about."""
-        from taskforce_tui.screens.timelog_forms import TimeLogForm, load_choices
+        from taskforce_tui.screens.timelog_forms import TimeLogForm, context_names, load_choices
+
+        context = {"comune_code": comune_code, "practice_id": practice_id, "request_id": request_id}
 
         def prepare(store: Store) -> TimeLogForm:
-            comune_name, protocol_no = "", ""
-            code = comune_code
-            if practice_id:
-                practice = store.practices.get(practice_id)
-                protocol_no, code = practice.protocol_no, practice.comune_code
-            elif request_id and not code:
-                code = store.requests.get(request_id).comune_code
-            if code:
-                comune = store.comuni.get(code)
-                comune_name = comune.name if comune else ""
+            comune_name, protocol_no = context_names(store, context)
             return TimeLogForm(
                 load_choices(store), comune_name=comune_name, protocol_no=protocol_no
             )
@@ -488,10 +481,10 @@ class TaskforceApp(App[int]):
         if self.dialog_pending:
             return
 
-        comune_code = self.work_context().get("comune_code")
+        context = self.work_context()
 
         def run() -> None:
-            toggle_timer(self, comune_code)
+            toggle_timer(self, context)
             self.call_from_thread(self.data_changed, "timer", "timelogs")
 
         self.run_worker(run, thread=True, group=TIMER_GROUP, exit_on_error=False)

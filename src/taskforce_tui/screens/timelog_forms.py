@@ -57,6 +57,20 @@ def load_choices(store: Store) -> FormChoices:
     )
 
 
+def context_names(store: Store, context: dict[str, str | None]) -> tuple[str, str]:
+    """(Comune name, protocol) of what a screen is about (its `work_context`): a
+    practice gives its own Comune, a request its Comune when the screen names none.
+    Blocking: call from a worker thread."""
+    code, protocol_no = context.get("comune_code"), ""
+    if practice_id := context.get("practice_id"):
+        practice = store.practices.get(practice_id)
+        protocol_no, code = practice.protocol_no, practice.comune_code
+    elif (request_id := context.get("request_id")) and not code:
+        code = store.requests.get(request_id).comune_code
+    comune = store.comuni.get(code) if code else None
+    return (comune.name if comune else ""), protocol_no
+
+
 # --- shared fields ----------------------------------------------------------------------
 COMUNE_HINT = "nome o codice ISTAT; vuoto = attività trasversale"
 

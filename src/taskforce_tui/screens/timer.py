@@ -18,6 +18,7 @@ from taskforce_tui.screens.timelog_forms import (
     DISCARD_HOW,
     StopTimerModal,
     TimerStartForm,
+    context_names,
     load_choices,
 )
 
@@ -51,9 +52,10 @@ def _stopped_message(stopped: Stopped) -> str:
     )
 
 
-def toggle_timer(app: App[Any], comune_code: str | None = None) -> None:
-    """Start the timer if none runs (on `comune_code` by default), otherwise stop it
-    (asking when needed). Blocking: runs in a thread worker."""
+def toggle_timer(app: App[Any], context: dict[str, str | None] | None = None) -> None:
+    """Start the timer if none runs (on the Comune of `context`, a screen's
+    work_context, by default), otherwise stop it (asking when needed). Blocking: runs
+    in a thread worker."""
     store: Store | None = getattr(app, "store", None)
     if store is None:
         app.call_from_thread(
@@ -65,8 +67,8 @@ def toggle_timer(app: App[Any], comune_code: str | None = None) -> None:
     timer = store.timer.current()
     if timer is None:
         choices = load_choices(store)
-        comune = store.comuni.get(comune_code) if comune_code else None
-        started = ask(app, TimerStartForm(choices, comune.name if comune else None))
+        comune_name, _ = context_names(store, context or {})
+        started = ask(app, TimerStartForm(choices, comune_name or None))
         if started is not None:
             app.call_from_thread(
                 app.notify,
