@@ -623,3 +623,21 @@ async def test_the_timer_from_the_palette_on_a_practice_takes_its_comune(
         app.action_toggle_timer()  # what the palette's «Avvia timer» runs
         await wait_for(pilot, lambda: type(app.screen).__name__ == "TimerStartForm")
         assert app.screen.query_one("#f-comune", Input).value == "Dalmine"
+
+
+async def test_a_comunes_requests_fit_in_80_columns(demo_store: Store) -> None:
+    """Seen in tmux at 80x24, Caravaggio's Richieste tab: «In attesa del Co» cut at
+    the border, no ellipsis, and the linked practices' count off to the right."""
+    from textual.widgets import DataTable
+
+    app = app_on(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_rows(pilot, "#comuni")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ComuneScreen")
+        await pilot.press("greater_than_sign")
+        requests = await wait_for_rows(pilot, "#requests")
+        await wait_idle(pilot)
+        assert isinstance(requests, DataTable)
+        used = sum(c.get_render_width(requests) for c in requests.columns.values())
+        assert used <= requests.scrollable_content_region.width

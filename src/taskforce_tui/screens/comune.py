@@ -145,7 +145,7 @@ class ComuneScreen(DetailScreen):
                     ("subject", "Oggetto"),
                     ("kind", "Tipo"),
                     ("status", "Stato"),
-                    ("links", "Pratiche"),
+                    ("links", "Prat."),
                 ):
                     table.add_column(label, key=key)
                 yield table
@@ -229,11 +229,14 @@ class ComuneScreen(DetailScreen):
     def _fill_requests(self, rows: list[RequestRow]) -> None:
         table = self.query_one("#requests", NavTable)
         table.clear()
+        # The subject takes what the other columns leave (date 10, kind 9, status 20,
+        # count 5, two cells of padding each, a scrollbar): 24 at 80 columns.
+        subject = min(max(self.size.width - 56, 16), 60)
         for r in rows:
             q = r.request
             table.add_row(
                 q.opened_on.strftime("%d/%m/%Y"),
-                clip(q.subject, 40),
+                clip(q.subject, subject),
                 vocab.REQUEST_KIND_LABELS.get(q.kind, q.kind),
                 vocab.REQUEST_STATUS_LABELS.get(q.status, q.status),
                 str(len(q.practice_ids)),
