@@ -265,3 +265,23 @@ async def test_enter_on_the_ranking_opens_the_comune(demo: tuple[Path, dict[str,
         assert isinstance(app.screen, ComuneScreen) and app.screen.comune_code == code
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.screen is screen)
+
+
+async def test_no_concluded_practice_reads_as_words_not_as_dash_gg(expert_store: Store) -> None:
+    """Seen in tmux at 80x24 on a new profile: «Durata media - gg» on Indicatori and
+    on Oggi's panel."""
+    folder = expert_store.path.parent
+    expert_store.close()
+    app = TaskforceApp(Profile(folder))
+    async with app.run_test(size=(80, 24)) as pilot:
+
+        def panel() -> str:
+            found = app.screen.query("#indicators")
+            return str(found.first().render()) if found else ""
+
+        await wait_until(pilot, lambda: "Durata media" in panel())
+        oggi = panel()
+        screen = await open_indicators(pilot)
+        shown = text_of(screen, "#ind-progress")
+    for text in (oggi, shown):
+        assert "- gg" not in text and "Durata media: nessuna pratica conclusa" in text, text

@@ -43,6 +43,7 @@ from taskforce_tui.widgets.indicators import (
     TrendPoint,
     backlog_cleared_text,
     duration_change_text,
+    duration_text,
 )
 
 if TYPE_CHECKING:
@@ -312,7 +313,7 @@ class IndicatorsScreen(Screen[None]):
         self.query_one("#ind-title", Static).update(f"Indicatori {data.semester}, {when} - {name}")
         self.query_one("#trend", TrendChart).show_points(data.trend(code))
         figures, prog = data.standing(code)
-        duration = f"Durata media {fmt_dec(figures.avg_duration)} gg"
+        duration = duration_text(figures.avg_duration)
         if prog.baseline_avg_duration_days is not None:
             duration += (
                 f", base {fmt_dec(prog.baseline_avg_duration_days)}: "
