@@ -641,3 +641,41 @@ async def test_a_comunes_requests_fit_in_80_columns(demo_store: Store) -> None:
         assert isinstance(requests, DataTable)
         used = sum(c.get_render_width(requests) for c in requests.columns.values())
         assert used <= requests.scrollable_content_region.width
+
+
+async def test_a_comunes_hours_fit_in_80_columns(demo_store: Store) -> None:
+    """Seen in tmux at 80x24, a Comune's Ore tab: the note column started at column 74
+    and a note was cut at the border without an ellipsis."""
+    from datetime import date
+
+    from textual.widgets import DataTable
+
+    from taskforce_tui.domain.records import TimeLog
+
+    code = demo_store.comuni.assigned_codes(demo_store.expert_id)[0]
+    note = "sopralluogo con il tecnico comunale e verifica dei documenti in archivio"
+    demo_store.timelogs.add(
+        TimeLog(
+            "",
+            demo_store.expert_id or "",
+            date(2026, 11, 19),
+            60,
+            "riunione",
+            "presenza",
+            code,
+            note=note,
+        )
+    )
+    app = app_on(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_rows(pilot, "#comuni")
+        app.open_comune(code)
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ComuneScreen")
+        await pilot.press("greater_than_sign", "greater_than_sign")
+        hours = await wait_for_rows(pilot, "#hours")
+        await wait_idle(pilot)
+        assert isinstance(hours, DataTable)
+        used = sum(c.get_render_width(hours) for c in hours.columns.values())
+        assert used <= hours.scrollable_content_region.width
+        notes = [str(hours.get_row_at(i)[-1]) for i in range(hours.row_count)]
+        assert any(n.startswith("sopralluogo") and n.endswith("…") for n in notes), notes

@@ -246,6 +246,11 @@ class ComuneScreen(DetailScreen):
     def _fill_hours(self, logs: list[TimeLogRow]) -> None:
         table = self.query_one("#hours", NavTable)
         table.clear()
+        # Activity and note share what the others leave (date 10, hours 5, mode 11,
+        # protocol 10, two cells of padding each, a scrollbar): 18 + 12 at 80 columns.
+        room = self.size.width - 50
+        activity = min(max(room * 3 // 5, 12), 28)
+        note = min(max(room - activity, 6), 40)
         total = 0
         for row in logs:
             log = row.log
@@ -253,10 +258,10 @@ class ComuneScreen(DetailScreen):
             table.add_row(
                 log.work_date.strftime("%d/%m/%Y"),
                 format_minutes(log.minutes),  # as in Registro ore
-                clip(row.activity_name, 28),
+                clip(row.activity_name, activity),
                 vocab.MODE_LABELS.get(log.mode, log.mode),
-                row.protocol_no or "",
-                clip(log.note, 30),
+                clip(row.protocol_no or "", 10),
+                clip(log.note, note),
                 key=log.id,
             )
         self.query_one("#hours-total", Static).update(
