@@ -260,13 +260,13 @@ async def test_log_time_on_a_practice(demo_store: Store) -> None:
         await wait_for(pilot, lambda: app.screen.view is not None)
         await pilot.press("o")
         await wait_for_screen(pilot, "TimeLogForm")
-        assert app.screen.query_one("#pratica", Input).value == practice.protocol_no
-        app.screen.query_one("#durata", Input).value = "tanto"
+        assert app.screen.query_one("#f-pratica", Input).value == practice.protocol_no
+        app.screen.query_one("#f-durata", Input).value = "tanto"
         await pilot.press("f2")
-        await wait_for(pilot, lambda: app.screen.query_one("#durata-error").has_class("-shown"))
-        assert "Durata" in str(app.screen.query_one("#durata-error").render())
+        await wait_for(pilot, lambda: app.screen.query_one("#e-durata").has_class("-shown"))
+        assert "Durata" in str(app.screen.query_one("#e-durata").render())
         assert app.store.pending_ops() == pending
-        app.screen.query_one("#durata", Input).value = "1h30"
+        app.screen.query_one("#f-durata", Input).value = "1h30"
         await pilot.press("f2")
         await wait_for_screen(pilot, "PracticeScreen")
         logs = app.store.timelogs.list(app.store.expert_id, today(), today())

@@ -388,3 +388,14 @@ def test_duplicate_baselines_from_sync_the_latest_wins(expert_store: Store) -> N
     b = _baseline(BERGAMO, "scia", 1.0, 1)
     assert pick_baseline([("2026", "a", b), ("2026", "b", b)]) is b
     assert pick_baseline([]) is None
+
+
+def test_a_change_that_rounds_to_zero_has_no_sign_and_is_unchanged() -> None:
+    """Seen in tmux on Indicatori (120x40): Romano di Lombardia «Var. durata -0,0%»,
+    and the panel would call it «più rapida»."""
+    from taskforce_tui.widgets.indicators import duration_change_text
+
+    assert (fmt_pct(-0.02), fmt_pct(0.04), fmt_dec(-0.04)) == ("0,0%", "0,0%", "0,0")
+    assert fmt_pct(-0.06) == "-0,1%"
+    assert duration_change_text(-0.02) == "0,0% (invariata)"
+    assert duration_change_text(-0.06) == "-0,1% (più rapida)"

@@ -131,29 +131,30 @@ async def test_baseline_form_refuses_bad_input_then_saves(
         await pilot.press("b")
         await wait_until(pilot, lambda: isinstance(app.screen, BaselineForm))
         form = app.screen
-        form.query_one("#procedure_type", Select).value = "rifiuti_208"
+        form.query_one("#f-procedure_type", Select).value = "rifiuti_208"
         await pilot.pause(0.05)
         before = baseline_state(folder)
 
-        form.query_one("#period", Input).value = "2022-X1"
-        form.query_one("#avg_duration_days", Input).value = "55,5"
-        await pilot.click("#save")
+        form.query_one("#f-period", Input).value = "2022-X1"
+        form.query_one("#f-avg_duration_days", Input).value = "55,5"
+        await pilot.click("#form-save")
         await pilot.pause(0.05)
-        error = form.query_one("#error-period", Static)
-        assert error.has_class("visible") and "Semestre non valido" in str(error.render())
-        assert app.screen is form and form.query_one("#period", Input).has_focus
+        error = form.query_one("#e-period", Static)
+        assert error.has_class("-shown") and "Semestre non valido" in str(error.render())
+        assert app.screen is form and form.query_one("#f-period", Input).has_focus
 
-        form.query_one("#period", Input).value = "2022-H1"
-        form.query_one("#avg_duration_days", Input).value = "-3"
-        await pilot.click("#save")
+        form.query_one("#f-period", Input).value = "2022-H1"
+        form.query_one("#f-avg_duration_days", Input).value = "-3"
+        await pilot.pause()  # the period's message goes as it is corrected
+        await pilot.click("#form-save")
         await pilot.pause(0.05)
-        assert "negativo" in str(form.query_one("#error-avg_duration_days", Static).render())
-        assert not form.query_one("#error-period", Static).has_class("visible")
+        assert "negativo" in str(form.query_one("#e-avg_duration_days", Static).render())
+        assert not form.query_one("#e-period", Static).has_class("-shown")
         assert baseline_state(folder) == before  # nothing written
 
-        form.query_one("#avg_duration_days", Input).value = "55,5"
-        form.query_one("#backlog", Input).value = "7"
-        form.query_one("#backlog", Input).focus()
+        form.query_one("#f-avg_duration_days", Input).value = "55,5"
+        form.query_one("#f-backlog", Input).value = "7"
+        form.query_one("#f-backlog", Input).focus()
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.screen is screen)
 
@@ -179,7 +180,7 @@ async def test_baseline_form_escape_writes_nothing(demo: tuple[Path, dict[str, A
         await pilot.press("down", "b")
         await wait_until(pilot, lambda: isinstance(app.screen, BaselineForm))
         before = baseline_state(folder)
-        app.screen.query_one("#backlog", Input).value = "999"
+        app.screen.query_one("#f-backlog", Input).value = "999"
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.screen is screen)
         await pilot.pause(0.1)
@@ -243,3 +244,44 @@ def test_bars_and_trend_lines() -> None:
     assert all(len(line) <= 78 for line in lines)
     assert lines[1].startswith("Base 2022-H1 ") and "40 │" in lines[1] and "90,0 gg" in lines[1]
     assert "20 │" in lines[2] and lines[2].endswith("n.d.")
+
+
+async def test_enter_on_the_ranking_opens_the_comune(demo: tuple[Path, dict[str, Any]]) -> None:
+    """Seen in tmux: the footer said «⏎ Apri» on the ranking and Enter did nothing."""
+    from taskforce_tui.screens.comune import ComuneScreen
+
+    folder, _ = demo
+    app = TaskforceApp(Profile(folder))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_indicators(pilot)
+        await pilot.press("enter")  # the total row: no Comune to open
+        await pilot.pause(0.1)
+        assert app.screen is screen
+        await pilot.press("down")
+        await wait_until(pilot, lambda: screen.focus_code != "__tutti__")
+        code = screen.focus_code
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ComuneScreen))
+        assert isinstance(app.screen, ComuneScreen) and app.screen.comune_code == code
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is screen)
+
+
+async def test_no_concluded_practice_reads_as_words_not_as_dash_gg(expert_store: Store) -> None:
+    """Seen in tmux at 80x24 on a new profile: «Durata media - gg» on Indicatori and
+    on Oggi's panel."""
+    folder = expert_store.path.parent
+    expert_store.close()
+    app = TaskforceApp(Profile(folder))
+    async with app.run_test(size=(80, 24)) as pilot:
+
+        def panel() -> str:
+            found = app.screen.query("#indicators")
+            return str(found.first().render()) if found else ""
+
+        await wait_until(pilot, lambda: "Durata media" in panel())
+        oggi = panel()
+        screen = await open_indicators(pilot)
+        shown = text_of(screen, "#ind-progress")
+    for text in (oggi, shown):
+        assert "- gg" not in text and "Durata media: nessuna pratica conclusa" in text, text

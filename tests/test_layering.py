@@ -190,3 +190,145 @@ def test_one_confirm_dialog() -> None:
         if "ModalScreen[bool]" in path.read_text(encoding="utf-8")
     ]
     assert found == ["taskforce_tui/screens/modals/confirm.py"]
+
+
+# --- one way to load, one form base -----------------------------------------------------------
+FACES = [
+    *sorted((SRC / PACKAGE / "screens").rglob("*.py")),
+    *sorted((SRC / PACKAGE / "widgets").rglob("*.py")),
+    SRC / PACKAGE / "app.py",
+    SRC / PACKAGE / "commands.py",
+]
+#: Other ways to reach the store or wait for a dialog than the house one (a thread
+#: worker ending in call_from_thread; screens.base.ask inside it).
+OTHER_IDIOMS = (
+    "to_thread",
+    "run_in_executor",
+    "push_screen_wait",
+    "wait_for_dismiss",
+    "with_store",
+)
+
+
+def _name(node: ast.expr) -> str:
+    if isinstance(node, ast.Call):
+        node = node.func
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def _threaded(call: ast.Call) -> bool:
+    return any(
+        k.arg == "thread" and isinstance(k.value, ast.Constant) and k.value.value is True
+        for k in call.keywords
+    )
+
+
+def _loading_offenders(path: Path) -> list[str]:
+    offenders = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        where = f"{path.name}:{getattr(node, 'lineno', 0)}"
+        if isinstance(node, ast.Attribute | ast.Name) and _name(node) in OTHER_IDIOMS:
+            offenders.append(f"{where}: {_name(node)}")
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            for deco in node.decorator_list:
+                if _name(deco) == "work" and not (isinstance(deco, ast.Call) and _threaded(deco)):
+                    offenders.append(f"{where}: @work without thread=True")
+        elif isinstance(node, ast.Call) and _name(node) == "run_worker" and not _threaded(node):
+            offenders.append(f"{where}: run_worker without thread=True")
+    return offenders
+
+
+def test_screens_read_the_store_one_way() -> None:
+    """Thread workers only (docs/architecture.md): no async worker, no asyncio.to_thread,
+    no push_screen_wait; a flow that asks waits with screens.base.ask in its thread."""
+    assert [o for path in FACES for o in _loading_offenders(path)] == []
+
+
+def test_the_loading_check_finds_the_other_idioms(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "@work(exclusive=True)\n"
+        "async def a(self):\n"
+        "    x = await asyncio.to_thread(f)\n"
+        "    y = await self.app.push_screen_wait(s)\n"
+        "@work(thread=True)\n"
+        "def b(self):\n"
+        "    self.run_worker(c())\n"
+        "    self.run_worker(c, thread=True)\n"
+    )
+    assert sorted(o.split(": ", 1)[1] for o in _loading_offenders(sample)) == [
+        "@work without thread=True",
+        "push_screen_wait",
+        "run_worker without thread=True",
+        "to_thread",
+    ]
+
+
+#: Modal screens with an input that are not forms of fields: the first-run wizard (a
+#: search and two lists of Comuni), the sync dialog (a folder, then a progress bar).
+NOT_FORMS = {"WizardScreen", "SyncScreen"}
+FIELD_WIDGETS = {"Input", "Select", "Checkbox", "Tick", "TextArea"}
+
+
+def _hand_built_forms(files: list[Path]) -> list[str]:
+    """Classes that are ModalScreens (through any base in `files`), not FormModals,
+    and compose a field widget."""
+    classes: dict[str, ast.ClassDef] = {}
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef):
+                classes[node.name] = node
+
+    def bases(name: str) -> set[str]:
+        node = classes.get(name)
+        if node is None:
+            return set()
+        direct = {_name(b.value if isinstance(b, ast.Subscript) else b) for b in node.bases}
+        return direct.union(*(bases(b) for b in direct if b != name))
+
+    found = []
+    for name, node in sorted(classes.items()):
+        ancestry = bases(name)
+        if name == "FormModal" or "ModalScreen" not in ancestry or "FormModal" in ancestry:
+            continue
+        calls = {_name(n) for n in ast.walk(node) if isinstance(n, ast.Call)}
+        if calls & FIELD_WIDGETS:
+            found.append(name)
+    return found
+
+
+def test_every_form_is_a_form_modal() -> None:
+    """One form base: a modal screen with fields is a modals/forms.py FormModal (inline
+    errors that clear as the user types, F2/Enter saves, Escape cancels)."""
+    files = sorted((SRC / PACKAGE / "screens").rglob("*.py"))
+    assert set(_hand_built_forms(files)) == NOT_FORMS
+    subclasses = {
+        "TimeLogForm",
+        "TimerStartForm",
+        "StopTimerModal",
+        "ExportForm",
+        "BaselineForm",
+        "ResolveConflictModal",
+    }
+    text = "\n".join(path.read_text(encoding="utf-8") for path in files)
+    for name in subclasses:
+        assert re.search(rf"class {name}\(FormModal\[", text), name
+
+
+def test_the_form_check_finds_a_hand_built_form(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "class Base(ModalScreen[None]): pass\n"
+        "class Hand(Base):\n"
+        "    def compose(self):\n"
+        "        yield Input(id='x')\n"
+        "class Fine(FormModal[int]):\n"
+        "    def compose(self):\n"
+        "        yield Input(id='x')\n"
+        "class Question(ModalScreen[bool]):\n"
+        "    def compose(self):\n"
+        "        yield Button('ok')\n"
+    )
+    assert _hand_built_forms([sample]) == ["Hand"]

@@ -47,6 +47,25 @@ async def _sync_with_f5(pilot: Pilot[Any]) -> None:
     )
 
 
+async def _sync_without_a_folder(pilot: Pilot[Any]) -> None:
+    """F5 on a profile with no sync folder, Enter on the empty field: asked for it."""
+    await _open(pilot)
+    await pilot.press("f5")
+    await until(pilot, lambda: isinstance(pilot.app.screen, SyncScreen))
+    await pilot.press("enter")
+    await until(pilot, lambda: "Scrivi il percorso" in _text(pilot, "#sync-error"))
+
+
+async def _open_conflicts(pilot: Pilot[Any]) -> DataTable[Any]:
+    """F6 with the store open: the list with its one conflict."""
+    await _open(pilot)
+    await pilot.press("f6")
+    await until(pilot, lambda: isinstance(pilot.app.screen, ConflictsScreen))
+    table: DataTable[Any] = pilot.app.screen.query_one("#conflicts", DataTable)
+    await until(pilot, lambda: table.row_count == 1)
+    return table
+
+
 async def test_f5_syncs_in_a_worker_and_shows_the_summary(tmp_path: Path) -> None:
     world = World(tmp_path / "w", 2)
     a = world.laptops[0]
@@ -82,11 +101,7 @@ async def test_first_sync_asks_for_the_folder_and_checks_it(tmp_path: Path) -> N
     world.laptops[1].close()
     app = TaskforceApp(Profile(tmp_path / "w" / "laptop1"))
     async with app.run_test(size=(80, 24)) as pilot:
-        await _open(pilot)
-        await pilot.press("f5")
-        await until(pilot, lambda: isinstance(app.screen, SyncScreen))
-        await pilot.press("enter")
-        await until(pilot, lambda: "Scrivi il percorso" in _text(pilot, "#sync-error"))
+        await _sync_without_a_folder(pilot)
         app.screen.query_one("#sync-folder").value = str(tmp_path / "nessuna")  # type: ignore[attr-defined]
         await pilot.press("enter")
         await until(pilot, lambda: "non è raggiungibile" in _text(pilot, "#sync-error"))
@@ -102,18 +117,14 @@ async def test_conflicts_screen_shows_both_values_and_resolves_with_an_edit(tmp_
     world, pid = world_with_a_conflict(tmp_path / "w")
     app = TaskforceApp(Profile(tmp_path / "w" / "laptop0"))
     async with app.run_test(size=(80, 24)) as pilot:
-        await _open(pilot)
-        await pilot.press("f6")
-        await until(pilot, lambda: isinstance(app.screen, ConflictsScreen))
-        table = app.screen.query_one("#conflicts", DataTable)
-        await until(pilot, lambda: table.row_count == 1)
+        table = await _open_conflicts(pilot)
         row = [str(v) for v in table.get_row_at(0)]
         assert row[1] == "oggetto"
         assert {row[2], row[4]} == {"versione di A", "versione di B"}
         assert "Esperto 0" in row[3] + row[5] and "Esperto 1" in row[3] + row[5]
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, ResolveConflictModal))
-        app.screen.query_one("#resolve-value").focus()
+        app.screen.query_one("#f-value").focus()
         await pilot.press(*"finale 2")
         await pilot.press("enter")
         await until(
@@ -187,4 +198,62 @@ async def test_f5_on_a_device_waiting_for_enrolment_says_so_then_syncs(tmp_path:
         summary = _text(pilot, "#sync-summary").replace("\n", " ")
         assert "Dispositivo iscritto" in summary and "Generazione centrale" in summary
         assert app.store is not None and app.store.expert_id == world.experts[1]
+
+
+async def test_a_message_about_the_folder_or_the_value_clears_as_it_is_corrected(
+    tmp_path: Path,
+) -> None:
+    """Seen in tmux: the sync dialog's and the conflict's messages stayed while the
+    user typed the correction (as the forms did before issue 14)."""
+    world, _ = world_with_a_conflict(tmp_path / "w")
+    store = Store(tmp_path / "w" / "laptop0" / "taskforce.sqlite3")
+    folder = store.get_meta("sync_folder")
+    store.set_meta("sync_folder", None)
+    store.close()
+    app = TaskforceApp(Profile(tmp_path / "w" / "laptop0"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _sync_without_a_folder(pilot)
+        await pilot.press("x")
+        await until(pilot, lambda: _text(pilot, "#sync-error") == "")
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, SyncScreen))
+        await _open_conflicts(pilot)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ResolveConflictModal))
+        app.screen.query_one("#f-value").focus()
+        await pilot.press("enter")
+        await until(pilot, lambda: "Scrivi un valore" in _text(pilot, "#e-value"))
+        await pilot.press("f")
+        await until(pilot, lambda: _text(pilot, "#e-value") == "")
+        await pilot.press("escape")
+    assert folder  # the world's laptop had one (put back for world.close)
+    store = Store(tmp_path / "w" / "laptop0" / "taskforce.sqlite3")
+    store.set_meta("sync_folder", folder)
+    world.laptops[0] = store
+    world.close()
+
+
+async def test_a_conflict_is_settled_with_2_and_the_dialog_fits_in_80_columns(
+    tmp_path: Path,
+) -> None:
+    """The resolution on the one form base: its four buttons inside the border at
+    80x24, 2 takes the other value (written by the form, Conflitti reloads)."""
+    world, pid = world_with_a_conflict(tmp_path / "w")
+    app = TaskforceApp(Profile(tmp_path / "w" / "laptop0"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = await _open_conflicts(pilot)
+        kept, other = str(table.get_row_at(0)[2]), str(table.get_row_at(0)[4])
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ResolveConflictModal))
+        box = app.screen.query_one("#form-buttons").content_region
+        buttons = list(app.screen.query("#form-buttons Button"))
+        assert len(buttons) == 4
+        for button in buttons:
+            assert box.contains_region(button.region), str(button.label)
+        assert kept in _text(pilot, "#form-intro") and other in _text(pilot, "#form-intro")
+        await pilot.press("2")
+        await until(pilot, lambda: isinstance(app.screen, ConflictsScreen))
+        await until(pilot, lambda: "Nessun conflitto" in _text(pilot, "#conflicts-status"))
+        assert app.store is not None and app.store.practices.get(pid).subject == other
+    world.laptops[0] = Store(tmp_path / "w" / "laptop0" / "taskforce.sqlite3")
     world.close()

@@ -22,7 +22,6 @@ from taskforce_tui.screens.modals.confirm import ConfirmModal
 from taskforce_tui.screens.timelog import TimeLogScreen
 from taskforce_tui.screens.timelog_forms import (
     ExportForm,
-    FieldError,
     StopTimerModal,
     TimeLogForm,
     TimerStartForm,
@@ -90,6 +89,13 @@ async def open_registro(pilot: Pilot[Any]) -> TimeLogScreen:
     return screen
 
 
+async def open_new_entry(pilot: Pilot[Any]) -> None:
+    """Registro ore, then n: the entry form."""
+    await open_registro(pilot)
+    await pilot.press("n")
+    await until(pilot, lambda: isinstance(pilot.app.screen, TimeLogForm))
+
+
 def grid(screen: TimeLogScreen) -> dict[str, list[str]]:
     table = screen.query_one("#week", DataTable)
     named = {"__totale__": "Totale"}
@@ -130,30 +136,30 @@ async def test_week_view_days_by_comuni_with_totals(week: Path) -> None:
         table.move_cursor(row=list(grid(screen)).index("Seriate"), column=4)
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, TimeLogForm))
-        assert app.screen.query_one("#comune", Input).value == "Seriate"
-        assert app.screen.query_one("#data", Input).value == "19/11/2026"
+        assert app.screen.query_one("#f-comune", Input).value == "Seriate"
+        assert app.screen.query_one("#f-data", Input).value == "19/11/2026"
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, TimeLogScreen))
 
 
 async def fill(pilot: Pilot[Any], **values: str) -> None:
     for name, value in values.items():
-        pilot.app.screen.query_one(f"#{name}", Input).value = value
+        pilot.app.screen.query_one(f"#f-{name}", Input).value = value
     await pilot.pause()
 
 
 async def save(pilot: Pilot[Any]) -> None:
     """Click the form's main button (after its 0.2 s press effect, which ignores clicks)."""
-    button = pilot.app.screen.query_one("#save")
+    button = pilot.app.screen.query_one("#form-save")
     await until(pilot, lambda: not button.has_class("-active"))
-    await pilot.click("#save")
+    await pilot.click("#form-save")
 
 
 def errors(pilot: Pilot[Any]) -> dict[str, str]:
     return {
-        str(e.id).removesuffix("-error"): str(e.render())
-        for e in pilot.app.screen.query(FieldError)
-        if e.has_class("-shown")
+        str(e.id).removeprefix("e-"): str(e.render())
+        for e in pilot.app.screen.query(".form-error")
+        if e.has_class("-shown") and e.id != "e-_form"
     }
 
 
@@ -177,9 +183,7 @@ async def test_form_bad_input_shows_messages_and_writes_nothing(week: Path) -> N
     before = live_logs(week)
     app = TaskforceApp(Profile(week))
     async with app.run_test(size=SIZE) as pilot:
-        await open_registro(pilot)
-        await pilot.press("n")
-        await until(pilot, lambda: isinstance(app.screen, TimeLogForm))
+        await open_new_entry(pilot)
         # local checks: every field at once
         await fill(pilot, data="21/11/2026", durata="0h", dalle="25:00")
         await save(pilot)
@@ -188,7 +192,7 @@ async def test_form_bad_input_shows_messages_and_writes_nothing(week: Path) -> N
         assert "nel futuro" in shown["data"]
         assert "è zero" in shown["durata"]
         assert "Ora non valida" in shown["dalle"]
-        assert all(text.startswith("! ") for text in shown.values())  # not colour alone
+        assert all(text.startswith("✗ ") for text in shown.values())  # not colour alone
         # checks by the store, beside their field
         await fill(pilot, data="20/11/2026", durata="1h", dalle="", comune="Bergamasco")
         await save(pilot)
@@ -236,8 +240,8 @@ async def test_edit_and_delete_an_entry(week: Path) -> None:
         entries.move_cursor(row=2)  # 18/11, Bergamo, 2:30
         await pilot.press("e")
         await until(pilot, lambda: isinstance(app.screen, TimeLogForm))
-        assert app.screen.query_one("#durata", Input).value == "2:30"
-        assert app.screen.query_one("#comune", Input).value == "Bergamo"
+        assert app.screen.query_one("#f-durata", Input).value == "2:30"
+        assert app.screen.query_one("#f-comune", Input).value == "Bergamo"
         await fill(pilot, durata="3h")
         await save(pilot)
         await until(pilot, lambda: isinstance(app.screen, TimeLogScreen))
@@ -336,7 +340,7 @@ async def test_overrun_prompt_asks_what_to_record(
         await pilot.pause(0.2)
         await pilot.press("t")
         await until(pilot, lambda: isinstance(app.screen, StopTimerModal))
-        text = str(app.screen.query_one("#explain", Static).render())
+        text = str(app.screen.query_one("#form-intro", Static).render())
         assert "è passata la mezzanotte" in text
         assert not app.screen.query("#all")  # no "record everything" across midnight
         await fill(pilot, alle="16:00")
@@ -360,7 +364,7 @@ async def test_export_the_month_from_the_screen(week: Path, tmp_path: Path) -> N
         await open_registro(pilot)
         await pilot.press("x")
         await until(pilot, lambda: isinstance(app.screen, ExportForm))
-        assert app.screen.query_one("#mese", Input).value == "2026-11"
+        assert app.screen.query_one("#f-mese", Input).value == "2026-11"
         await fill(pilot, file=str(tmp_path / "manca" / "mese.xlsx"))
         await save(pilot)
         await until(pilot, lambda: "file" in errors(pilot))
@@ -373,3 +377,25 @@ async def test_export_the_month_from_the_screen(week: Path, tmp_path: Path) -> N
     ws = load_workbook(target).active
     hours = [row[9] for row in ws.iter_rows(min_row=9, max_row=13, values_only=True)]
     assert [round(h * 60) for h in hours] == [30, 60, 90, 150, 45]
+
+
+async def test_the_entry_form_behaves_as_every_form(week: Path) -> None:
+    """On the one form base: the message clears as the field is corrected, Escape
+    writes nothing, F2 saves."""
+    before = live_logs(week)
+    app = TaskforceApp(Profile(week))
+    async with app.run_test(size=SIZE) as pilot:
+        await open_new_entry(pilot)
+        assert app.screen.focused is app.screen.query_one("#f-durata")
+        await pilot.press(*"tanto", "f2")
+        await until(pilot, lambda: "durata" in errors(pilot))
+        await pilot.press("backspace")
+        await until(pilot, lambda: "durata" not in errors(pilot))
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, TimeLogScreen))
+        assert live_logs(week) == before
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, TimeLogForm))
+        await pilot.press(*"45m", "f2")
+        await until(pilot, lambda: isinstance(app.screen, TimeLogScreen))
+    assert len(live_logs(week)) == len(before) + 1

@@ -29,23 +29,52 @@ async def test_an_impossible_day_is_named_not_the_format(demo_store: Store) -> N
         assert "AAAA" not in message  # the format was right
 
 
+async def _registro_ore(pilot: Pilot[Any]) -> Any:
+    """From Oggi, 4: the Registro ore's entries, loaded."""
+    await wait_for_rows(pilot, "#comuni")
+    await pilot.press("4")
+    entries = await wait_for_rows(pilot, "#entries")
+    await wait_idle(pilot)
+    return entries
+
+
+async def _stop_dialog(pilot: Pilot[Any]) -> Any:
+    """From Oggi, t on a running timer: the StopTimerModal."""
+    from taskforce_tui.screens.timelog_forms import StopTimerModal
+
+    app = pilot.app
+    await wait_for_rows(pilot, "#comuni")
+    await pilot.press("t")
+    await wait_for(pilot, lambda: isinstance(app.screen, StopTimerModal))
+    return app.screen
+
+
 async def test_a_timer_under_a_minute_says_how_to_discard_it(demo_store: Store) -> None:
     from textual.widgets import Static
-
-    from taskforce_tui.screens.timelog_forms import StopTimerModal
 
     demo_store.timer.start(activity="istruttoria")
     app = app_on(demo_store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for_rows(pilot, "#comuni")
-        await pilot.press("t")
-        await wait_for(pilot, lambda: isinstance(app.screen, StopTimerModal))
-        text = str(app.screen.query_one("#explain", Static).render())
+        dialog = await _stop_dialog(pilot)
+        text = str(dialog.query_one("#form-intro", Static).render())
         assert "meno di un minuto" in text and "F8" in text and "Scarta il timer" in text
         await pilot.press("f8")  # the key the message names
         await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfirmModal")
         await pilot.press("s")
         await wait_for(pilot, lambda: app.store is not None and app.store.timer.current() is None)
+
+
+async def test_the_stop_timer_buttons_fit_in_80_columns(demo_store: Store) -> None:
+    """Seen in tmux at 80x24: «Lascia in corso» was cut at the dialog's border."""
+    demo_store.timer.start(activity="istruttoria")
+    app = app_on(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        dialog = await _stop_dialog(pilot)
+        box = dialog.query_one("#form-buttons").content_region
+        labels = [str(b.label) for b in dialog.query("#form-buttons Button")]
+        assert labels[-1] == "Lascia in corso"
+        for button in dialog.query("#form-buttons Button"):
+            assert box.contains_region(button.region), str(button.label)
 
 
 def test_a_timer_under_a_minute_names_the_shell_option(expert_store: Store, capsys: Any) -> None:
@@ -92,6 +121,13 @@ async def _suspend(pilot: Pilot[Any], reason: str) -> Any:
     history = await wait_for_rows(pilot, "#history", 3)
     await wait_idle(pilot)
     return history
+
+
+async def _suspend_form(pilot: Pilot[Any], practice_id: str) -> None:
+    """The practice's suspend form (s), open."""
+    await _open_practice(pilot, practice_id)
+    await pilot.press("s")
+    await wait_for(pilot, lambda: pilot.app.screen.id == "practice-suspend")
 
 
 def _open_demo_practice(store: Store) -> str:
@@ -150,9 +186,7 @@ async def test_a_field_error_clears_as_the_user_types_and_returns_on_leaving(
     practice_id = _open_demo_practice(demo_store)
     app = app_on(demo_store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await _open_practice(pilot, practice_id)
-        await pilot.press("s")
-        await wait_for(pilot, lambda: app.screen.id == "practice-suspend")
+        await _suspend_form(pilot, practice_id)
         await pilot.press("f2")
         await wait_idle(pilot)
         assert "obbligatorio" in _error(pilot, "reason")
@@ -167,6 +201,27 @@ async def test_a_field_error_clears_as_the_user_types_and_returns_on_leaving(
         await wait_idle(pilot)
         assert "31 febbraio 2026 non esiste" in _error(pilot, "start_on")
         assert app.screen.focused is app.screen.query_one("#f-reason")  # focus not taken
+
+
+async def test_a_click_on_save_after_a_wrong_field_is_not_lost(demo_store: Store) -> None:
+    """Found moving the Registro ore forms onto FormModal: with a wrong value typed,
+    a click on Salva did nothing. Leaving the field for the button checked it and
+    showed its message, which pushed the button one line down between mouse down and
+    mouse up, so the click landed beside it."""
+    practice_id = _open_demo_practice(demo_store)
+    app = app_on(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _suspend_form(pilot, practice_id)
+        await type_into(pilot, "#f-reason", "in attesa di integrazioni")
+        await type_into(pilot, "#f-start_on", "31/02/2026")
+        await pilot.click("#form-save")
+        await wait_idle(pilot)
+        # The press checked the whole form: the date's message, focus on the date.
+        assert "31 febbraio 2026 non esiste" in _error(pilot, "start_on")
+        assert app.screen.focused is app.screen.query_one("#f-start_on")
+        await type_into(pilot, "#f-start_on", "20/11/2026")
+        await pilot.click("#form-save")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "PracticeScreen")
 
 
 async def test_an_open_dropdown_stays_inside_the_dialog(demo_store: Store) -> None:
@@ -366,9 +421,7 @@ async def test_a_form_starts_on_the_first_field_to_fill(demo_store: Store) -> No
     practice_id = _open_demo_practice(demo_store)
     app = app_on(demo_store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await _open_practice(pilot, practice_id)
-        await pilot.press("s")
-        await wait_for(pilot, lambda: app.screen.id == "practice-suspend")
+        await _suspend_form(pilot, practice_id)
         await wait_idle(pilot)
         assert app.screen.focused is app.screen.query_one("#f-reason")
 
@@ -394,15 +447,12 @@ async def test_hours_logged_with_o_on_the_registro_ore_show_up_there(demo_store:
 
     app = app_on(demo_store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for_rows(pilot, "#comuni")
-        await pilot.press("4")
-        entries = await wait_for_rows(pilot, "#entries")
-        await wait_idle(pilot)
+        entries = await _registro_ore(pilot)
         before = entries.row_count
         entries.focus()
         await pilot.press("o")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "TimeLogForm")
-        app.screen.query_one("#durata", Input).value = "1h"
+        app.screen.query_one("#f-durata", Input).value = "1h"
         await pilot.press("f2")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "TimeLogScreen")
         await wait_for(pilot, lambda: entries.row_count == before + 1, timeout=5)
@@ -423,9 +473,209 @@ async def test_hours_added_in_registro_ore_reach_oggi(demo_store: Store) -> None
         await wait_for_rows(pilot, "#entries")
         await pilot.press("n")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "TimeLogForm")
-        app.screen.query_one("#durata", Input).value = "2h"
+        app.screen.query_one("#f-durata", Input).value = "2h"
         await pilot.press("f2")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "TimeLogScreen")
         await pilot.press("escape")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "HomeScreen")
         await wait_for(pilot, lambda: "ore oggi 2 h," in text_of(pilot, "#summary"), timeout=5)
+
+
+async def test_registro_ore_entries_show_the_activity_whole_or_with_an_ellipsis(
+    demo_store: Store,
+) -> None:
+    """Seen in tmux at 80x24: the week's entries cut «Coordinamento con la Segre» at the
+    border, no ellipsis (the Comune's Ore tab clips it). Data, time, hours, Comune and
+    activity fit in 80 columns; Modalità and Nota are to the right, the whole entry
+    opens with Enter."""
+    from textual.widgets import DataTable
+
+    app = app_on(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        entries = await _registro_ore(pilot)
+        assert isinstance(entries, DataTable)
+        columns = list(entries.columns.values())
+        assert str(columns[4].label) == "Attività"
+        used = sum(c.get_render_width(entries) for c in columns[:5])
+        assert used <= entries.scrollable_content_region.width
+        activities = [str(entries.get_row_at(i)[4]) for i in range(entries.row_count)]
+        assert any(a.endswith("…") for a in activities)  # the demo's week has long ones
+
+
+async def test_the_top_line_keeps_the_timer_in_80_columns(demo_store: Store) -> None:
+    """Seen in tmux at 80x24: the top line was cut at the border, no ellipsis: on Oggi
+    the running timer lost its Comune, on Conflitti (F6) the title «Conflitti da
+    sincronizzazione» was cut mid-word and the timer did not show at all. The timer
+    stays (shortened with «…» if it must), the screen's title gives way first."""
+    from taskforce_tui.screens.base import PlacesBar
+
+    demo_store.timer.start(activity="istruttoria")
+    app = app_on(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_rows(pilot, "#comuni")
+        await wait_for(pilot, lambda: app.running_timer != "")
+        for key in ("", "f6", "escape", "2"):
+            if key:
+                await pilot.press(key)
+            await wait_idle(pilot)
+            bar = app.screen.query_one(PlacesBar)
+            text = str(bar.render())
+            assert len(text) <= bar.content_region.width, (key, text)
+            assert "⏱ dalle" in text, (key, text)
+            assert text.endswith("…") or text.endswith(app.running_timer), (key, text)
+
+
+async def test_the_import_fields_say_what_they_want_in_80_columns(demo_store: Store) -> None:
+    """Seen in tmux at 80x24: «Percorso del file .xlsx, .csv o .ods (F2 per» and
+    «Comune (facoltativo):», the placeholders cut at the fields' border."""
+    from textual.widgets import Input
+
+    app = app_on(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_rows(pilot, "#comuni")
+        await pilot.press("i")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ImportScreen")
+        await wait_idle(pilot)
+        for field in app.screen.query("#inputs Input"):
+            assert isinstance(field, Input)
+            assert len(field.placeholder) <= field.content_region.width, field.placeholder
+
+
+async def test_the_help_lists_the_footer_keys_first(demo_store: Store) -> None:
+    """Seen in tmux at 80x24: F1 on Oggi opened on ten rows of table movement (↑ ↓
+    home end pgup pgdn j k g G); «Apri» and «Nuova pratica» came below the fold, and
+    o, t, F5 were missing (read while the help, a modal, was already the screen, when
+    the app disables its dialog keys). The keys the footer shows come first."""
+    from textual.widgets import Markdown
+
+    app = app_on(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_rows(pilot, "#comuni")
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "HelpScreen")
+        source = app.screen.query_one(Markdown).source
+        own = source.split("## Tasti di questa schermata", 1)[1].split("\n#", 1)[0]
+        rows = [line for line in own.splitlines() if line.startswith("| ") and "`" in line]
+        ids = [line.split("`")[1] for line in rows]
+        assert ids[0] == "table.open", ids
+        for key_id in ("home.new_practice", "app.help", "app.timer", "app.log_time", "app.sync"):
+            assert ids.index(key_id) < ids.index("table.arrow_up"), ids
+
+
+async def test_the_export_form_with_no_month_says_so(demo_store: Store, tmp_path: Any) -> None:
+    """Found walking Registro ore (x) after the move onto FormModal: an emptied Mese
+    reached the report as None (an unexpected error) instead of a message."""
+    from textual.widgets import Input
+
+    app = app_on(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _registro_ore(pilot)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ExportForm")
+        await type_into(pilot, "#f-mese", "")
+        app.screen.query_one("#f-file", Input).value = str(tmp_path / "mese.xlsx")
+        await pilot.press("f2")
+        await wait_idle(pilot)
+        assert "obbligatorio" in _error(pilot, "mese")
+        assert type(app.screen).__name__ == "ExportForm"
+        assert app.crash_log is None
+        assert not (tmp_path / "mese.xlsx").exists()
+
+
+async def test_the_first_run_wizard_clears_a_message_as_the_field_is_corrected(
+    store: Store,
+) -> None:
+    """Seen in tmux at 80x24 on the first run: «✗ Indirizzo email non valido» stayed
+    while the address was being typed again (as the forms did before issue 14)."""
+    app = app_on(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "WizardScreen")
+        await pilot.press("f2")
+        await wait_idle(pilot)
+        assert "nome e cognome" in str(app.screen.query_one("#e-name").render())
+        assert "email non valido" in str(app.screen.query_one("#e-email").render())
+        await pilot.press(*"Anna")
+        await wait_idle(pilot)
+        assert str(app.screen.query_one("#e-name").render()) == ""
+        assert "email non valido" in str(app.screen.query_one("#e-email").render())
+        await type_into(pilot, "#email", "anna@")
+        assert str(app.screen.query_one("#e-email").render()) == ""
+
+
+async def test_the_timer_from_the_palette_on_a_practice_takes_its_comune(
+    demo_store: Store,
+) -> None:
+    """Seen in tmux at 80x24: «Avvia timer» from the palette on Pratiche, the cursor
+    on a Dalmine practice, offered Albino (the first of the expert's Comuni): the
+    timer took the Comune of the screen's filter only, never the practice's."""
+    from textual.widgets import Input
+
+    from taskforce_tui.store.practices import PracticeFilter
+
+    dalmine = demo_store.practices.page(PracticeFilter(text="Dalmine"), limit=1)[0]
+    app = app_on(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_rows(pilot, "#comuni")
+        await pilot.press("2")
+        await wait_for_rows(pilot, "#practices")
+        await type_into(pilot, "#filter", dalmine.protocol_no)
+        await wait_for(pilot, lambda: app.work_context().get("practice_id") == dalmine.id)
+        app.action_toggle_timer()  # what the palette's «Avvia timer» runs
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "TimerStartForm")
+        assert app.screen.query_one("#f-comune", Input).value == "Dalmine"
+
+
+async def test_a_comunes_requests_fit_in_80_columns(demo_store: Store) -> None:
+    """Seen in tmux at 80x24, Caravaggio's Richieste tab: «In attesa del Co» cut at
+    the border, no ellipsis, and the linked practices' count off to the right."""
+    from textual.widgets import DataTable
+
+    app = app_on(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_rows(pilot, "#comuni")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ComuneScreen")
+        await pilot.press("greater_than_sign")
+        requests = await wait_for_rows(pilot, "#requests")
+        await wait_idle(pilot)
+        assert isinstance(requests, DataTable)
+        used = sum(c.get_render_width(requests) for c in requests.columns.values())
+        assert used <= requests.scrollable_content_region.width
+
+
+async def test_a_comunes_hours_fit_in_80_columns(demo_store: Store) -> None:
+    """Seen in tmux at 80x24, a Comune's Ore tab: the note column started at column 74
+    and a note was cut at the border without an ellipsis."""
+    from datetime import date
+
+    from textual.widgets import DataTable
+
+    from taskforce_tui.domain.records import TimeLog
+
+    code = demo_store.comuni.assigned_codes(demo_store.expert_id)[0]
+    note = "sopralluogo con il tecnico comunale e verifica dei documenti in archivio"
+    demo_store.timelogs.add(
+        TimeLog(
+            "",
+            demo_store.expert_id or "",
+            date(2026, 11, 19),
+            60,
+            "riunione",
+            "presenza",
+            code,
+            note=note,
+        )
+    )
+    app = app_on(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_rows(pilot, "#comuni")
+        app.open_comune(code)
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ComuneScreen")
+        await pilot.press("greater_than_sign", "greater_than_sign")
+        hours = await wait_for_rows(pilot, "#hours")
+        await wait_idle(pilot)
+        assert isinstance(hours, DataTable)
+        used = sum(c.get_render_width(hours) for c in hours.columns.values())
+        assert used <= hours.scrollable_content_region.width
+        notes = [str(hours.get_row_at(i)[-1]) for i in range(hours.row_count)]
+        assert any(n.startswith("sopralluogo") and n.endswith("…") for n in notes), notes

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -192,7 +193,14 @@ class TaskforceApp(App[int]):
 
                 self.push_screen(WizardScreen())
         self.call_after_refresh(self._check_keymap)
-        self.run_worker(self._timer_status(), group="timer-status", exit_on_error=False)
+        from taskforce_tui.screens.timer import refresh_timer_status
+
+        self.run_worker(
+            partial(refresh_timer_status, self),
+            thread=True,
+            group="timer-status",
+            exit_on_error=False,
+        )
 
     def announce_store(self) -> None:
         """Tell every screen already built that the store is (newly) open."""
@@ -453,19 +461,12 @@ class TaskforceApp(App[int]):
         request_id: str | None = None,
     ) -> None:
         """Open the time-log form with the Comune / practice the screen is about."""
-        from taskforce_tui.screens.timelog_forms import TimeLogForm, load_choices
+        from taskforce_tui.screens.timelog_forms import TimeLogForm, context_names, load_choices
+
+        context = {"comune_code": comune_code, "practice_id": practice_id, "request_id": request_id}
 
         def prepare(store: Store) -> TimeLogForm:
-            comune_name, protocol_no = "", ""
-            code = comune_code
-            if practice_id:
-                practice = store.practices.get(practice_id)
-                protocol_no, code = practice.protocol_no, practice.comune_code
-            elif request_id and not code:
-                code = store.requests.get(request_id).comune_code
-            if code:
-                comune = store.comuni.get(code)
-                comune_name = comune.name if comune else ""
+            comune_name, protocol_no = context_names(store, context)
             return TimeLogForm(
                 load_choices(store), comune_name=comune_name, protocol_no=protocol_no
             )
@@ -492,18 +493,14 @@ class TaskforceApp(App[int]):
         if self.dialog_pending:
             return
 
-        comune_code = self.work_context().get("comune_code")
+        context = self.work_context()
 
-        async def run() -> None:
-            await toggle_timer(self, comune_code)
-            self.data_changed("timer", "timelogs")
+        def run() -> None:
+            toggle_timer(self, context)
+            self.call_from_thread(self.data_changed, "timer", "timelogs")
 
-        self.run_worker(run(), group=TIMER_GROUP, exit_on_error=False)
-
-    async def _timer_status(self) -> None:
-        from taskforce_tui.screens.timer import refresh_timer_status
-
-        await refresh_timer_status(self)
+        self.run_worker(run, thread=True, group=TIMER_GROUP, exit_on_error=False)
+        self.refresh_bindings()
 
     # --- indicators, import, sync -------------------------------------------------------
     def action_indicators(self) -> None:

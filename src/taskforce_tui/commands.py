@@ -3,7 +3,6 @@ the places. A Provider with discover() and search(), as posting's commands.py.""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -54,7 +53,11 @@ class TaskforceCommands(Provider):
         self._timer_running = False
         store = self.tf_app.store
         if store is not None:
-            self._comuni, self._timer_running = await asyncio.to_thread(_comuni, store)
+            # A thread worker, as everywhere the store is read (docs/architecture.md).
+            worker = self.app.run_worker(
+                partial(_comuni, store), thread=True, group="palette", exit_on_error=False
+            )
+            self._comuni, self._timer_running = await worker.wait()
 
     @property
     def tf_app(self) -> TaskforceApp:

@@ -553,13 +553,14 @@ def fmt_dec(value: float | None, digits: int = 1) -> str:
     """1234.56 -> "1.234,6"; None -> "-"."""
     if value is None:
         return "-"
-    text = f"{value:,.{digits}f}"
+    # + 0.0: what rounds to zero is "0,0", never "-0,0".
+    text = f"{round(value, digits) + 0.0:,.{digits}f}"
     return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
 
 
 def fmt_pct(value: float | None, digits: int = 1) -> str:
-    """Signed percentage: -16.06 -> "-16,1%", 5 -> "+5,0%"; None -> "-"."""
+    """Signed percentage: -16.06 -> "-16,1%", 5 -> "+5,0%", 0.04 -> "0,0%"; None -> "-"."""
     if value is None:
         return "-"
-    sign = "+" if value > 0 else ""
+    sign = "+" if round(value, digits) > 0 else ""
     return f"{sign}{fmt_dec(value, digits)}%"

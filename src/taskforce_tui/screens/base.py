@@ -3,9 +3,9 @@ errors reported in Italian, the bar of places at the top, a Footer at the bottom
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from textual import events
+from textual import events, on
 from textual.binding import Binding, BindingType
 from textual.markup import escape
 from textual.screen import Screen
@@ -15,10 +15,13 @@ from taskforce_tui.messages import DataChanged, StoreReady
 from taskforce_tui.places import PLACES, PUSHED_PLACES
 
 if TYPE_CHECKING:
+    from textual.app import App
     from textual.worker import Worker
 
     from taskforce_tui.app import TaskforceApp
     from taskforce_tui.store.db import Store
+
+T = TypeVar("T")
 
 
 def report_worker_error(node: Any, event: Worker.StateChanged) -> None:
@@ -27,6 +30,27 @@ def report_worker_error(node: Any, event: Worker.StateChanged) -> None:
 
     if event.state == WorkerState.ERROR and event.worker.error is not None:
         node.app.report_error(event.worker.error)
+
+
+def ask(app: App[Any], dialog: Screen[T]) -> T:
+    """From a thread worker: show `dialog` and wait for the user's answer. A flow that
+    asks, writes and asks again (the timer, a time log to confirm) so reads top to
+    bottom in one thread worker, every store call off the UI thread, no chain of
+    callbacks. Raises WorkerCancelled when the worker is cancelled (the app closing):
+    nothing after it may touch the UI."""
+    from concurrent.futures import Future
+
+    from textual.worker import WorkerCancelled, get_current_worker
+
+    worker = get_current_worker()
+    answer: Future[T] = Future()
+    app.call_from_thread(app.push_screen, dialog, answer.set_result)
+    while True:
+        try:
+            return answer.result(timeout=0.1)
+        except TimeoutError:
+            if worker.is_cancelled:
+                raise WorkerCancelled("closed while a dialog was open") from None
 
 
 def context_of(screen: Screen[Any]) -> dict[str, str | None]:
@@ -60,14 +84,24 @@ class PlacesBar(Static):
         self.watch(self.app, "running_timer", self._timer_changed, init=False)
         self.update(self._markup())
 
+    def on_resize(self) -> None:
+        self.update(self._markup())
+
     def _timer_changed(self, _value: str) -> None:
         self.update(self._markup())
 
     def _markup(self) -> str:
+        """The places, then the screen's title and the running timer in what is left
+        of the line: the timer first (shortened with «…» if it must), the title in
+        the rest (the screen's own heading says it too)."""
+        from taskforce_tui.widgets.fasttable import clip
+
         keymap: dict[str, str] = getattr(self.app, "keymap", {})
         parts = []
+        used = 0
         for mode, key, label, _module, _cls in PLACES:
             shown = keymap.get(f"go.{mode}", key).split(",")[0]
+            used += len(shown) + len(label) + 3
             if mode == self.current:
                 # Marked by brackets too, not only by the reverse video.
                 parts.append(f"[b reverse][{shown} {label}][/]")
@@ -76,13 +110,22 @@ class PlacesBar(Static):
                 parts.append(f"[@click=app.go('{mode}', True)] {shown} {label} [/]")
         for action, binding_id, key, label in PUSHED_PLACES:
             shown = keymap.get(binding_id, key).split(",")[0]
+            used += len(shown) + len(label) + 3
             if action == self.current:
                 parts.append(f"[b reverse][{shown} {label}][/]")
             else:
                 parts.append(f"[@click=app.{action}] {shown} {label} [/]")
-        title = f"  [b]{self.title}[/b]" if self.title else ""
+        # Before the first layout the width is not known: everything, cut later.
+        room = self.content_region.width - used if self.content_region.width else 1_000
         timer = getattr(self.app, "running_timer", "")
-        running = f"  [b]⏱ {escape(timer)}[/b]" if timer else ""
+        running = ""
+        if timer and room > 4:
+            shown_timer = clip(f"⏱ {timer}", room - 2)
+            running = f"  [b]{escape(shown_timer)}[/b]"
+            room -= len(shown_timer) + 2
+        title = ""
+        if self.title and room > 6:
+            title = f"  [b]{escape(clip(self.title, room - 2))}[/b]"
         return "".join(parts) + title + running
 
 
@@ -216,8 +259,53 @@ class DataScreen(Screen[None]):
             self.query_one(self.SEARCH, Input).focus()
 
 
+class ListScreen(DataScreen):
+    """A place that lists rows under a search box and filters (Pratiche, Richieste):
+    typing or `/` goes to the search, Enter in it goes to the list, Escape clears the
+    search and the filters. Subclasses yield `search_box()` inside a `#filters` row,
+    name their list in `LIST` and say what a change of the search does
+    (`search_changed`) and what clearing the other filters means (`clear_filters`);
+    their bindings (ids of their own area) name `focus_filter` and `clear`."""
+
+    SEARCH = "#filter"
+    #: The list's selector (focused after a search is submitted or cleared).
+    LIST: ClassVar[str]
+    DEFAULT_CSS = """
+    ListScreen #filters { height: 1; }
+    ListScreen #filter { width: 1fr; }
+    """
+
+    def search_box(self, placeholder: str) -> Input:
+        return Input(placeholder=placeholder, select_on_focus=False, id="filter", compact=True)
+
+    def search_changed(self) -> None:
+        """The search text changed: show the rows that match."""
+        raise NotImplementedError
+
+    def clear_filters(self) -> None:
+        """The filters other than the search back to their defaults."""
+        raise NotImplementedError
+
+    @on(Input.Changed, "#filter")
+    def _search_changed(self) -> None:
+        self.search_changed()
+
+    @on(Input.Submitted, "#filter")
+    def _search_submitted(self) -> None:
+        self.query_one(self.LIST).focus()
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    def action_clear(self) -> None:
+        self.query_one("#filter", Input).value = ""
+        self.clear_filters()
+        self.query_one(self.LIST).focus()
+
+
 class DetailScreen(DataScreen):
-    """A screen pushed on top of a place (Comune, Pratica, Richiesta): Escape goes back."""
+    """A screen pushed on top of a place (Comune, Pratica, Richiesta): Escape goes back;
+    `o` logs time on what it shows (its `work_context`)."""
 
     #: A place key (1, 2, 3) closes it on the way to the place: nothing is typed here.
     CLOSED_BY_PLACE_KEYS: ClassVar[bool] = True
@@ -227,3 +315,15 @@ class DetailScreen(DataScreen):
 
     def action_back(self) -> None:
         self.dismiss()
+
+    def action_log_time(self) -> None:
+        self.tf_app.log_time(**self.work_context())
+
+    def work_context(self) -> dict[str, str | None]:
+        return {}
+
+    def action_open_comune(self) -> None:
+        """The Comune of what the screen shows (once loaded)."""
+        code = self.work_context().get("comune_code")
+        if code:
+            self.tf_app.open_comune(code)

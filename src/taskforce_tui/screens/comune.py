@@ -145,7 +145,7 @@ class ComuneScreen(DetailScreen):
                     ("subject", "Oggetto"),
                     ("kind", "Tipo"),
                     ("status", "Stato"),
-                    ("links", "Pratiche"),
+                    ("links", "Prat."),
                 ):
                     table.add_column(label, key=key)
                 yield table
@@ -229,11 +229,14 @@ class ComuneScreen(DetailScreen):
     def _fill_requests(self, rows: list[RequestRow]) -> None:
         table = self.query_one("#requests", NavTable)
         table.clear()
+        # The subject takes what the other columns leave (date 10, kind 9, status 20,
+        # count 5, two cells of padding each, a scrollbar): 24 at 80 columns.
+        subject = min(max(self.size.width - 56, 16), 60)
         for r in rows:
             q = r.request
             table.add_row(
                 q.opened_on.strftime("%d/%m/%Y"),
-                clip(q.subject, 40),
+                clip(q.subject, subject),
                 vocab.REQUEST_KIND_LABELS.get(q.kind, q.kind),
                 vocab.REQUEST_STATUS_LABELS.get(q.status, q.status),
                 str(len(q.practice_ids)),
@@ -243,6 +246,11 @@ class ComuneScreen(DetailScreen):
     def _fill_hours(self, logs: list[TimeLogRow]) -> None:
         table = self.query_one("#hours", NavTable)
         table.clear()
+        # Activity and note share what the others leave (date 10, hours 5, mode 11,
+        # protocol 10, two cells of padding each, a scrollbar): 18 + 12 at 80 columns.
+        room = self.size.width - 50
+        activity = min(max(room * 3 // 5, 12), 28)
+        note = min(max(room - activity, 6), 40)
         total = 0
         for row in logs:
             log = row.log
@@ -250,10 +258,10 @@ class ComuneScreen(DetailScreen):
             table.add_row(
                 log.work_date.strftime("%d/%m/%Y"),
                 format_minutes(log.minutes),  # as in Registro ore
-                clip(row.activity_name, 28),
+                clip(row.activity_name, activity),
                 vocab.MODE_LABELS.get(log.mode, log.mode),
-                row.protocol_no or "",
-                clip(log.note, 30),
+                clip(row.protocol_no or "", 10),
+                clip(log.note, note),
                 key=log.id,
             )
         self.query_one("#hours-total", Static).update(
@@ -303,6 +311,3 @@ class ComuneScreen(DetailScreen):
             "Tutte le pratiche del Comune." if self.show_all else "Solo pratiche in corso.",
             timeout=3,
         )
-
-    def action_log_time(self) -> None:
-        self.tf_app.log_time(**self.work_context())

@@ -4,103 +4,103 @@ choice is an ordinary op-logged edit and syncs like any other."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Input, Label, Static
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Button, DataTable, Static
 
+from taskforce_tui.domain.errors import DomainError
 from taskforce_tui.screens.base import PlacesBar
+from taskforce_tui.screens.modals.forms import Field, FormModal
 from taskforce_tui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
+    from textual.widget import Widget
+
     from taskforce_tui.app import TaskforceApp
+    from taskforce_tui.store.db import Store
     from taskforce_tui.sync.status import ConflictView
 
 
-@dataclass(frozen=True, slots=True)
-class Choice:
-    kind: str  # "kept", "other" or "edit"
-    value: str | None = None
+class ResolveConflictModal(FormModal["ConflictView"]):
+    """Both values, who and when; 1 keeps, 2 takes the other, or write a new value and
+    save (Enter, F2). The choice is written by the form (an op-logged edit); a refusal
+    shows in the form. Dismisses with the resolved conflict."""
 
-
-class ResolveConflictModal(ModalScreen[Choice | None]):
-    """Both values side by side; 1 keeps, 2 takes the other, or write a new value."""
-
-    DEFAULT_CSS = """
-    ResolveConflictModal { align: center middle; }
-    ResolveConflictModal > Vertical {
-        width: 78; height: auto; max-height: 24; border: thick $warning;
-        background: $surface; padding: 1 2;
-    }
-    ResolveConflictModal .title { text-style: bold; }
-    ResolveConflictModal .value { margin: 0 0 1 2; }
-    ResolveConflictModal #resolve-error { color: $error; }
-    ResolveConflictModal Horizontal { height: auto; }
-    ResolveConflictModal Button { margin-right: 1; }
-    """
-    BINDINGS = [
-        Binding("escape", "cancel", "Annulla", id="conflict.cancel"),
+    CHANGES: ClassVar[tuple[str, ...] | None] = ()
+    DEFAULT_CLASSES = "-many-buttons"  # four: they fit in 80 columns
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1", "keep", "Tieni il valore attuale", id="conflict.keep"),
         Binding("2", "other", "Scegli l'altro", id="conflict.other"),
     ]
 
     def __init__(self, conflict: ConflictView) -> None:
-        super().__init__()
-        self.conflict = conflict
-
-    def compose(self) -> ComposeResult:
         from taskforce_tui.sync.status import show_value
 
-        c = self.conflict
-        with Vertical():
-            yield Label(f"{c.record}: {c.field_label}", classes="title")
-            yield Label(f"1) Valore tenuto per ora - {c.kept_author}, {c.kept_when}:")
-            yield Static(show_value(c.field, c.kept_value), classes="value", id="resolve-kept")
-            yield Label(f"2) Altro valore - {c.other_author}, {c.other_when}:")
-            yield Static(show_value(c.field, c.other_value), classes="value", id="resolve-other")
-            yield Label("3) Oppure scrivi il valore giusto e premi Invio:")
-            yield Input(id="resolve-value")
-            yield Static("", id="resolve-error")
-            with Horizontal():
-                yield Button("1 Tieni", id="resolve-keep", variant="primary")
-                yield Button("2 Scegli l'altro", id="resolve-take")
-                yield Button("Annulla (Esc)", id="resolve-cancel")
-        yield KeysFooter()
+        c = self.conflict = conflict
+        intro = (
+            f"1) Valore tenuto per ora - {c.kept_author}, {c.kept_when}:\n"
+            f"   {show_value(c.field, c.kept_value)}\n"
+            f"2) Altro valore - {c.other_author}, {c.other_when}:\n"
+            f"   {show_value(c.field, c.other_value)}"
+            + ("" if c.field == "deleted" else "\n3) Oppure scrivi il valore giusto e salva.")
+        )
+        fields = [
+            Field(
+                "value",
+                "Valore giusto",
+                also=("valore",),
+                disabled=c.field == "deleted",
+            )
+        ]
+        super().__init__(
+            f"{c.record}: {c.field_label}",
+            fields,
+            intro=intro,
+            submit_label="Salva il valore",
+            form_id="conflict-resolve",
+        )
+
+    def more_buttons(self) -> ComposeResult:
+        yield Button("1 Tieni", id="resolve-keep", compact=True)
+        yield Button("2 Scegli l'altro", id="resolve-take", compact=True)
+
+    def first_focus(self) -> Widget | None:
+        # The choice first: 1 and 2 work at once, Enter keeps.
+        return self.query_one("#resolve-keep", Button)
 
     def on_mount(self) -> None:
-        self.query_one("#resolve-keep", Button).focus()
         if self.conflict.field == "deleted":
-            self.query_one("#resolve-value").display = False
+            self.query_one("#f-value").display = False
+            self.query_one("#form-save").display = False
+
+    def check_values(self, values: dict[str, Any]) -> dict[str, Any]:
+        if not values["value"]:
+            raise DomainError("Scrivi un valore, o scegli 1 o 2.", "value")
+        return values
+
+    def save(self, store: Store, values: dict[str, Any]) -> ConflictView:
+        return self._resolve(store, "edit", values["value"])
+
+    def _resolve(self, store: Store, kind: str, value: str | None = None) -> ConflictView:
+        from taskforce_tui.sync.status import resolve_conflict
+
+        return resolve_conflict(store, self.conflict.id, kind, value)
 
     @on(Button.Pressed, "#resolve-keep")
     def action_keep(self) -> None:
-        self.dismiss(Choice("kept"))
+        self.run_save(lambda store: self._resolve(store, "kept"))
 
     @on(Button.Pressed, "#resolve-take")
     def action_other(self) -> None:
-        self.dismiss(Choice("other"))
-
-    @on(Button.Pressed, "#resolve-cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    @on(Input.Submitted, "#resolve-value")
-    def submit_value(self, event: Input.Submitted) -> None:
-        if not event.value.strip():
-            self.query_one("#resolve-error", Static).update("Scrivi un valore, o scegli 1 o 2.")
-            return
-        self.dismiss(Choice("edit", event.value))
+        self.run_save(lambda store: self._resolve(store, "other"))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # digits typed in the value field belong to the field, not to the bindings
-        return not (
-            action in ("keep", "other") and self.focused is self.query_one("#resolve-value")
-        )
+        return not (action in ("keep", "other") and self.focused is self.query_one("#f-value"))
 
 
 class ConflictsScreen(Screen[None]):
@@ -179,35 +179,20 @@ class ConflictsScreen(Screen[None]):
         if not self.conflicts or table.cursor_row < 0:
             return
         conflict = self.conflicts[min(table.cursor_row, len(self.conflicts) - 1)]
+        self.app.push_screen(ResolveConflictModal(conflict), self._resolved)
 
-        def chosen(choice: Choice | None) -> None:
-            if choice is not None:
-                self.resolve(conflict.id, choice)
+    def _resolved(self, done: ConflictView | None) -> None:
+        from taskforce_tui.sync.status import show_value
 
-        self.app.push_screen(ResolveConflictModal(conflict), chosen)
-
-    @on(DataTable.RowSelected, "#conflicts")
-    def row_selected(self) -> None:
-        self.action_resolve()
-
-    @work(thread=True, exclusive=True, group="conflicts-resolve", exit_on_error=False)
-    def resolve(self, conflict_id: str, choice: Choice) -> None:
-        from taskforce_tui.domain.errors import DomainError
-        from taskforce_tui.sync.status import list_conflicts, resolve_conflict, show_value
-
-        store = self.tf_app.store
-        assert store is not None
-        try:
-            done = resolve_conflict(store, conflict_id, choice.kind, choice.value)
-        except DomainError as exc:
-            self.app.call_from_thread(
-                self.app.notify, exc.message, title="Scelta non salvata", severity="error"
-            )
+        if done is None:
             return
-        self.app.call_from_thread(
-            self.app.notify,
+        self.app.notify(
             f"{done.field_label}: {show_value(done.field, done.current_value)}. La scelta parte "
             "con la prossima sincronizzazione (F5).",
             title="Conflitto risolto",
         )
-        self.app.call_from_thread(self.show, list_conflicts(store))
+        self.load()
+
+    @on(DataTable.RowSelected, "#conflicts")
+    def row_selected(self) -> None:
+        self.action_resolve()

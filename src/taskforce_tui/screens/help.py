@@ -25,8 +25,10 @@ def _key_label(app: Any, key: str) -> str:
 
 
 def keys_table(screen: Screen[Any]) -> str:
-    """The keys active on `screen`, as a Markdown table (id for config.toml)."""
-    lines = ["| Tasto | Azione | Identificativo |", "|---|---|---|"]
+    """The keys active on `screen`, as a Markdown table (id for config.toml): the
+    ones the footer shows first, then the others (a table's movement keys...)."""
+    shown: list[str] = []
+    hidden: list[str] = []
     seen: set[str] = set()
     for key, active in screen.active_bindings.items():
         binding = active.binding
@@ -37,8 +39,9 @@ def keys_table(screen: Screen[Any]) -> str:
             continue
         seen.add(binding.id)
         label = _key_label(screen.app, key).replace("|", "\\|")
-        lines.append(f"| {label} | {binding.description} | `{binding.id}` |")
-    return "\n".join(lines)
+        row = f"| {label} | {binding.description} | `{binding.id}` |"
+        (shown if binding.show else hidden).append(row)
+    return "\n".join(["| Tasto | Azione | Identificativo |", "|---|---|---|", *shown, *hidden])
 
 
 class HelpScreen(ModalScreen[None]):
@@ -60,10 +63,13 @@ class HelpScreen(ModalScreen[None]):
     def __init__(self, origin: Screen[Any]) -> None:
         super().__init__()
         self.origin = origin
+        # Read now, while the origin is the screen: once the help (a modal) is, the
+        # app disables its dialog keys (o, t, F5...) and they would be left out.
+        self.origin_keys = keys_table(origin)
 
     def compose(self) -> ComposeResult:
         title = getattr(self.origin, "TITLE", None) or "taskforce-tui"
-        text = f"## Tasti di questa schermata\n\n{keys_table(self.origin)}\n\n" + help_text()
+        text = f"## Tasti di questa schermata\n\n{self.origin_keys}\n\n" + help_text()
         with Vertical(id="help"):
             yield Static(f"Aiuto - {title} (Esc per chiudere)", id="help-title")
             with VerticalScroll(id="help-scroll"):

@@ -145,8 +145,8 @@ class ImportScreen(Screen[bool]):
     ]
     DEFAULT_CSS = """
     ImportScreen #inputs { height: auto; }
-    ImportScreen #path { width: 2fr; }
-    ImportScreen #comune { width: 1fr; }
+    ImportScreen #path { width: 3fr; }
+    ImportScreen #comune { width: 2fr; }
     ImportScreen #error { color: $error; height: auto; padding: 0 1; }
     ImportScreen #progress-row { height: 1; padding: 0 1; }
     ImportScreen #phase { width: auto; margin-right: 1; }
@@ -169,10 +169,10 @@ class ImportScreen(Screen[bool]):
         with Horizontal(id="inputs"):
             yield Input(
                 self.initial_path,
-                placeholder="Percorso del file .xlsx, .csv o .ods (F2 per sfogliare)",
+                placeholder="File .xlsx, .csv o .ods (F2: sfoglia)",
                 id="path",
             )
-            yield Input(placeholder="Comune (facoltativo): ISTAT o nome", id="comune")
+            yield Input(placeholder="Comune, se manca nel file", id="comune")
         yield Static("", id="error")
         with Horizontal(id="progress-row"):
             yield Label("", id="phase")

@@ -24,7 +24,6 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from taskforce_tui.domain.dates import Semester, format_date
-from taskforce_tui.domain.errors import DomainError
 from taskforce_tui.domain.indicators import (
     Baseline,
     Figures,
@@ -44,11 +43,11 @@ from taskforce_tui.widgets.indicators import (
     TrendPoint,
     backlog_cleared_text,
     duration_change_text,
+    duration_text,
 )
 
 if TYPE_CHECKING:
     from taskforce_tui.app import TaskforceApp
-    from taskforce_tui.screens.baseline_form import BaselineFormResult
     from taskforce_tui.store.db import Store
 
 #: Semesters in the trend (fits 80x24 with the ranking below).
@@ -314,7 +313,7 @@ class IndicatorsScreen(Screen[None]):
         self.query_one("#ind-title", Static).update(f"Indicatori {data.semester}, {when} - {name}")
         self.query_one("#trend", TrendChart).show_points(data.trend(code))
         figures, prog = data.standing(code)
-        duration = f"Durata media {fmt_dec(figures.avg_duration)} gg"
+        duration = duration_text(figures.avg_duration)
         if prog.baseline_avg_duration_days is not None:
             duration += (
                 f", base {fmt_dec(prog.baseline_avg_duration_days)}: "
@@ -337,6 +336,11 @@ class IndicatorsScreen(Screen[None]):
         if key is not None and key != self.focus_code:
             self.focus_code = key
             self.show_focus()
+
+    def on_fast_table_row_selected(self, event: FastTable.RowSelected) -> None:
+        """Enter on a Comune of the ranking opens it (the total row has none)."""
+        if event.key != ALL:
+            self.tf_app.open_comune(event.key)
 
     # --- actions ---------------------------------------------------------------------------
     def action_back(self) -> None:
@@ -373,37 +377,14 @@ class IndicatorsScreen(Screen[None]):
         own = [(t, f) for (c, t), f in data.cells.items() if c == code]
         initial = max(own, key=lambda item: item[1].backlog)[0] if own else None
         self.app.push_screen(
-            BaselineForm(data.names.get(code, code), data.types, existing, initial),
-            partial(self._baseline_done, code),
+            BaselineForm(code, data.names.get(code, code), data.types, existing, initial),
+            self._baseline_done,
         )
 
-    def _baseline_done(self, code: str, result: BaselineFormResult | None) -> None:
-        if result is None or self.tf_app.store is None:
-            return
-        self._save_baseline(self.tf_app.store, code, result)
-
-    @work(thread=True, exclusive=True, group="indicators-write", exit_on_error=False)
-    def _save_baseline(self, store: Store, code: str, result: BaselineFormResult) -> None:
-        from taskforce_tui.store.baselines import BaselineRepo
-
-        values = result.values
-        try:
-            BaselineRepo(store).save(
-                code,
-                result.procedure_type,
-                values.period,
-                values.avg_duration_days,
-                values.backlog,
-            )
-        except DomainError as exc:
-            self.app.call_from_thread(
-                self.notify, exc.message, title="Base non salvata", severity="error", timeout=8
-            )
-            return
-        self.app.call_from_thread(
-            self.notify, "Base di riferimento salvata.", title="Indicatori", timeout=4
-        )
-        self.app.call_from_thread(self.load)
+    def _baseline_done(self, baseline: Baseline | None) -> None:
+        if baseline is not None:
+            self.notify("Base di riferimento salvata.", title="Indicatori", timeout=4)
+            self.load()
 
 
 # --- command palette ----------------------------------------------------------------------------
@@ -419,7 +400,8 @@ class IndicatorsCommands(Provider):
         def names() -> list[tuple[str, str]]:
             return [(c.istat_code, c.name) for c in store.comuni.assigned(store.expert_id)]
 
-        self.comuni = await asyncio.to_thread(names)
+        worker = self.app.run_worker(names, thread=True, group="palette", exit_on_error=False)
+        self.comuni = await worker.wait()
 
     def _open(self, code: str | None = None) -> None:
         self.app.push_screen(IndicatorsScreen(comune=code))

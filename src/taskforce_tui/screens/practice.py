@@ -205,11 +205,11 @@ class PracticeScreen(DetailScreen):
     AUTO_FOCUS = "#history"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("e", "edit", "Modifica", id="practice.edit"),
-        Binding("s", "suspend", "Sospendi", id="practice.suspend"),
-        Binding("r", "resume", "Riprendi", id="practice.resume"),
-        Binding("c", "conclude", "Concludi", id="practice.conclude"),
-        Binding("a", "archive", "Archivia", id="practice.archive"),
-        Binding("R", "reopen", "Riapri", id="practice.reopen"),
+        Binding("s", "step('suspend')", "Sospendi", id="practice.suspend"),
+        Binding("r", "step('resume')", "Riprendi", id="practice.resume"),
+        Binding("c", "step('conclude')", "Concludi", id="practice.conclude"),
+        Binding("a", "step('archive')", "Archivia", id="practice.archive"),
+        Binding("R", "step('reopen')", "Riapri", id="practice.reopen"),
         Binding("l", "link_request", "Collega", id="practice.link_request"),
         Binding("o", "log_time", "Ore", id="practice.log_time"),
         Binding("v", "open_comune", "Comune", id="practice.open_comune"),
@@ -347,6 +347,8 @@ class PracticeScreen(DetailScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self.view is None:
             return action in ("back", "log_time") or None
+        if action == "step":
+            action = str(parameters[0])
         status = self.view.practice.status
         allowed = {
             "suspend": status == vocab.APERTA,
@@ -358,9 +360,6 @@ class PracticeScreen(DetailScreen):
         return allowed.get(action, True)
 
     # --- actions ---------------------------------------------------------------------------
-    def _open(self, form: Any) -> None:
-        self.app.push_screen(form)
-
     def action_edit(self) -> None:
         from taskforce_tui.screens.modals.practice_forms import edit_practice_form
 
@@ -368,35 +367,13 @@ class PracticeScreen(DetailScreen):
             practice = self.view.practice
             self.tf_app.open_dialog(lambda s: edit_practice_form(s, practice))
 
-    def action_suspend(self) -> None:
-        from taskforce_tui.screens.modals.practice_forms import suspend_form
+    def action_step(self, step: str) -> None:
+        """A step of the workflow (suspend, resume, conclude, archive, reopen): its
+        form, on the practice shown."""
+        from taskforce_tui.screens.modals.practice_forms import STEP_FORMS
 
         if self.view is not None:
-            self._open(suspend_form(self.view.practice))
-
-    def action_resume(self) -> None:
-        from taskforce_tui.screens.modals.practice_forms import resume_form
-
-        if self.view is not None:
-            self._open(resume_form(self.view.practice))
-
-    def action_conclude(self) -> None:
-        from taskforce_tui.screens.modals.practice_forms import conclude_form
-
-        if self.view is not None:
-            self._open(conclude_form(self.view.practice))
-
-    def action_archive(self) -> None:
-        from taskforce_tui.screens.modals.practice_forms import archive_form
-
-        if self.view is not None:
-            self._open(archive_form(self.view.practice))
-
-    def action_reopen(self) -> None:
-        from taskforce_tui.screens.modals.practice_forms import reopen_form
-
-        if self.view is not None:
-            self._open(reopen_form(self.view.practice))
+            self.app.push_screen(STEP_FORMS[step](self.view.practice))
 
     def action_link_request(self) -> None:
         from taskforce_tui.screens.modals.practice_forms import link_request_form
@@ -404,10 +381,3 @@ class PracticeScreen(DetailScreen):
         if self.view is not None:
             practice = self.view.practice
             self.tf_app.open_dialog(lambda s: link_request_form(s, practice))
-
-    def action_log_time(self) -> None:
-        self.tf_app.log_time(**self.work_context())
-
-    def action_open_comune(self) -> None:
-        if self.view is not None:
-            self.tf_app.open_comune(self.view.practice.comune_code)

@@ -18,7 +18,7 @@ from textual.containers import Horizontal
 from textual.widgets import Input, Select
 
 from taskforce_tui.domain import vocab
-from taskforce_tui.screens.base import DataScreen
+from taskforce_tui.screens.base import ListScreen
 from taskforce_tui.widgets import italian  # noqa: F401  (Select's menu in Italian)
 from taskforce_tui.widgets.footer import KeysFooter
 from taskforce_tui.widgets.statusline import StatusLine
@@ -63,11 +63,11 @@ class Facets:
     scope: list[str] | None  # None: every Comune (a profile with none assigned)
 
 
-class PracticesScreen(DataScreen):
+class PracticesScreen(ListScreen):
     TITLE = "Pratiche"
     PLACE = "pratiche"
     AUTO_FOCUS = "#practices"
-    SEARCH = "#filter"
+    LIST = "#practices"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_filter", "Cerca", id="practices.search"),
         # From the search field (which has no use for it) down goes to the list.
@@ -79,8 +79,6 @@ class PracticesScreen(DataScreen):
         Binding("escape", "clear", "Azzera", id="practices.clear"),
     ]
     DEFAULT_CSS = """
-    PracticesScreen #filters { height: 1; }
-    PracticesScreen #filter { width: 1fr; }
     PracticesScreen #overdue { width: auto; }
     PracticesScreen #facets { height: 1; }
     PracticesScreen #facets Select { width: 1fr; }
@@ -94,12 +92,7 @@ class PracticesScreen(DataScreen):
     def compose(self) -> ComposeResult:
         yield self.places_bar()
         with Horizontal(id="filters"):
-            yield Input(
-                placeholder="/ Cerca protocollo, oggetto, tipo, Comune...",
-                select_on_focus=False,
-                id="filter",
-                compact=True,
-            )
+            yield self.search_box("/ Cerca protocollo, oggetto, tipo, Comune...")
             yield Tick("Solo in ritardo ⚠", id="overdue", compact=True)
         with Horizontal(id="facets"):
             yield Select(
@@ -189,13 +182,8 @@ class PracticesScreen(DataScreen):
         )
 
     # --- events ---------------------------------------------------------------------------
-    @on(Input.Changed, "#filter")
-    def _text_changed(self) -> None:
+    def search_changed(self) -> None:
         self.apply()
-
-    @on(Input.Submitted, "#filter")
-    def _text_submitted(self) -> None:
-        self.query_one("#practices", PracticeTable).focus()
 
     @on(Select.Changed)
     def _facet_changed(self) -> None:
@@ -218,9 +206,6 @@ class PracticesScreen(DataScreen):
         table = self.query_one("#practices", PracticeTable)
         return {"practice_id": table.current_key(), "comune_code": self._select("#comune")}
 
-    def action_focus_filter(self) -> None:
-        self.query_one("#filter", Input).focus()
-
     def action_focus_list(self) -> None:
         self.query_one("#practices", PracticeTable).focus()
 
@@ -240,9 +225,7 @@ class PracticesScreen(DataScreen):
         table = self.query_one("#practices", PracticeTable)
         table.sort_by(table.sort_key)
 
-    def action_clear(self) -> None:
-        self.query_one("#filter", Input).value = ""
+    def clear_filters(self) -> None:
         self.query_one("#overdue", Tick).value = False
         for selector in ("#status", "#ambito", "#type", "#comune"):
             self.query_one(selector, Select).clear()
-        self.query_one("#practices", PracticeTable).focus()

@@ -16,7 +16,7 @@ from textual.widgets import Input, Select, Static
 from taskforce_tui.domain import vocab
 from taskforce_tui.domain.dates import format_date
 from taskforce_tui.domain.text import normalize
-from taskforce_tui.screens.base import DataScreen, DetailScreen
+from taskforce_tui.screens.base import DetailScreen, ListScreen
 from taskforce_tui.widgets import italian  # noqa: F401  (Select's menu in Italian)
 from taskforce_tui.widgets.fasttable import Cell, FastTable
 from taskforce_tui.widgets.footer import KeysFooter
@@ -43,11 +43,11 @@ def _scope(store: Store) -> list[str] | None:
     return codes or None
 
 
-class RequestsScreen(DataScreen):
+class RequestsScreen(ListScreen):
     TITLE = "Richieste"
     PLACE = "richieste"
     AUTO_FOCUS = "#requests"
-    SEARCH = "#filter"
+    LIST = "#requests"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_filter", "Cerca", id="requests.search"),
         Binding("n", "new_request", "Nuova", id="requests.new"),
@@ -55,8 +55,6 @@ class RequestsScreen(DataScreen):
         Binding("escape", "clear", "Azzera", id="requests.clear"),
     ]
     DEFAULT_CSS = """
-    RequestsScreen #filters { height: 1; }
-    RequestsScreen #filter { width: 1fr; }
     RequestsScreen #status { width: 30; }
     RequestsScreen #requests { height: 1fr; }
     """
@@ -68,12 +66,7 @@ class RequestsScreen(DataScreen):
     def compose(self) -> ComposeResult:
         yield self.places_bar()
         with Horizontal(id="filters"):
-            yield Input(
-                placeholder="/ Cerca oggetto, Comune...",
-                id="filter",
-                compact=True,
-                select_on_focus=False,
-            )
+            yield self.search_box("/ Cerca oggetto, Comune...")
             yield Select(
                 [(label, key) for key, label in STATUS_FILTER_LABELS.items()],
                 value="aperte",
@@ -149,13 +142,8 @@ class RequestsScreen(DataScreen):
             else "1 richiesta · n nuova, s cambia stato, Invio apre"
         )
 
-    @on(Input.Changed, "#filter")
-    def _text_changed(self) -> None:
+    def search_changed(self) -> None:
         self._fill()
-
-    @on(Input.Submitted, "#filter")
-    def _text_submitted(self) -> None:
-        self.query_one("#requests", FastTable).focus()
 
     @on(Select.Changed, "#status")
     def _status_changed(self) -> None:
@@ -171,9 +159,6 @@ class RequestsScreen(DataScreen):
         if row is None:
             return {}
         return {"request_id": key, "comune_code": row.request.comune_code}
-
-    def action_focus_filter(self) -> None:
-        self.query_one("#filter", Input).focus()
 
     def action_new_request(self) -> None:
         from taskforce_tui.screens.modals.request_forms import new_request_form
@@ -192,10 +177,8 @@ class RequestsScreen(DataScreen):
         if row is not None:
             self.app.push_screen(status_form(row.request))
 
-    def action_clear(self) -> None:
-        self.query_one("#filter", Input).value = ""
+    def clear_filters(self) -> None:
         self.query_one("#status", Select).value = "aperte"
-        self.query_one("#requests", FastTable).focus()
 
 
 @dataclass(slots=True)
@@ -343,10 +326,3 @@ class RequestScreen(DetailScreen):
     def _unlink(self, request_id: str, practice_id: str) -> None:
         self.store.requests.unlink(request_id, practice_id)
         self.app.call_from_thread(self.tf_app.data_changed)
-
-    def action_log_time(self) -> None:
-        self.tf_app.log_time(**self.work_context())
-
-    def action_open_comune(self) -> None:
-        if self.view is not None:
-            self.tf_app.open_comune(self.view.request.comune_code)

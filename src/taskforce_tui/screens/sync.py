@@ -48,6 +48,8 @@ class SyncScreen(ModalScreen["SyncReport | None"]):
         self.dry_run = dry_run
         self.report: SyncReport | None = None
         self.running = False
+        #: The folder the message under the field is about.
+        self._wrong_folder: str | None = None
 
     @property
     def tf_app(self) -> TaskforceApp:
@@ -86,12 +88,21 @@ class SyncScreen(ModalScreen["SyncReport | None"]):
     @on(Input.Submitted, "#sync-folder")
     def submit_folder(self) -> None:
         text = self.query_one("#sync-folder", Input).value.strip()
-        error = self.query_one("#sync-error", Static)
         if not text:
-            error.update("Scrivi il percorso della cartella condivisa.")
+            self._folder_error("Scrivi il percorso della cartella condivisa.")
             return
-        error.update("")
+        self._folder_error("")
         self.start(Path(text).expanduser())
+
+    def _folder_error(self, message: str) -> None:
+        self.query_one("#sync-error", Static).update(message)
+        self._wrong_folder = self.query_one("#sync-folder", Input).value if message else None
+
+    @on(Input.Changed, "#sync-folder")
+    def _folder_changed(self, event: Input.Changed) -> None:
+        """A folder being corrected loses its message at once (as in every form)."""
+        if event.input.value != self._wrong_folder:
+            self._folder_error("")
 
     def start(self, folder: Path | None) -> None:
         if self.running:
@@ -138,7 +149,7 @@ class SyncScreen(ModalScreen["SyncReport | None"]):
         if ask_folder:
             self.query_one("#sync-folder-row").display = True
             self.query_one("#sync-start").display = True
-            self.query_one("#sync-error", Static).update(message)
+            self._folder_error(message)
             self.query_one("#sync-folder", Input).focus()
         else:
             self.query_one("#sync-summary", Static).update(f"ATTENZIONE: {message}")

@@ -33,6 +33,7 @@ from taskforce_tui.screens.timelog_forms import (
     load_choices,
 )
 from taskforce_tui.widgets.footer import KeysFooter
+from taskforce_tui.widgets.navtable import clip
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -195,10 +196,12 @@ class TimeLogScreen(Screen[None]):
                 f"{WEEKDAY_SHORT[log.work_date.weekday()][:2]} {log.work_date:%d/%m}",
                 f"{log.start_time}-{log.end_time}" if log.start_time else "",
                 format_minutes(log.minutes),
-                r.comune_name or CROSS_CUTTING,
-                r.activity_name,
+                # Clipped (as on the Comune's Ore tab) so that the entry up to its
+                # activity fits in 80 columns; Enter opens it whole.
+                clip(r.comune_name or CROSS_CUTTING, 20),
+                clip(r.activity_name, 24),
                 "remoto" if log.mode == vocab.MODE_REMOTO else "presenza",
-                log.note,
+                clip(log.note, 30),
                 key=log.id,
             )
         if data.rows:

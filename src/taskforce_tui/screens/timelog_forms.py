@@ -1,29 +1,21 @@
-"""Modal forms of the Registro ore: an entry, starting and stopping the timer, the
-monthly report (the yes/no questions are modals/confirm.py ConfirmModal).
-
-Forms are validated on submit, field by field, with the error next to the field;
-Escape cancels. Each form does its own write (in a thread, through the store), so a
-refusal from the store is shown beside the field it concerns and nothing is written.
-Multi-step flows (ask, write, maybe confirm, write again) run as async workers that
-hand every store call to a thread with `asyncio.to_thread`: the UI never waits on
-SQLite, and the flow reads top to bottom instead of as a chain of callbacks.
+"""Forms of the Registro ore: an entry, starting and stopping the timer, the monthly
+report. All are FormModals (modals/forms.py): fields checked on submit with the
+error beside the field, F2 or Enter saves, Escape cancels. A save that must ask
+(an unusual day to confirm, a timer to discard) asks from its thread worker with
+`screens.base.ask` and writes nothing until the user says yes.
 """
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
-from textual.suggester import SuggestFromList
-from textual.widgets import Button, Footer, Input, Label, Select, Static
+from textual.binding import Binding, BindingType
+from textual.widgets import Button, Input, Select
 
 from taskforce_tui.domain import vocab
 from taskforce_tui.domain.dates import format_date, parse_date, today
@@ -34,10 +26,11 @@ from taskforce_tui.domain.timelog import (
     TimerState,
     format_minutes,
     parse_clock,
-    parse_duration,
     resolve_span,
 )
+from taskforce_tui.screens.base import ask
 from taskforce_tui.screens.modals.confirm import ConfirmModal
+from taskforce_tui.screens.modals.forms import Field, FormModal, KeepOpen
 
 if TYPE_CHECKING:
     from taskforce_tui.store.db import Store
@@ -64,130 +57,87 @@ def load_choices(store: Store) -> FormChoices:
     )
 
 
-# --- building blocks ------------------------------------------------------------
-class FieldError(Static):
-    """The message beside a field; hidden while empty. Marked with '!' so it does not
-    rely on colour."""
+def context_names(store: Store, context: dict[str, str | None]) -> tuple[str, str]:
+    """(Comune name, protocol) of what a screen is about (its `work_context`): a
+    practice gives its own Comune, a request its Comune when the screen names none.
+    Blocking: call from a worker thread."""
+    code, protocol_no = context.get("comune_code"), ""
+    if practice_id := context.get("practice_id"):
+        practice = store.practices.get(practice_id)
+        protocol_no, code = practice.protocol_no, practice.comune_code
+    elif (request_id := context.get("request_id")) and not code:
+        code = store.requests.get(request_id).comune_code
+    comune = store.comuni.get(code) if code else None
+    return (comune.name if comune else ""), protocol_no
 
-    DEFAULT_CSS = """
-    FieldError { color: $error; height: auto; display: none; padding-left: 14; }
-    FieldError.-shown { display: block; }
-    """
 
-    def show(self, message: str | None) -> None:
-        self.update(f"! {message}" if message else "")
-        self.set_class(bool(message), "-shown")
+# --- shared fields ----------------------------------------------------------------------
+COMUNE_HINT = "nome o codice ISTAT; vuoto = attività trasversale"
 
 
-def mode_select(mode: str) -> Select[str]:
-    """In presenza / Da remoto as words (a checkbox would show its state by colour)."""
-    return Select(
-        [(label, code) for code, label in vocab.MODE_LABELS.items()],
-        value=mode,
-        allow_blank=False,
-        id="modo",
-        compact=True,
+def comune_field(choices: FormChoices, name: str) -> Field:
+    return Field(
+        "comune", "Comune", value=name, placeholder=COMUNE_HINT, suggestions=choices.comuni
     )
 
 
-def field_row(label: str, widget: Any, name: str) -> ComposeResult:
-    with Horizontal(classes="field"):
-        yield Label(label, classes="field-label")
-        yield widget
-    yield FieldError(id=f"{name}-error")
+def activity_field(choices: FormChoices, current: str | None = None) -> Field:
+    options = [(name, code) for code, name in choices.activities]
+    codes = [code for _, code in options]
+    chosen = current if current in codes else (codes[0] if codes else None)
+    return Field(
+        "attivita",
+        "Attività",
+        "select",
+        chosen,
+        options,
+        required=True,
+        also=("activity",),
+        blank=False,
+    )
 
 
-class FormScreen(ModalScreen[Any]):
-    """Shared look and behaviour: a titled box, error slots, Escape cancels."""
+def mode_field(mode: str) -> Field:
+    """In presenza / Da remoto as words (a checkbox would show its state by colour)."""
+    options = [(label, code) for code, label in vocab.MODE_LABELS.items()]
+    return Field(
+        "modo", "Modalità", "select", mode, options, required=True, also=("mode",), blank=False
+    )
 
-    DEFAULT_CSS = """
-    FormScreen { align: center middle; }
-    FormScreen > Vertical {
-        width: 76; max-width: 100%; height: auto; max-height: 100%;
-        border: round $accent; background: $surface; padding: 0 1;
-    }
-    FormScreen .title { text-style: bold; width: 100%; margin-bottom: 1; }
-    FormScreen VerticalScroll { height: auto; max-height: 16; }
-    FormScreen .field { height: auto; }
-    FormScreen .field-label { width: 14; padding-top: 0; }
-    FormScreen .field Input, FormScreen .field Select { width: 1fr; }
-    FormScreen .buttons { height: auto; margin-top: 1; align-horizontal: right; }
-    FormScreen .buttons Button { margin-left: 1; }
-    FormScreen #form-error { color: $error; height: auto; }
-    FormScreen .explain { height: auto; margin-bottom: 1; }
-    """
-    BINDINGS: ClassVar = [
-        Binding("f2", "save_form", "Salva", id="form.save"),
-        Binding("escape", "cancel", "Annulla", id="form.cancel"),
-    ]
 
-    #: store error field -> widget name in this form
-    FIELD_MAP: ClassVar[dict[str, str]] = {}
+def end_time(text: str) -> str:
+    return parse_clock(text, "end_time")
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
-    @on(Button.Pressed, "#cancel")
-    def _cancel_pressed(self) -> None:
-        self.dismiss(None)
+def clock_field(name: str, label: str, value: str | None, field: str) -> Field:
+    """An optional time of day; `field` names it in the store's refusals."""
+    return Field(
+        name,
+        label,
+        value=value or "",
+        placeholder="HH:MM (facoltativo)",
+        parse=lambda text: parse_clock(text, field),
+        also=(field,),
+    )
 
-    def form_foot(self, save_label: str) -> ComposeResult:
-        """The general error line and the two buttons every one-step form ends with."""
-        yield Static("", id="form-error")
-        with Horizontal(classes="buttons"):
-            yield Button(save_label, variant="primary", id="save", compact=True)
-            yield Button("Annulla", id="cancel", compact=True)
 
-    def action_save_form(self) -> None:
-        """F2 saves, as in every form of the app (Enter in a field does too)."""
-        for button in self.query("#save"):
-            assert isinstance(button, Button)
-            button.press()
-
-    @property
-    def store(self) -> Store:
-        store = getattr(self.app, "store", None)
-        assert store is not None, "the store opens before any form can be shown"
-        return store
-
-    def clear_errors(self) -> None:
-        for error in self.query(FieldError):
-            error.show(None)
-        for general in self.query("#form-error"):
-            assert isinstance(general, Static)
-            general.update("")
-
-    def show_error(self, name: str | None, message: str) -> None:
-        target = self.FIELD_MAP.get(name or "", name or "")
-        found = self.query(f"#{target}-error") if target else None
-        if found:
-            error = found.first()
-            assert isinstance(error, FieldError)
-            error.show(message)
-            return
-        self.query_one("#form-error", Static).update(f"! {message}")
-
-    def value(self, name: str) -> str:
-        return self.query_one(f"#{name}", Input).value.strip()
+def worked_day(text: str) -> date:
+    """A day already lived: hours are logged once worked."""
+    day = parse_date(text, "work_date")
+    if day > today():
+        raise DomainError(
+            f"Il {format_date(day)} è nel futuro: si registrano solo ore già lavorate.",
+            "work_date",
+        )
+    return day
 
 
 # --- the entry form -------------------------------------------------------------------------------
-class TimeLogForm(FormScreen):
-    """New or edited entry. Dismisses with the saved TimeLog (None if cancelled)."""
+class TimeLogForm(FormModal[TimeLog]):
+    """New or edited entry. Dismisses with the saved TimeLog (None if cancelled); the
+    caller announces the change (it also moves to the week saved)."""
 
-    FIELD_MAP: ClassVar[dict[str, str]] = {
-        "work_date": "data",
-        "minutes": "durata",
-        "start_time": "dalle",
-        "end_time": "alle",
-        "comune": "comune",
-        "activity": "attivita",
-        "pratica": "pratica",
-        "practice_id": "pratica",
-        "richiesta": "richiesta",
-        "request_id": "richiesta",
-        "mode": "modo",
-    }
+    CHANGES: ClassVar[tuple[str, ...] | None] = None
 
     def __init__(
         self,
@@ -198,446 +148,244 @@ class TimeLogForm(FormScreen):
         comune_name: str = "",
         protocol_no: str = "",
     ) -> None:
-        super().__init__()
         self.choices = choices
         self.entry = log
-        self.day = day or today()
-        self.comune_name = comune_name
-        self.protocol_no = protocol_no
+        fields = [
+            Field(
+                "data",
+                "Data",
+                "date",
+                log.work_date if log else (day or today()),
+                required=True,
+                parse=worked_day,
+                also=("work_date",),
+            ),
+            Field(
+                "durata",
+                "Durata",
+                "minutes",
+                format_minutes(log.minutes) if log else "",
+                placeholder="1h30, 1:30, 90m, 1,5h",
+                also=("minutes",),
+            ),
+            clock_field("dalle", "Dalle", log.start_time if log else None, "start_time"),
+            clock_field("alle", "Alle", log.end_time if log else None, "end_time"),
+            comune_field(choices, comune_name),
+            activity_field(choices, log.activity if log else None),
+            mode_field(log.mode if log else vocab.MODE_PRESENZA),
+            Field(
+                "pratica",
+                "Pratica",
+                value=protocol_no,
+                placeholder="protocollo (facoltativo)",
+                also=("practice_id",),
+            ),
+            Field(
+                "richiesta",
+                "Richiesta",
+                value=(log.request_id or "")[:8] if log else "",
+                placeholder="id della richiesta (facoltativo)",
+                also=("request_id",),
+            ),
+            Field("nota", "Nota", value=log.note if log else "", also=("note",)),
+        ]
+        title = "Modifica registrazione" if log else "Nuova registrazione di ore"
+        super().__init__(title, fields, focus="durata")
 
-    def compose(self) -> ComposeResult:
-        log = self.entry
-        activities = [(name, code) for code, name in self.choices.activities]
-        codes = [code for _, code in activities]
-        activity = log.activity if log and log.activity in codes else None
-        with Vertical():
-            title = "Modifica registrazione" if log else "Nuova registrazione di ore"
-            yield Static(title, classes="title")
-            with VerticalScroll():
-                yield from field_row(
-                    "Data",
-                    Input(format_date(log.work_date if log else self.day), id="data", compact=True),
-                    "data",
-                )
-                yield from field_row(
-                    "Durata",
-                    Input(
-                        format_minutes(log.minutes) if log else "",
-                        placeholder="1h30, 1:30, 90m, 1,5h",
-                        id="durata",
-                        compact=True,
-                    ),
-                    "durata",
-                )
-                yield from field_row(
-                    "Dalle",
-                    Input(
-                        (log.start_time or "") if log else "",
-                        placeholder="HH:MM (facoltativo)",
-                        id="dalle",
-                        compact=True,
-                    ),
-                    "dalle",
-                )
-                yield from field_row(
-                    "Alle",
-                    Input(
-                        (log.end_time or "") if log else "",
-                        placeholder="HH:MM (facoltativo)",
-                        id="alle",
-                        compact=True,
-                    ),
-                    "alle",
-                )
-                yield from field_row(
-                    "Comune",
-                    Input(
-                        self.comune_name,
-                        placeholder="nome o codice ISTAT; vuoto = attività trasversale",
-                        suggester=SuggestFromList(self.choices.comuni, case_sensitive=False),
-                        id="comune",
-                        compact=True,
-                    ),
-                    "comune",
-                )
-                yield from field_row(
-                    "Attività",
-                    Select(
-                        activities,
-                        allow_blank=False,
-                        value=activity if activity else (codes[0] if codes else Select.NULL),
-                        id="attivita",
-                        compact=True,
-                    ),
-                    "attivita",
-                )
-                yield from field_row(
-                    "Modalità", mode_select(log.mode if log else vocab.MODE_PRESENZA), "modo"
-                )
-                yield from field_row(
-                    "Pratica",
-                    Input(
-                        self.protocol_no,
-                        placeholder="protocollo (facoltativo)",
-                        id="pratica",
-                        compact=True,
-                    ),
-                    "pratica",
-                )
-                yield from field_row(
-                    "Richiesta",
-                    Input(
-                        (log.request_id or "")[:8] if log else "",
-                        placeholder="id della richiesta (facoltativo)",
-                        id="richiesta",
-                        compact=True,
-                    ),
-                    "richiesta",
-                )
-                yield from field_row(
-                    "Nota", Input(log.note if log else "", id="nota", compact=True), "nota"
-                )
-            yield from self.form_foot("Salva")
-        yield Footer()
+    def check_values(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Duration and times agree (one given, the other computed)."""
+        try:
+            span = resolve_span(values["durata"], values["dalle"], values["alle"])
+        except DomainError as exc:
+            raise DomainError(exc.message, exc.field or "minutes") from None
+        return {
+            **values,
+            "durata": span.minutes,
+            "dalle": span.start_time,
+            "alle": span.end_time,
+        }
 
-    def on_mount(self) -> None:
-        self.query_one("#durata", Input).focus()
-
-    @on(Button.Pressed, "#save")
-    @on(Input.Submitted)
-    def submitted(self) -> None:
-        self.clear_errors()
-        parsed = self.parse_fields()
-        if parsed is not None:
-            self.save(parsed)
-
-    def parse_fields(self) -> dict[str, Any] | None:
-        """Local checks of every field; all errors shown at once."""
-        errors: dict[str, str] = {}
-        out: dict[str, Any] = {}
-
-        def attempt(name: str, fn: Any) -> Any:
-            try:
-                return fn()
-            except DomainError as exc:
-                errors.setdefault(name, exc.message)
-                return None
-
-        day = attempt("data", lambda: parse_date(self.value("data"), "work_date"))
-        if day is not None and day > today():
-            errors["data"] = (
-                f"Il {format_date(day)} è nel futuro: si registrano solo ore già lavorate."
-            )
-        text = self.value("durata")
-        minutes = attempt("durata", lambda: parse_duration(text)) if text else None
-        start = (
-            attempt("dalle", lambda: parse_clock(self.value("dalle")))
-            if self.value("dalle")
-            else None
-        )
-        end = (
-            attempt("alle", lambda: parse_clock(self.value("alle"), "end_time"))
-            if self.value("alle")
-            else None
-        )
-        if not errors:
-            try:
-                span = resolve_span(minutes, start, end)
-            except DomainError as exc:
-                errors[self.FIELD_MAP.get(exc.field or "", "durata")] = exc.message
-            else:
-                out.update(minutes=span.minutes, start_time=span.start_time, end_time=span.end_time)
-        select = self.query_one("#attivita", Select)
-        if select.value is Select.NULL:
-            errors["attivita"] = "Scegli l'attività."
-        for name, message in errors.items():
-            self.show_error(name, message)
-        if errors:
-            self.query_one(f"#{next(iter(errors))}").focus()
-            return None
-        out.update(
-            work_date=day,
-            activity=str(select.value),
-            mode=str(self.query_one("#modo", Select).value),
-            comune=self.value("comune"),
-            pratica=self.value("pratica"),
-            richiesta=self.value("richiesta"),
-            note=self.value("nota"),
-        )
-        return out
-
-    def build_log(self, fields: dict[str, Any]) -> TimeLog:
-        """Blocking (resolves names in the store): runs in a thread."""
-        store = self.store
+    def build_log(self, store: Store, values: dict[str, Any]) -> TimeLog:
+        """Names resolved in the store (blocking: the form's worker)."""
         comune_code = None
-        if fields["comune"]:
-            comune_code = store.comuni.resolve(fields["comune"], "comune").istat_code
+        if values["comune"]:
+            comune_code = store.comuni.resolve(values["comune"], "comune").istat_code
         practice_id = request_id = None
-        if fields["pratica"]:
+        if values["pratica"]:
             scope = [comune_code] if comune_code else store.comuni.assigned_codes(store.expert_id)
-            practice = store.practices.find(fields["pratica"], scope)
+            practice = store.practices.find(values["pratica"], scope)
             practice_id = practice.id
             comune_code = comune_code or practice.comune_code
-        if fields["richiesta"]:
-            request = store.requests.find(fields["richiesta"])
+        if values["richiesta"]:
+            request = store.requests.find(values["richiesta"])
             request_id = request.id
             comune_code = comune_code or request.comune_code
         return TimeLog(
             id=self.entry.id if self.entry else "",
             expert_id=self.entry.expert_id if self.entry else (store.expert_id or ""),
-            work_date=fields["work_date"],
-            minutes=fields["minutes"],
-            activity=fields["activity"],
-            mode=fields["mode"],
+            work_date=values["data"],
+            minutes=values["durata"],
+            activity=values["attivita"],
+            mode=values["modo"],
             comune_code=comune_code,
             practice_id=practice_id,
             request_id=request_id,
-            note=fields["note"],
-            start_time=fields["start_time"],
-            end_time=fields["end_time"],
+            note=values["nota"] or "",
+            start_time=values["dalle"],
+            end_time=values["alle"],
         )
 
-    def _write(self, log: TimeLog, confirmed: bool) -> TimeLog:
-        repo = self.store.timelogs
-        return (
-            repo.update(log, confirmed=confirmed) if log.id else repo.add(log, confirmed=confirmed)
-        )
-
-    @work(exclusive=True, group="timelog-form", exit_on_error=False)
-    async def save(self, fields: dict[str, Any]) -> None:
+    def save(self, store: Store, values: dict[str, Any]) -> TimeLog:
+        """Build, check, ask when the day looks wrong, write."""
         from taskforce_tui.store.timelogs import ConfirmationNeeded
 
+        repo = store.timelogs
+        log = self.build_log(store, values)
+        warnings = repo.check(log)
+        asked = [w.message for w in warnings if w.needs_confirmation]
+        if asked and not ask(self.app, ConfirmModal(" ".join(asked), "Sì, registra")):
+            raise DomainError("Non registrato: correggi la durata o conferma.")
+        confirmed = bool(asked)
         try:
-            log = await asyncio.to_thread(self.build_log, fields)
-            warnings = await asyncio.to_thread(self.store.timelogs.check, log)
-            confirmed = False
-            if any(w.needs_confirmation for w in warnings):
-                question = " ".join(w.message for w in warnings if w.needs_confirmation)
-                if not await self.app.push_screen_wait(ConfirmModal(question, "Sì, registra")):
-                    self.show_error(None, "Non registrato: correggi la durata o conferma.")
-                    return
-                confirmed = True
-            saved = await asyncio.to_thread(self._write, log, confirmed)
+            saved = (
+                repo.update(log, confirmed=confirmed)
+                if log.id
+                else repo.add(log, confirmed=confirmed)
+            )
         except ConfirmationNeeded as exc:
-            self.show_error(None, exc.message)
-            return
-        except DomainError as exc:
-            self.show_error(exc.field, exc.message)
-            return
+            raise DomainError(exc.message) from None
         for w in warnings:
             if not w.needs_confirmation:
-                self.app.notify(w.message, severity="warning", timeout=8)
-        self.dismiss(saved)
+                self.app.call_from_thread(self.app.notify, w.message, severity="warning", timeout=8)
+        return saved
 
 
 # --- the timer ------------------------------------------------------------
-class TimerStartForm(FormScreen):
-    """Choose Comune and activity, then start. Dismisses with the RunningTimer."""
+class TimerStartForm(FormModal["RunningTimer"]):
+    """Choose Comune and activity, then start. Dismisses with the RunningTimer; the
+    timer flow (screens/timer.py) announces the change."""
 
-    FIELD_MAP: ClassVar[dict[str, str]] = {"comune": "comune", "activity": "attivita"}
+    CHANGES: ClassVar[tuple[str, ...] | None] = None
 
     def __init__(self, choices: FormChoices, comune_name: str | None = None) -> None:
-        super().__init__()
         self.choices = choices
-        #: The Comune the user is looking at (else the first of theirs).
-        self.comune_name = comune_name
+        # The Comune the user is looking at (else the first of theirs).
+        if comune_name is None:
+            comune_name = choices.comuni[0] if choices.comuni else ""
+        fields = [
+            comune_field(choices, comune_name),
+            activity_field(choices),
+            mode_field(vocab.MODE_PRESENZA),
+            Field("nota", "Nota", also=("note",)),
+        ]
+        super().__init__("Avvia il timer", fields, submit_label="Avvia", focus="comune")
 
-    def compose(self) -> ComposeResult:
-        activities = [(name, code) for code, name in self.choices.activities]
-        with Vertical():
-            yield Static("Avvia il timer", classes="title")
-            yield from field_row(
-                "Comune",
-                Input(
-                    self.comune_name
-                    if self.comune_name is not None
-                    else (self.choices.comuni[0] if self.choices.comuni else ""),
-                    placeholder="nome o codice ISTAT; vuoto = attività trasversale",
-                    suggester=SuggestFromList(self.choices.comuni, case_sensitive=False),
-                    id="comune",
-                    compact=True,
-                ),
-                "comune",
-            )
-            yield from field_row(
-                "Attività",
-                Select(
-                    activities,
-                    allow_blank=False,
-                    value=activities[0][1] if activities else Select.NULL,
-                    id="attivita",
-                    compact=True,
-                ),
-                "attivita",
-            )
-            yield from field_row("Modalità", mode_select(vocab.MODE_PRESENZA), "modo")
-            yield from field_row("Nota", Input(id="nota", compact=True), "nota")
-            yield from self.form_foot("Avvia")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one("#comune", Input).focus()
-
-    @on(Button.Pressed, "#save")
-    @on(Input.Submitted)
-    def submitted(self) -> None:
-        self.clear_errors()
-        select = self.query_one("#attivita", Select)
-        if select.value is Select.NULL:
-            self.show_error("attivita", "Scegli l'attività.")
-            return
-        self.start(
-            self.value("comune"),
-            str(select.value),
-            str(self.query_one("#modo", Select).value),
-            self.value("nota"),
-        )
-
-    def _start(self, comune: str, activity: str, mode: str, note: str) -> RunningTimer:
-        store = self.store
+    def save(self, store: Store, values: dict[str, Any]) -> RunningTimer:
+        comune = values["comune"]
         code = store.comuni.resolve(comune, "comune").istat_code if comune else None
-        return store.timer.start(activity=activity, mode=mode, comune_code=code, note=note)
-
-    @work(exclusive=True, group="timer-form", exit_on_error=False)
-    async def start(self, comune: str, activity: str, mode: str, note: str) -> None:
-        try:
-            timer = await asyncio.to_thread(self._start, comune, activity, mode, note)
-        except DomainError as exc:
-            self.show_error(exc.field, exc.message)
-            return
-        self.dismiss(timer)
+        return store.timer.start(
+            activity=values["attivita"],
+            mode=values["modo"],
+            comune_code=code,
+            note=values["nota"] or "",
+        )
 
 
 #: How the app discards a timer (named in the messages that suggest it).
 DISCARD_HOW = "tasto F8 o pulsante «Scarta il timer»"
 
 
-class StopTimerModal(FormScreen):
+class StopTimerModal(FormModal["Stopped | str"]):
     """Asked when the timer ran past midnight or over 10 hours, or stopping it was
     refused (an overlap, less than a minute): choose an end time or a duration, keep
     everything (same day only), discard the timer, or leave it running (Escape).
 
-    Dismisses with the Stopped result, "scartato", or None.
+    Dismisses with the Stopped result, "scartato", or None; the timer flow announces
+    the change.
     """
 
-    FIELD_MAP: ClassVar[dict[str, str]] = {
-        "end_time": "alle",
-        "minutes": "durata",
-        "start_time": "alle",
-        "timer": "alle",
-    }
-    BINDINGS: ClassVar = [
+    CHANGES: ClassVar[tuple[str, ...] | None] = None
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f8", "discard", "Scarta il timer", id="timer_stop.discard"),
     ]
+    DEFAULT_CLASSES = "-many-buttons"  # four: they fit in 80 columns
 
     def __init__(self, state: TimerState, problem: str | None = None) -> None:
-        super().__init__()
         self.state = state
-        self.problem = problem
-
-    def compose(self) -> ComposeResult:
-        started = self.state.started_at
-        with Vertical():
-            yield Static("Ferma il timer: cosa registro?", classes="title")
-            text = self.problem or self.state.explanation()
-            yield Static(text, classes="explain", id="explain")
-            yield from field_row(
-                "Fine alle",
-                Input(
-                    placeholder=f"HH:MM del {format_date(started.date())}", id="alle", compact=True
-                ),
+        started = state.started_at
+        fields = [
+            Field(
                 "alle",
-            )
-            yield from field_row(
-                "o durata",
-                Input(
-                    placeholder=f"dall'avvio delle {started:%H:%M}, es. 2h30",
-                    id="durata",
-                    compact=True,
-                ),
+                "Fine alle",
+                placeholder=f"HH:MM del {format_date(started.date())}",
+                parse=end_time,
+                also=("end_time", "start_time", "timer"),
+            ),
+            Field(
                 "durata",
-            )
-            yield Static("", id="form-error")
-            with Horizontal(classes="buttons"):
-                yield Button("Registra", variant="primary", id="save", compact=True)
-                if not self.state.crossed_midnight:
-                    yield Button(
-                        f"Tutto ({format_minutes(self.state.minutes)})", id="all", compact=True
-                    )
-                yield Button("Scarta il timer (F8)", variant="error", id="discard", compact=True)
-                yield Button("Lascia in corso", id="cancel", compact=True)
-        yield Footer()
+                "o durata",
+                "minutes",
+                placeholder=f"dall'avvio delle {started:%H:%M}, es. 2h30",
+                also=("minutes",),
+            ),
+        ]
+        super().__init__(
+            "Ferma il timer: cosa registro?",
+            fields,
+            intro=problem or state.explanation(),
+            submit_label="Registra",
+            cancel_label="Lascia in corso",
+            focus="alle",
+        )
 
-    def on_mount(self) -> None:
-        self.query_one("#alle", Input).focus()
+    def more_buttons(self) -> ComposeResult:
+        if not self.state.crossed_midnight:
+            yield Button(f"Tutto ({format_minutes(self.state.minutes)})", id="all", compact=True)
+        yield Button("Scarta il timer (F8)", variant="error", id="discard", compact=True)
 
-    @on(Button.Pressed, "#discard")
-    def discard_pressed(self) -> None:
-        self.discard()
+    def check_values(self, values: dict[str, Any]) -> dict[str, Any]:
+        if values["alle"] is None and values["durata"] is None:
+            raise DomainError("Indica l'ora di fine oppure la durata.", "end_time")
+        if values["alle"] is not None and values["durata"] is not None:
+            raise DomainError("Indica l'ora di fine oppure la durata, non entrambe.", "end_time")
+        return values
 
-    def action_discard(self) -> None:
-        self.discard()
+    def save(self, store: Store, values: dict[str, Any]) -> Stopped:
+        return self.stop(store, values["alle"], values["durata"], accept_all=False)
+
+    def stop(
+        self, store: Store, end: str | None, minutes: int | None, *, accept_all: bool
+    ) -> Stopped:
+        from taskforce_tui.store.timelogs import ConfirmationNeeded
+
+        try:
+            return store.timer.stop(end_time=end, minutes=minutes, accept_all=accept_all)
+        except ConfirmationNeeded as exc:
+            if not ask(self.app, ConfirmModal(exc.message, "Sì, registra")):
+                raise KeepOpen from None
+        return store.timer.stop(
+            end_time=end, minutes=minutes, accept_all=accept_all, confirmed=True
+        )
 
     @on(Button.Pressed, "#all")
     def all_pressed(self) -> None:
         self.clear_errors()
-        self.stop(None, None, True)
+        self.run_save(lambda store: self.stop(store, None, None, accept_all=True))
 
-    @on(Button.Pressed, "#save")
-    @on(Input.Submitted)
-    def submitted(self) -> None:
+    @on(Button.Pressed, "#discard")
+    def discard_pressed(self) -> None:
+        self.action_discard()
+
+    def action_discard(self) -> None:
         self.clear_errors()
-        end = minutes = None
-        try:
-            if self.value("alle"):
-                end = parse_clock(self.value("alle"), "end_time")
-            if self.value("durata"):
-                minutes = parse_duration(self.value("durata"))
-        except DomainError as exc:
-            self.show_error(exc.field, exc.message)
-            return
-        if end is None and minutes is None:
-            self.show_error("alle", "Indica l'ora di fine oppure la durata.")
-            return
-        if end is not None and minutes is not None:
-            self.show_error("alle", "Indica l'ora di fine oppure la durata, non entrambe.")
-            return
-        self.stop(end, minutes, False)
+        self.run_save(self.discard)
 
-    @work(exclusive=True, group="timer-form", exit_on_error=False)
-    async def stop(self, end: str | None, minutes: int | None, accept_all: bool) -> None:
-        from taskforce_tui.store.timelogs import ConfirmationNeeded
-
-        timers = self.store.timer
-
-        def run(confirmed: bool) -> Stopped:
-            return timers.stop(
-                end_time=end, minutes=minutes, accept_all=accept_all, confirmed=confirmed
-            )
-
-        try:
-            try:
-                stopped = await asyncio.to_thread(run, False)
-            except ConfirmationNeeded as exc:
-                if not await self.app.push_screen_wait(ConfirmModal(exc.message, "Sì, registra")):
-                    return
-                stopped = await asyncio.to_thread(run, True)
-        except DomainError as exc:
-            self.show_error(exc.field, exc.message)
-            return
-        self.dismiss(stopped)
-
-    @work(exclusive=True, group="timer-form", exit_on_error=False)
-    async def discard(self) -> None:
+    def discard(self, store: Store) -> str:
         question = "Scartare il timer? Il tempo trascorso non sarà registrato."
-        if not await self.app.push_screen_wait(ConfirmModal(question, "Sì, scarta")):
-            return
-        try:
-            await asyncio.to_thread(self.store.timer.discard)
-        except DomainError as exc:
-            self.show_error(None, exc.message)
-            return
-        self.dismiss("scartato")
+        if not ask(self.app, ConfirmModal(question, "Sì, scarta")):
+            raise KeepOpen
+        store.timer.discard()
+        return "scartato"
 
 
 # --- the monthly report ------------------------------------------------------------
@@ -648,80 +396,47 @@ def default_report_folder() -> Path:
     return folder if folder.is_dir() else Path.home()
 
 
-class ExportForm(FormScreen):
+FORMATS = [("Excel (XLSX)", "xlsx"), ("CSV (punto e virgola)", "csv"), ("JSON", "json")]
+
+
+class ExportForm(FormModal[Path]):
     """Month, format and file of the monthly timesheet. Dismisses with the written path."""
 
-    FIELD_MAP: ClassVar[dict[str, str]] = {"month": "mese", "formato": "formato"}
+    CHANGES: ClassVar[tuple[str, ...] | None] = None  # a file, no data
 
     def __init__(self, month: Month, folder: Path | None = None) -> None:
-        super().__init__()
         self.month = month
-        self.folder = folder or default_report_folder()
+        folder = folder or default_report_folder()
+        fields = [
+            Field(
+                "mese", "Mese", value=str(month), required=True, parse=Month.parse, also=("month",)
+            ),
+            Field("formato", "Formato", "select", "xlsx", FORMATS, required=True, blank=False),
+            Field("file", "File", value=str(folder / f"registro-ore-{month}.xlsx"), required=True),
+        ]
+        super().__init__("Esporta il registro mensile delle ore", fields, submit_label="Esporta")
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static("Esporta il registro mensile delle ore", classes="title")
-            yield from field_row("Mese", Input(str(self.month), id="mese", compact=True), "mese")
-            yield from field_row(
-                "Formato",
-                Select(
-                    [("Excel (XLSX)", "xlsx"), ("CSV (punto e virgola)", "csv"), ("JSON", "json")],
-                    value="xlsx",
-                    allow_blank=False,
-                    id="formato",
-                    compact=True,
-                ),
-                "formato",
-            )
-            yield from field_row(
-                "File",
-                Input(
-                    str(self.folder / f"registro-ore-{self.month}.xlsx"), id="file", compact=True
-                ),
-                "file",
-            )
-            yield from self.form_foot("Esporta")
-        yield Footer()
-
-    @on(Select.Changed, "#formato")
+    @on(Select.Changed, "#f-formato")
     def format_changed(self, event: Select.Changed) -> None:
         """Keep the file's extension in step with the format."""
-        file_input = self.query_one("#file", Input)
+        file_input = self.query_one("#f-file", Input)
         path = Path(file_input.value.strip() or f"registro-ore-{self.month}")
         if path.suffix.lower() in (".xlsx", ".csv", ".json", ""):
             file_input.value = str(path.with_suffix(f".{event.value}"))
 
-    @on(Button.Pressed, "#save")
-    @on(Input.Submitted)
-    def submitted(self) -> None:
-        self.clear_errors()
-        try:
-            month = Month.parse(self.value("mese"))
-        except DomainError as exc:
-            self.show_error("mese", exc.message)
-            return
-        if not self.value("file"):
-            self.show_error("file", "Indica il file da scrivere.")
-            return
-        path = Path(self.value("file")).expanduser()
-        self.export(month, str(self.query_one("#formato", Select).value), path)
+    def check_values(self, values: dict[str, Any]) -> dict[str, Any]:
+        return {**values, "file": Path(values["file"]).expanduser()}
 
-    def _export(self, month: Month, fmt: str, path: Path) -> Path:
+    def save(self, store: Store, values: dict[str, Any]) -> Path:
         from taskforce_tui.reports import timesheet
 
+        path: Path = values["file"]
         profile = getattr(self.app, "profile", None)
         per_day = timesheet.hours_per_day(profile) if profile is not None else 8.0
-        sheet = timesheet.build(self.store, month, per_day)
-        return timesheet.write(sheet, fmt, path)
-
-    @work(exclusive=True, group="export-form", exit_on_error=False)
-    async def export(self, month: Month, fmt: str, path: Path) -> None:
+        sheet = timesheet.build(store, values["mese"], per_day)
         try:
-            written = await asyncio.to_thread(self._export, month, fmt, path)
-        except DomainError as exc:
-            self.show_error(exc.field, exc.message)
-            return
+            return timesheet.write(sheet, values["formato"], path)
         except OSError as exc:
-            self.show_error("file", f"Non posso scrivere {path}: {exc.strerror or exc}.")
-            return
-        self.dismiss(written)
+            raise DomainError(
+                f"Non posso scrivere {path}: {exc.strerror or exc}.", "file"
+            ) from None

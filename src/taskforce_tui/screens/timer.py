@@ -1,23 +1,24 @@
 """The timer key (t), from any screen: start with a small form, stop and record.
 
 A timer left running past midnight or over 10 hours is never recorded blindly:
-the StopTimerModal asks what to record. Runs as an app worker (see
-timelog_forms.py for why async workers with `asyncio.to_thread`).
+the StopTimerModal asks what to record. The whole flow runs in one thread worker
+of the app (group TIMER_GROUP), asking with `screens.base.ask`.
 """
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Any
 
 from taskforce_tui.domain.dates import format_date
 from taskforce_tui.domain.errors import DomainError
 from taskforce_tui.domain.timelog import TimerTooShort, format_minutes, now, timer_state
+from taskforce_tui.screens.base import ask
 from taskforce_tui.screens.modals.confirm import ConfirmModal
 from taskforce_tui.screens.timelog_forms import (
     DISCARD_HOW,
     StopTimerModal,
     TimerStartForm,
+    context_names,
     load_choices,
 )
 
@@ -51,73 +52,76 @@ def _stopped_message(stopped: Stopped) -> str:
     )
 
 
-async def toggle_timer(app: App[Any], comune_code: str | None = None) -> None:
-    """Start the timer if none runs (on `comune_code` by default), otherwise stop it
-    (asking when needed)."""
+def toggle_timer(app: App[Any], context: dict[str, str | None] | None = None) -> None:
+    """Start the timer if none runs (on the Comune of `context`, a screen's
+    work_context, by default), otherwise stop it (asking when needed). Blocking: runs
+    in a thread worker."""
     store: Store | None = getattr(app, "store", None)
     if store is None:
-        app.notify("Il profilo si sta ancora aprendo: riprova tra un attimo.", severity="warning")
-        return
-    timer = await asyncio.to_thread(store.timer.current)
-    if timer is None:
-        choices = await asyncio.to_thread(load_choices, store)
-        comune = await asyncio.to_thread(store.comuni.get, comune_code) if comune_code else None
-        started = await app.push_screen_wait(
-            TimerStartForm(choices, comune.name if comune else None)
+        app.call_from_thread(
+            app.notify,
+            "Il profilo si sta ancora aprendo: riprova tra un attimo.",
+            severity="warning",
         )
+        return
+    timer = store.timer.current()
+    if timer is None:
+        choices = load_choices(store)
+        comune_name, _ = context_names(store, context or {})
+        started = ask(app, TimerStartForm(choices, comune_name or None))
         if started is not None:
-            app.notify(
+            app.call_from_thread(
+                app.notify,
                 f"Timer avviato alle {started.started_at:%H:%M}. Premi t per fermarlo.",
                 title="Timer",
             )
     else:
-        result = await _stop(app, store, timer)
-        if result is None:
-            return
+        result = _stop(app, store, timer)
         if isinstance(result, str):
-            app.notify("Timer scartato: nulla è stato registrato.", title="Timer")
-        else:
-            app.notify(_stopped_message(result), title="Timer")
+            app.call_from_thread(
+                app.notify, "Timer scartato: nulla è stato registrato.", title="Timer"
+            )
+        elif result is not None:
+            app.call_from_thread(app.notify, _stopped_message(result), title="Timer")
             for w in result.warnings:
                 if not w.needs_confirmation:
-                    app.notify(w.message, severity="warning", timeout=8)
-    await refresh_timer_status(app)
+                    app.call_from_thread(app.notify, w.message, severity="warning", timeout=8)
+    refresh_timer_status(app)
 
 
-async def _stop(app: App[Any], store: Store, timer: RunningTimer) -> Stopped | str | None:
+def _stop(app: App[Any], store: Store, timer: RunningTimer) -> Stopped | str | None:
     from taskforce_tui.store.timelogs import ConfirmationNeeded
 
     state = timer_state(timer.started_at, now())
     if state.needs_choice:
-        result: Stopped | str | None = await app.push_screen_wait(StopTimerModal(state))
-        return result
+        return ask(app, StopTimerModal(state))
     try:
         try:
-            return await asyncio.to_thread(store.timer.stop)
+            return store.timer.stop()
         except ConfirmationNeeded as exc:
-            if not await app.push_screen_wait(ConfirmModal(exc.message, "Sì, registra")):
+            if not ask(app, ConfirmModal(exc.message, "Sì, registra")):
                 return None
-            return await asyncio.to_thread(lambda: store.timer.stop(confirmed=True))
+            return store.timer.stop(confirmed=True)
     except DomainError as exc:
         # An overlap, or less than a minute: let the user choose what to record.
         problem = exc.message
         if isinstance(exc, TimerTooShort):
             problem = TimerTooShort(DISCARD_HOW).message
-        result = await app.push_screen_wait(StopTimerModal(state, problem))
-        return result
+        return ask(app, StopTimerModal(state, problem))
 
 
-async def refresh_timer_status(app: App[Any]) -> None:
+def refresh_timer_status(app: App[Any]) -> None:
     """Show a running timer on every screen: the places bar watches `running_timer`
-    (text, not colour); the subtitle says the same for a Header."""
+    (text, not colour); the subtitle says the same for a Header. Blocking: runs in a
+    thread worker."""
     store: Store | None = getattr(app, "store", None)
     if store is None:
         return
+    text = timer_label(store, store.timer.current())
+    app.call_from_thread(_show_timer_status, app, text)
 
-    def label() -> str:
-        return timer_label(store, store.timer.current())
 
-    text = await asyncio.to_thread(label)
+def _show_timer_status(app: App[Any], text: str) -> None:
     app.sub_title = f"Timer in corso {text}" if text else type(app).SUB_TITLE or ""
     if hasattr(app, "running_timer"):
         app.running_timer = text

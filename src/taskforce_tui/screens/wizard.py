@@ -113,6 +113,11 @@ class WizardScreen(ModalScreen[None]):
     def _search_submitted(self) -> None:
         self.query_one("#results", OptionList).focus()
 
+    @on(Input.Changed, "#name, #email")
+    def _field_changed(self, event: Input.Changed) -> None:
+        """A field being corrected loses its message at once (as in every form)."""
+        self._error(str(event.input.id), "")
+
     @on(Input.Submitted, "#name")
     def _name_submitted(self) -> None:
         self.query_one("#email", Input).focus()

@@ -33,6 +33,11 @@ Cell = str | Text
 OVERDUE_MARK = "⚠"
 
 
+def clip(text: str, width: int) -> str:
+    """The text in `width` characters, «…» marking what was cut."""
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
 @dataclass(slots=True)
 class Column:
     key: str
@@ -96,7 +101,9 @@ class FastTable(ScrollView, can_focus=True):
 
     cursor_row: reactive[int] = reactive(0, always_update=True)
 
-    class RowHighlighted(Message):
+    class RowMessage(Message):
+        """About one row: its key and its index in the table."""
+
         def __init__(self, table: FastTable, key: str, index: int) -> None:
             super().__init__()
             self.table = table
@@ -107,18 +114,11 @@ class FastTable(ScrollView, can_focus=True):
         def control(self) -> FastTable:
             return self.table
 
-    class RowSelected(Message):
+    class RowHighlighted(RowMessage):
+        """The cursor moved to the row."""
+
+    class RowSelected(RowMessage):
         """Enter, or a click on the row under the cursor."""
-
-        def __init__(self, table: FastTable, key: str, index: int) -> None:
-            super().__init__()
-            self.table = table
-            self.key = key
-            self.index = index
-
-        @property
-        def control(self) -> FastTable:
-            return self.table
 
     class HeaderSelected(Message):
         def __init__(self, table: FastTable, column_key: str) -> None:

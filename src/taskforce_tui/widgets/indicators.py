@@ -41,9 +41,17 @@ def hbar(value: float | None, maximum: float, width: int) -> str:
     return "█" * full + (_EIGHTHS[part] if part else "")
 
 
+def duration_text(avg: float | None) -> str:
+    """ "Durata media 82,6 gg", or words when no practice was concluded."""
+    if avg is None:
+        return "Durata media: nessuna pratica conclusa"
+    return f"Durata media {fmt_dec(avg)} gg"
+
+
 def duration_change_text(change: float | None) -> str:
     if change is None:
         return "-"
+    change = round(change, 1)  # as shown: what reads 0,0% is unchanged
     if change < 0:
         return f"{fmt_pct(change)} (più rapida)"
     if change > 0:
@@ -133,7 +141,7 @@ def panel_text(
         f"(silenzio-assenso {fmt_int(figures.concluded_tacit)}, espresso "
         f"{fmt_int(figures.concluded_express)}) · archiviati {fmt_int(figures.archived)}",
     ]
-    duration = f"Durata media {fmt_dec(figures.avg_duration)} gg"
+    duration = duration_text(figures.avg_duration)
     if figures.avg_net_duration is not None:
         duration += f" (netta {fmt_dec(figures.avg_net_duration)})"
     if prog.baseline_avg_duration_days is not None:

@@ -12,13 +12,9 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
 
-from taskforce_tui.widgets.fasttable import OVERDUE_MARK
+from taskforce_tui.widgets.fasttable import OVERDUE_MARK, clip
 
 __all__ = ["OVERDUE_MARK", "NavTable", "clip"]
-
-
-def clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
 
 class NavTable(DataTable[Any]):

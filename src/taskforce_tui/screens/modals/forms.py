@@ -1,9 +1,13 @@
 """Modal forms (as posting's new_request_modal): fields checked on submit with Textual
-Validators, the error shown next to the field, the save done in a worker; a refusal
-from the core (DomainError) lands beside the field it names. Escape cancels: nothing
-is written until the core accepts the whole form.
+Validators, the error shown next to the field, the save done in a thread worker; a
+refusal from the core (DomainError) lands beside the field it names. A field's error
+clears as the user types in it. F2 or Enter saves, Escape cancels: nothing is written
+until the core accepts the whole form.
 
-A form is data, not a subclass: a list of Fields and a `save(store, values)` function.
+A form is data: a list of Fields and a `save(store, values)` function. A form that
+needs more (checks across fields, a save that asks a question, extra buttons)
+subclasses FormModal and overrides `check_values`, `save` or `more_buttons`: every
+form of the app is a FormModal (tests/test_layering.py).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from textual import on, work
@@ -75,41 +80,23 @@ class IntegerRange(Validator):
 
 
 class DurationValidator(Validator):
-    """Durations as people type them: 90, 1h30, 1:30, 1,5h, 45m."""
+    """Durations as people type them: 90, 1h30, 1:30, 1,5h, 45m (the domain's parser)."""
 
     def validate(self, value: str) -> ValidationResult:
+        from taskforce_tui.domain.timelog import parse_duration
+
         if not value.strip():
             return self.success()
         try:
-            parse_minutes(value)
+            parse_duration(value)
         except DomainError as exc:
             return self.failure(exc.message)
         return self.success()
 
 
-def parse_minutes(text: str) -> int:
-    import re
-
-    value = text.strip().lower().replace(" ", "")
-    match = re.fullmatch(r"(\d+)(?:[:h](\d{1,2})?m?)?", value) or re.fullmatch(
-        r"(\d+)m(?:in)?", value
-    )
-    decimal = re.fullmatch(r"(\d+)[.,](\d+)h?", value)
-    if decimal:
-        minutes = round(float(f"{decimal.group(1)}.{decimal.group(2)}") * 60)
-    elif match and (":" in value or "h" in value):
-        minutes = int(match.group(1)) * 60 + int(match.group(2) or 0)
-    elif match:
-        minutes = int(match.group(1))
-    else:
-        raise DomainError(
-            f"Durata non valida: «{text}». Scrivi i minuti (90) oppure ore e minuti "
-            "(1h30, 1:30, 1,5h).",
-            "minutes",
-        )
-    if minutes <= 0:
-        raise DomainError("La durata deve essere maggiore di zero.", "minutes")
-    return minutes
+class KeepOpen(Exception):
+    """Raised by a form's `save` when the user said no to a question it asked: the
+    form stays open as it is, nothing written and no message."""
 
 
 # --- dropdowns inside the dialog --------------------------------------------------------
@@ -142,7 +129,10 @@ class Field:
 
     kind: text | date | int | minutes | select | check. `name` is the key in the
     values handed to `save` and the DomainError.field shown beside it; `also` lists
-    other DomainError fields that belong here.
+    other DomainError fields that belong here. `parse` turns a text field's value
+    into what `save` receives (a DomainError it raises is the field's message);
+    `suggestions` complete what is typed; `blank=False`: a select with a value
+    cannot go back to none.
     """
 
     name: str
@@ -157,6 +147,9 @@ class Field:
     also: tuple[str, ...] = ()
     disabled: bool = False
     validators: list[Validator] = field(default_factory=list)
+    parse: Callable[[str], Any] | None = None
+    suggestions: Sequence[str] = ()
+    blank: bool = True
 
 
 def _safe_id(name: str) -> str:
@@ -165,6 +158,10 @@ def _safe_id(name: str) -> str:
 
 class FormModal(ModalScreen[R | None], Generic[R]):
     """A form; dismissed with the result of `save`, or None when cancelled."""
+
+    #: What a save changes, for `app.data_changed` (empty: anything); None when the
+    #: form writes no data (a report file) or its caller announces the change.
+    CHANGES: ClassVar[tuple[str, ...] | None] = ()
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Annulla", id="form.cancel"),
@@ -188,17 +185,20 @@ class FormModal(ModalScreen[R | None], Generic[R]):
     FormModal #e-_form { padding-left: 0; }
     FormModal #form-buttons { height: auto; margin-top: 1; align-horizontal: right; }
     FormModal #form-buttons Button { margin-left: 2; }
+    FormModal.-many-buttons #form-buttons Button { min-width: 0; margin-left: 1; }
     """
 
     def __init__(
         self,
         title: str,
         fields: list[Field],
-        save: Callable[[Store, dict[str, Any]], R],
+        save: Callable[[Store, dict[str, Any]], R] | None = None,
         *,
         intro: str = "",
         submit_label: str = "Salva",
+        cancel_label: str = "Annulla",
         form_id: str | None = None,
+        focus: str | None = None,
     ) -> None:
         super().__init__(id=form_id)
         self.form_title = title
@@ -206,16 +206,21 @@ class FormModal(ModalScreen[R | None], Generic[R]):
         self.save_fn = save
         self.intro = intro
         self.submit_label = submit_label
+        self.cancel_label = cancel_label
+        #: The field focused on opening (default: the first required one still empty).
+        self.focus_field = focus
         self._saving = False
         #: Fields the user has typed in (checked again when left).
         self._touched: set[str] = set()
+        #: The value each field had when its error was shown.
+        self._wrong: dict[str, Any] = {}
 
     # --- layout ------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         with Vertical(id="form"):
-            yield Static(self.form_title, id="form-title")
+            yield Static(self.form_title, id="form-title", markup=False)
             if self.intro:
-                yield Static(self.intro, id="form-intro")
+                yield Static(self.intro, id="form-intro", markup=False)
             with VerticalScroll(id="form-fields"):
                 for f in self.fields:
                     with Horizontal(classes="form-row"):
@@ -225,20 +230,34 @@ class FormModal(ModalScreen[R | None], Generic[R]):
             yield Static("", id="e-_form", classes="form-error")
             with Horizontal(id="form-buttons"):
                 yield Button(self.submit_label, variant="primary", id="form-save", compact=True)
-                yield Button("Annulla", id="form-cancel", compact=True)
+                yield from self.more_buttons()
+                yield Button(self.cancel_label, id="form-cancel", compact=True)
             yield DropdownRoom(id="form-room")
         yield KeysFooter()
+
+    def more_buttons(self) -> ComposeResult:
+        """Buttons between Save and Cancel (a subclass's other ways out; with
+        `DEFAULT_CLASSES = "-many-buttons"` they are as wide as their words, to fit
+        in 80 columns)."""
+        yield from ()
 
     def on_mount(self) -> None:
         room = self.query_one(DropdownRoom)
         for select in self.query(Select):
             room.watch_select(self.query_one("#form"), select)
-        # The first field still to fill (a date prefilled with today is not), else the
-        # first one.
+        first = self.first_focus()
+        if first is not None:
+            first.focus()
+
+    def first_focus(self) -> Widget | None:
+        """What has the focus on opening: the field named by `focus`, else the first
+        field still to fill (a date prefilled with today is not), else the first one."""
         enabled = [f for f in self.fields if not f.disabled]
+        chosen = [f for f in enabled if f.name == self.focus_field]
         to_fill = [f for f in enabled if f.required and f.value in (None, "")]
-        for first in (to_fill or enabled)[:1]:
-            self.query_one(f"#f-{_safe_id(first.name)}").focus()
+        for first in (chosen or to_fill or enabled)[:1]:
+            return self.query_one(f"#f-{_safe_id(first.name)}")
+        return None
 
     def _widget(self, f: Field) -> Widget:
         wid = f"f-{_safe_id(f.name)}"
@@ -246,7 +265,7 @@ class FormModal(ModalScreen[R | None], Generic[R]):
             select: Select[Any] = Select(
                 list(f.options),
                 value=f.value if f.value is not None else Select.NULL,
-                allow_blank=True,
+                allow_blank=f.blank or f.value is None,
                 prompt="(scegli)",
                 id=wid,
                 compact=True,
@@ -268,9 +287,15 @@ class FormModal(ModalScreen[R | None], Generic[R]):
         if isinstance(value, date):
             value = value.strftime("%d/%m/%Y")
         placeholder = f.placeholder or ("GG/MM/AAAA" if f.kind == "date" else "")
+        suggester = None
+        if f.suggestions:
+            from textual.suggester import SuggestFromList
+
+            suggester = SuggestFromList(f.suggestions, case_sensitive=False)
         return Input(
             "" if value is None else str(value),
             placeholder=placeholder,
+            suggester=suggester,
             validators=validators,
             validate_on=["submitted"],
             id=wid,
@@ -288,8 +313,11 @@ class FormModal(ModalScreen[R | None], Generic[R]):
         error = self.query_one(f"#e-{_safe_id(target)}", Static)
         error.update(f"✗ {message}")
         error.add_class("-shown")
-        if target != "_form" and focus:
-            widget = self.query_one(f"#f-{_safe_id(target)}")
+        if target == "_form":
+            return
+        widget = self.query_one(f"#f-{_safe_id(target)}")
+        self._wrong[target] = getattr(widget, "value", None)
+        if focus:
             widget.focus()
             widget.scroll_visible()
 
@@ -313,15 +341,25 @@ class FormModal(ModalScreen[R | None], Generic[R]):
     @on(Select.Changed)
     @on(Tick.Changed)
     def _field_changed(self, event: Input.Changed | Select.Changed | Tick.Changed) -> None:
-        """A field being corrected loses its message at once."""
+        """A field being corrected loses its message at once (a change that arrives
+        after the check, with the value it checked, is no correction)."""
         f = self._field_of(event.control)
-        if f is not None:
-            self._touched.add(f.name)
-            self.clear_error(f.name)
+        if f is None:
+            return
+        self._touched.add(f.name)
+        value = getattr(event.control, "value", None)
+        if f.name in self._wrong and self._wrong[f.name] == value:
+            return
+        self._wrong.pop(f.name, None)
+        self.clear_error(f.name)
 
     @on(Input.Blurred)
     def _field_left(self, event: Input.Blurred) -> None:
-        """Leaving a field the user typed in checks it again."""
+        """Leaving a field the user typed in for another field checks it again. Not
+        for a button: its press checks the whole form, and a message appearing on
+        mouse down would move the button from under the pointer (the click lost)."""
+        if isinstance(self.focused, Button):
+            return
         f = self._field_of(event.input)
         if f is not None and f.name in self._touched:
             _, message = self._check(f, event.input)
@@ -348,12 +386,19 @@ class FormModal(ModalScreen[R | None], Generic[R]):
             return None, " ".join(result.failure_descriptions)
         if not text:
             return None, None
+        if f.parse is not None:
+            try:
+                return f.parse(text), None
+            except DomainError as exc:
+                return None, exc.message
         if f.kind == "date":
             return parse_date(text, f.name), None
         if f.kind == "int":
             return int(text), None
         if f.kind == "minutes":
-            return parse_minutes(text), None
+            from taskforce_tui.domain.timelog import parse_duration
+
+            return parse_duration(text, f.name), None
         return text, None
 
     def collect(self) -> dict[str, Any] | None:
@@ -372,14 +417,36 @@ class FormModal(ModalScreen[R | None], Generic[R]):
             return None
         return values
 
+    def check_values(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Checks across fields, on the UI thread once every field is right: return
+        the values to save, or raise a DomainError naming the field at fault."""
+        return values
+
+    def save(self, store: Store, values: dict[str, Any]) -> R:
+        """Write the form (in a thread worker); may ask with `screens.base.ask` and
+        raise KeepOpen when the answer is no."""
+        assert self.save_fn is not None, "a FormModal needs a save function"
+        return self.save_fn(store, values)
+
     def action_submit(self) -> None:
         if self._saving:
             return
         values = self.collect()
         if values is None:
             return
+        try:
+            values = self.check_values(values)
+        except DomainError as exc:
+            self.show_error(exc.field, exc.message)
+            return
+        self.run_save(lambda store: self.save(store, values))
+
+    def run_save(self, work: Callable[[Store], R]) -> None:
+        """Run `work` in the form's worker (one at a time); dismiss with its result."""
+        if self._saving:
+            return
         self._saving = True
-        self._save(values)
+        self._save(work)
 
     @on(Input.Submitted)
     def _input_submitted(self, event: Input.Submitted) -> None:
@@ -398,14 +465,24 @@ class FormModal(ModalScreen[R | None], Generic[R]):
         self.dismiss(None)
 
     @work(thread=True, exclusive=True, group="form-save", exit_on_error=False)
-    def _save(self, values: dict[str, Any]) -> None:
+    def _save(self, work: Callable[[Store], R]) -> None:
+        from textual.worker import get_current_worker
+
         store = self.app.store  # type: ignore[attr-defined]
+        answer: Callable[[], None]
         try:
-            result = self.save_fn(store, values)
+            result = work(store)
+        except KeepOpen:
+            answer = self._kept
         except DomainError as exc:
-            self.app.call_from_thread(self._refused, exc)
-            return
-        self.app.call_from_thread(self._saved, result)
+            answer = partial(self._refused, exc)
+        else:
+            answer = partial(self._saved, result)
+        if not get_current_worker().is_cancelled:  # else the app is closing
+            self.app.call_from_thread(answer)
+
+    def _kept(self) -> None:
+        self._saving = False
 
     def _refused(self, exc: DomainError) -> None:
         self._saving = False
@@ -413,7 +490,8 @@ class FormModal(ModalScreen[R | None], Generic[R]):
 
     def _saved(self, result: R) -> None:
         self._saving = False
-        self.app.data_changed()  # type: ignore[attr-defined]
+        if self.CHANGES is not None:
+            self.app.data_changed(*self.CHANGES)  # type: ignore[attr-defined]
         self.dismiss(result)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

@@ -4,6 +4,7 @@ and returns a FormModal whose save goes through the core's workflow."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from taskforce_tui.domain import vocab
@@ -211,6 +212,16 @@ def reopen_form(practice: Practice) -> FormModal[str]:
         submit_label="Riapri",
         form_id="practice-reopen",
     )
+
+
+#: The workflow's steps (the practice screen's `step(...)` actions) and their forms.
+STEP_FORMS: dict[str, Callable[[Practice], FormModal[str]]] = {
+    "suspend": suspend_form,
+    "resume": resume_form,
+    "conclude": conclude_form,
+    "archive": archive_form,
+    "reopen": reopen_form,
+}
 
 
 def link_request_form(store: Store, practice: Practice) -> FormModal[str]:
