@@ -136,6 +136,11 @@ class PgServer:
         return name
 
 
+def sqlalchemy_url(url: str) -> str:
+    """The SQLAlchemy spelling of a libpq URL, with psycopg 3 as the driver."""
+    return url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
 def start_server() -> PgServer:
     bin_dir = find_bin_dir()
     assert bin_dir is not None
