@@ -225,6 +225,10 @@ def test_refusals_write_nothing(
     code, _, err = run(capsys, "centrale", "migra", "--da", str(centre), "--a", secret)
     assert code == 2 and "segreta" not in err and "***" in err
     assert _our_tables(pg_url) == set()
+    code, _, err = run(
+        capsys, "centrale", "migra", "--da", str(centre), "--a", "postgresql://h:x/d"
+    )
+    assert code == 2 and "non è un indirizzo PostgreSQL valido" in err
     code, _, err = run(capsys, "centrale", "migra", "--da", str(centre), "--a", "mysql://x/y")
     assert code == 2 and "non è l'indirizzo di un server PostgreSQL" in err
     code, _, err = run(capsys, "centrale", "migra", "--da", str(centre), "--a", str(tmp_path))

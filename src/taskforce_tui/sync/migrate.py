@@ -33,7 +33,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Engine, Table, create_engine, insert, inspect, select, text
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
 from taskforce_tui.store.schema import SCHEMA_VERSION
 from taskforce_tui.store.tables import create_schema, metadata
@@ -95,12 +95,19 @@ def shown(url: str) -> str:
             .set(drivername="postgresql")
             .render_as_string(hide_password=True)
         )
-    except SQLAlchemyError:
+    except (SQLAlchemyError, ValueError):
         return "postgresql://…"
 
 
 def postgres_engine(url: str) -> Engine:
-    return create_engine(postgres_url(url), pool_pre_ping=False)
+    try:
+        return create_engine(postgres_url(url))
+    except (ArgumentError, ValueError) as exc:
+        raise SyncError(
+            f"«{shown(url)}» non è un indirizzo PostgreSQL valido ({exc}): scrivi "
+            "postgresql://utente@server:5432/database. Non è stato scritto nulla.",
+            "a",
+        ) from None
 
 
 def sqlite_engine(path: Path) -> Engine:
