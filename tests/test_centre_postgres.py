@@ -105,6 +105,17 @@ def test_migra_copies_the_centre_and_checks_it(
             "INSERT INTO trust_event (at, outcome, reason) VALUES ('2026-12-01', 'prova', 'x')"
         )
         (last,) = pg.execute("SELECT max(id) FROM trust_event").fetchone() or (0,)
+        # the suspension totals are kept by PostgreSQL's trigger from now on
+        (pid, days) = pg.execute(
+            "SELECT id, suspended_days FROM practice ORDER BY protocol_no LIMIT 1"
+        ).fetchone() or ("", 0)
+        pg.execute(
+            "INSERT INTO suspension (id, practice_id, start_on, end_on, created_at, updated_at)"
+            " VALUES ('nuova', %s, '2026-11-01', '2026-11-08', 'x', 'x')",
+            (pid,),
+        )
+        after = pg.execute("SELECT suspended_days FROM practice WHERE id = %s", (pid,)).fetchone()
+        assert after == (days + 7,)
     assert (
         last == max(events, lite.execute("SELECT max(id) FROM trust_event").fetchone()[0] or 0) + 1
     )

@@ -274,3 +274,62 @@ def test_due_date_is_the_same_on_both_back_ends(pg_server: PgServer, received: s
         .fetchone()
     )
     assert pg == lite
+
+
+#: One history of suspensions, run on both back ends (statements with :named values).
+SUSPENSION_HISTORY = (
+    "INSERT INTO suspension (id, practice_id, start_on, end_on, created_at, updated_at) "
+    "VALUES ('s1', 'p1', '2026-01-15', NULL, 'x', 'x')",
+    "UPDATE suspension SET end_on = '2026-01-25' WHERE id = 's1'",
+    "INSERT INTO suspension (id, practice_id, start_on, end_on, created_at, updated_at) "
+    "VALUES ('s2', 'p1', '2026-02-01', NULL, 'x', 'x')",
+    "INSERT INTO suspension (id, practice_id, start_on, end_on, created_at, updated_at) "
+    "VALUES ('s3', 'p1', '2026-01-28', NULL, 'x', 'x')",
+    "UPDATE suspension SET deleted = 1 WHERE id = 's3'",
+    "UPDATE suspension SET practice_id = 'p2' WHERE id = 's2'",
+    "INSERT INTO suspension (id, practice_id, start_on, end_on, created_at, updated_at) "
+    "VALUES ('s4', 'p1', 'non una data', '2026-03-01', 'x', 'x')",
+    "INSERT INTO suspension (id, practice_id, start_on, end_on, created_at, updated_at) "
+    "VALUES ('s5', 'p2', '2026-02-10', '2026-04-10', 'x', 'x')",
+)
+
+
+def test_suspension_totals_follow_the_same_history_on_both(
+    tmp_path: Path, pg_server: PgServer, pg_url: str
+) -> None:
+    """schema.py's SQLite triggers and tables.SUSPENSION_TRIGGER on PostgreSQL keep
+    practice.suspended_days / suspended_since (and so due_on) the same, step by step."""
+    from sqlalchemy import create_engine, text
+
+    path = tmp_path / "x.sqlite3"
+    with Store(path) as store:
+        (ptype,) = store.conn.execute("SELECT code FROM procedure_type LIMIT 1").fetchone()
+    lite = create_engine(f"sqlite:///{path}")
+    pg = create_engine(sqlalchemy_url(pg_url))
+    with pg.begin() as conn:
+        create_schema(conn)
+    practices = (
+        "INSERT INTO practice (id, comune_code, ambito, procedure_type, protocol_no,"
+        " received_on, legal_term_days, status, created_at, updated_at)"
+        " VALUES (:id, '016024', 'edilizia', :ptype, :id, '2026-01-10', 30, 'aperta', 'x', 'x')"
+    )
+    read = "SELECT id, suspended_days, suspended_since, due_on FROM practice ORDER BY id"
+    seen = []
+    with lite.begin() as a, pg.begin() as b:
+        for conn in (a, b):
+            conn.execute(
+                text(practices), [{"id": "p1", "ptype": ptype}, {"id": "p2", "ptype": ptype}]
+            )
+        for step in SUSPENSION_HISTORY:
+            a.execute(text(step))
+            b.execute(text(step))
+            here = [tuple(r) for r in a.execute(text(read))]
+            assert [tuple(r) for r in b.execute(text(read))] == here, step
+            seen.append(here)
+    lite.dispose()
+    pg.dispose()
+    assert seen[0][0] == ("p1", 0, "2026-01-15", "2026-02-09")
+    assert seen[1][0] == ("p1", 10, None, "2026-02-19")
+    assert seen[3][0][2] == "2026-01-28" and seen[4][0][2] == "2026-02-01"
+    assert seen[5] == [("p1", 10, None, "2026-02-19"), ("p2", 0, "2026-02-01", "2026-02-09")]
+    assert seen[-1][1] == ("p2", 59, "2026-02-01", "2026-04-09")

@@ -13,7 +13,9 @@
 One `Table` per table, in the order of the migrations, then the centre-only tables of
 sync/trust.py. Not declared: SQLite-only machinery that schema.py keeps to itself, the
 FTS5 index of the practice list (`practice_fts` and its shadow tables, `SQLITE_ONLY`)
-and the triggers that keep it and `practice.suspended_*` current.
+and its triggers. The triggers keeping `practice.suspended_days` / `suspended_since`
+current exist on both: schema.py's on SQLite, `SUSPENSION_TRIGGER` here on PostgreSQL
+(tests/test_tables.py runs the same suspension histories on both and compares).
 
 Differences between the two back ends, on purpose:
 - integers are `BIGINT` on PostgreSQL (clocks and sequence numbers pass 2^31);
@@ -624,7 +626,54 @@ trust_reported = Table(
 )
 
 
-def create_schema(conn: Connection) -> None:
-    """Create every declared table, index and function (PostgreSQL: the centre's
-    database; SQLite files are made by schema.py's migrations)."""
+#: PostgreSQL's version of schema.py's triggers `suspension_ai` / `suspension_au`:
+#: a practice's closed suspended days and the start of its open suspension follow its
+#: live suspension rows, whatever writes them. Dates are ISO text; a value that is not
+#: a date counts as no days (SQLite's julianday() gives NULL, which SUM skips).
+SUSPENSION_TRIGGER: Final = (
+    """
+CREATE OR REPLACE FUNCTION taskforce_days_between(start_on text, end_on text) RETURNS bigint
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+    RETURN end_on::date - start_on::date;
+EXCEPTION WHEN others THEN
+    RETURN NULL;
+END
+$$
+""",
+    """
+CREATE OR REPLACE FUNCTION taskforce_suspension_totals() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE practice SET
+        suspended_days = (SELECT coalesce(sum(taskforce_days_between(s.start_on, s.end_on)), 0)
+            FROM suspension s WHERE s.practice_id = practice.id AND s.deleted = 0
+            AND s.end_on IS NOT NULL),
+        suspended_since = (SELECT min(s.start_on COLLATE "C") FROM suspension s
+            WHERE s.practice_id = practice.id AND s.deleted = 0 AND s.end_on IS NULL)
+    WHERE id = NEW.practice_id OR (TG_OP = 'UPDATE' AND id = OLD.practice_id);
+    RETURN NULL;
+END
+$$
+""",
+    "DROP TRIGGER IF EXISTS suspension_totals ON suspension",
+    """
+CREATE TRIGGER suspension_totals AFTER INSERT OR UPDATE ON suspension
+FOR EACH ROW EXECUTE FUNCTION taskforce_suspension_totals()
+""",
+)
+
+
+def create_schema(conn: Connection, *, triggers: bool = True) -> None:
+    """Create every declared table, index and function on PostgreSQL (the centre's
+    database; SQLite files are made by schema.py's migrations), and, unless told not
+    to, the triggers (a bulk copy of rows whose derived columns are already right
+    creates them after the rows: `create_triggers`)."""
     metadata.create_all(conn)
+    if triggers:
+        create_triggers(conn)
+
+
+def create_triggers(conn: Connection) -> None:
+    for statement in SUSPENSION_TRIGGER:
+        conn.exec_driver_sql(statement)

@@ -39,7 +39,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
 from taskforce_tui.store.schema import SCHEMA_VERSION
-from taskforce_tui.store.tables import create_schema, metadata
+from taskforce_tui.store.tables import create_schema, create_triggers, metadata
 from taskforce_tui.sync import reporting
 from taskforce_tui.sync.errors import SyncError
 
@@ -268,8 +268,9 @@ def migrate(source_path: Path, url: str, progress: Progress = _nop) -> Migration
             try:
                 try:
                     with target_engine.begin() as target:
-                        create_schema(target)
+                        create_schema(target, triggers=False)
                         _copy(source, target, progress)
+                        create_triggers(target)  # after the rows: their totals are copied
                 except (DBAPIError, psycopg.Error) as exc:
                     cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig else exc
                     reason = str(cause).strip().splitlines()[0]
