@@ -163,6 +163,16 @@ def test_the_reader_role_reads_the_views_and_nothing_else(
         conn.execute("SET ROLE taskforce_lettore")
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("CREATE TABLE appunti (x text)")
+    with psycopg.connect(pg_url) as conn:
+        conn.execute("SET ROLE taskforce_lettore")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("SELECT taskforce_add_days('2026-01-01', 1)")
+    with psycopg.connect(pg_url) as conn:  # the owner still writes: generated column, trigger
+        conn.execute(
+            "INSERT INTO suspension (id, practice_id, start_on, end_on, created_at, updated_at)"
+            " SELECT 'dopo', id, '2026-11-01', NULL, 'x', 'x' FROM practice LIMIT 1"
+        )
+        conn.execute("UPDATE practice SET legal_term_days = legal_term_days + 1")
 
 
 def test_a_difference_is_reported(centre: Path, pg_url: str) -> None:

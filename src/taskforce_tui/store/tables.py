@@ -62,7 +62,8 @@ Int = BigInteger().with_variant(Integer(), "sqlite")
 #: REAL on SQLite, DOUBLE PRECISION on PostgreSQL.
 Real: Double[float] = Double().with_variant(REAL(), "sqlite")
 
-#: Tables of the SQLite file that are not declared here (FTS5 index of schema.py).
+#: Tables of the SQLite file not declared here: schema.py's FTS5 index and its shadow
+#: tables, and SQLite's own statistics (ANALYZE).
 SQLITE_ONLY: Final = frozenset(
     {
         "practice_fts",

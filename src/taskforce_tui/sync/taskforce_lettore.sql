@@ -23,6 +23,7 @@ REVOKE ALL ON ALL TABLES IN SCHEMA public FROM taskforce_lettore;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM taskforce_lettore;
 REVOKE ALL ON SCHEMA public FROM taskforce_lettore;
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA public FROM PUBLIC;
 GRANT USAGE ON SCHEMA public TO taskforce_lettore;
 
 GRANT SELECT ON vista_ore_mensili, vista_pratiche_aperte TO taskforce_lettore;
