@@ -13,6 +13,7 @@ import pytest
 from taskforce_tui.domain.dates import TODAY_ENV
 from taskforce_tui.store.db import Store
 from taskforce_tui.store.paths import HOME_ENV
+from tests.pg_server import PgServer, find_bin_dir, start_server
 
 #: Every test runs on this date unless it says otherwise.
 TODAY = date(2026, 11, 20)
@@ -73,3 +74,22 @@ def demo_store(profile_dir: Path) -> Iterator[Store]:
     s = Store(db)
     yield s
     s.close()
+
+
+# --- a real PostgreSQL server (tests/pg_server.py) -------------------------------------------
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """One throwaway server for the whole session, started on first use."""
+    if find_bin_dir() is None:
+        pytest.skip(
+            "PostgreSQL non trovato: nessun initdb/pg_ctl nel PATH né in /usr/lib/postgresql"
+        )
+    server = start_server()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server: PgServer) -> str:
+    """The URL of a fresh, empty database on the session's server."""
+    return pg_server.url(pg_server.new_database())

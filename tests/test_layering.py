@@ -26,8 +26,7 @@ def test_core_never_imports_textual() -> None:
         "for pkg in (taskforce_tui.store, taskforce_tui.domain, taskforce_tui.sync,\n"
         "            taskforce_tui.importer, taskforce_tui.reports):\n"
         "    for m in pkgutil.iter_modules(pkg.__path__):\n"
-        "        if m.name != 'models':\n"
-        "            importlib.import_module(pkg.__name__ + '.' + m.name)"
+        "        importlib.import_module(pkg.__name__ + '.' + m.name)"
     )
     assert "taskforce_tui.store.practices" in modules
     assert "taskforce_tui.sync.merge" in modules and "taskforce_tui.importer.plan" in modules

@@ -97,18 +97,6 @@ def test_restored_backup_gets_a_new_replica(tmp_path: Path) -> None:
         assert s.replica_id != first
 
 
-def test_sqlmodel_declaration_matches_the_migrated_schema(store: Store) -> None:
-    from taskforce_tui.store.models import SYNCED_MODELS
-
-    with store.read() as conn:
-        for model in SYNCED_MODELS:
-            table = model.__tablename__
-            actual = {r[1] for r in conn.execute(f"PRAGMA table_xinfo({table})")}
-            declared = set(model.model_fields)
-            assert declared == actual, table
-    assert {m.__tablename__ for m in SYNCED_MODELS} == set(SYNCED_TABLES)
-
-
 def test_synced_fields_exist_in_the_schema(store: Store) -> None:
     with store.read() as conn:
         for table, (pk, fields) in SYNCED_TABLES.items():

@@ -166,22 +166,47 @@ def non_negative_int(text: str) -> int:
 
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+#: libpq's spellings (an empty host takes the PG* variables and the service file).
+POSTGRES_SCHEMES = ("postgresql", "postgres")
 
 
 def db_file(text: str) -> Path:
-    """The coordinator's database: a file path. A URL (`postgresql://...`) is refused
-    here, before anything is written: it would otherwise become a folder named after
-    its scheme."""
+    """The coordinator's database for init, merge, stato...: a file path. A URL is
+    refused here, before anything is written (it would otherwise become a folder named
+    after its scheme). A PostgreSQL URL is said apart: this version runs the centre on
+    its SQLite file and moves it to PostgreSQL with `centrale migra`."""
     if _URL.match(text.strip()):
-        scheme = text.split("://", 1)[0]
+        scheme = text.strip().split("://", 1)[0]
+        if scheme.lower() in POSTGRES_SCHEMES:
+            raise argparse.ArgumentTypeError(
+                "in questa versione init, merge, stato e gli altri comandi del centro "
+                "lavorano sul file SQLite del centro; PostgreSQL accoglie la copia fatta da "
+                "`taskforce centrale migra --da FILE --a postgresql://…` (con le viste per "
+                "i report). Indica un file con --db, o omettilo. Non è stato scritto nulla."
+            )
         raise argparse.ArgumentTypeError(
-            f"«{scheme}://…»: questa versione tiene il database centrale solo in un file "
-            "SQLite. Indica un file (--db centrale.sqlite3) o ometti --db per usare quello "
-            "del profilo. Non è stato scritto nulla."
+            f"«{scheme}://…»: il database centrale è un file SQLite. Indica un file "
+            "(--db centrale.sqlite3) o ometti --db per usare quello del profilo. Non è "
+            "stato scritto nulla."
         )
     if not text.strip():
         raise argparse.ArgumentTypeError("--db vuoto: indica un file o ometti l'opzione.")
     return Path(text)
+
+
+def postgres_url(text: str) -> str:
+    """A PostgreSQL server's URL: `postgresql://[utente@]host[:porta]/database`, or with
+    an empty host (`postgresql:///centrale`, `postgresql://`) for the PG* variables and
+    the service file. Anything else is refused with a message that says the form."""
+    value = text.strip()
+    scheme, sep, _ = value.partition("://")
+    if sep and scheme.lower() in POSTGRES_SCHEMES:
+        return value
+    raise argparse.ArgumentTypeError(
+        f"«{text}» non è l'indirizzo di un server PostgreSQL: scrivi "
+        "postgresql://utente@server:5432/database (o postgresql:///database per usare le "
+        "variabili PGHOST, PGUSER... e il file dei servizi)."
+    )
 
 
 def choice_arg(allowed: dict[str, str], what: str) -> Callable[[str], str]:

@@ -1,5 +1,5 @@
 """Sync commands: `sync`, `init --da`, `conflitti`, `stato-sync`, `centrale init|merge|stato|
-invita|unisciti|revoca|dispositivi`.
+invita|unisciti|revoca|dispositivi|migra`.
 
 Imports of the sync package stay inside the handlers (the parser must start fast).
 """
@@ -15,6 +15,7 @@ from taskforce_tui.cli.base import (
     db_file,
     emit_json,
     emit_table,
+    postgres_url,
     say,
     warn,
 )
@@ -138,6 +139,26 @@ def register(sub: Any) -> None:
     s.add_argument("--db", type=db_file, metavar="FILE", help="database centrale locale")
     s.add_argument("--json", action="store_true", help="uscita JSON")
     s.set_defaults(handler=cmd_centrale_stato)
+    g = psub.add_parser(
+        "migra",
+        help="copia il database del centro da SQLite a PostgreSQL e verifica la copia",
+    )
+    g.add_argument(
+        "--da",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="il file SQLite del centro (<profilo>/centrale/centrale-<id>.sqlite3)",
+    )
+    g.add_argument(
+        "--a",
+        type=postgres_url,
+        required=True,
+        metavar="URL",
+        help="database PostgreSQL vuoto: postgresql://utente@server/database",
+    )
+    g.add_argument("--json", action="store_true", help="uscita JSON")
+    g.set_defaults(handler=cmd_centrale_migra)
 
 
 # --- expert side ----------------------------------------------------------------------------------
@@ -528,3 +549,71 @@ def cmd_centrale_dispositivi(ctx: Context) -> int:
         ],
     )
     return 0
+
+
+def _phases(label: str, fraction: float) -> None:
+    """What a long migration is doing, on a terminal only (stdout stays the table)."""
+    import sys
+
+    if sys.stderr.isatty():
+        sys.stderr.write(f"{fraction:4.0%} {label}\n")
+
+
+def cmd_centrale_migra(ctx: Context) -> int:
+    from taskforce_tui.sync.migrate import migrate
+
+    args = ctx.args
+    report = migrate(args.da, args.a, progress=_phases)
+    if args.json:
+        emit_json(
+            {
+                "target": report.target,
+                "equal": report.equal,
+                "tables": [
+                    {
+                        "table": t.table,
+                        "sqlite_rows": t.source_rows,
+                        "postgresql_rows": t.target_rows,
+                        "sqlite_hash": t.source_hash,
+                        "postgresql_hash": t.target_hash,
+                        "equal": t.equal,
+                    }
+                    for t in report.tables
+                ],
+            }
+        )
+        return 0 if report.equal else 1
+    emit_table(
+        (
+            "Tabella",
+            "Righe SQLite",
+            "Righe PostgreSQL",
+            "Impronta SQLite",
+            "Impronta PostgreSQL",
+            "Esito",
+        ),
+        [
+            (
+                t.table,
+                t.source_rows,
+                t.target_rows,
+                t.source_hash[:16],
+                t.target_hash[:16],
+                "uguale" if t.equal else "DIVERSA",
+            )
+            for t in report.tables
+        ],
+    )
+    if report.equal:
+        say(
+            f"Centro copiato in {report.target}: {len(report.tables)} tabelle, "
+            f"{report.rows} righe, conteggi e impronte uguali."
+        )
+        return 0
+    different = [t.table for t in report.tables if not t.equal]
+    warn(
+        f"La copia in {report.target} è DIVERSA dall'originale in {len(different)} tabelle: "
+        f"{', '.join(different)}. Non usarla: svuota il database di destinazione e ripeti, "
+        "o segnala il problema."
+    )
+    return 1

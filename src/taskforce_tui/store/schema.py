@@ -8,8 +8,10 @@ version intact. Alembic would add SQLAlchemy + Mako to every start and, on SQLit
 its batch mode rebuilds tables exactly as we would by hand.
 
 Rules: a released migration is never edited; add a new one at the end. The tables
-are also declared as SQLModel classes in `models.py`; tests/test_store_schema.py
-checks that both agree.
+are declared once more, for both SQLite and PostgreSQL, with SQLAlchemy Core in
+`tables.py` (the centre on a server is created from it); tests/test_tables.py checks
+that the migrated file has exactly that shape, so a new migration updates tables.py
+in the same commit.
 """
 
 from __future__ import annotations

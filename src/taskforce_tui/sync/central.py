@@ -35,7 +35,7 @@ from taskforce_tui.store.db import Store, new_id, now_utc
 from taskforce_tui.store.oplog import expand
 from taskforce_tui.store.schema import SYNCED_TABLES
 from taskforce_tui.store.tx import Hlc, Tx
-from taskforce_tui.sync import crypto, enrolment, trust
+from taskforce_tui.sync import crypto, enrolment, reporting, trust
 from taskforce_tui.sync import merge as merging
 from taskforce_tui.sync import rows as R
 from taskforce_tui.sync.bundle import Bundle, BundleWriter
@@ -152,6 +152,7 @@ class Central:
         self.keys = KeyPair.load_or_create(self.keys_path)
         with self.store.lock:
             trust.ensure_tables(self.store.conn)
+            reporting.ensure_views(self.store.conn)
 
     def close(self) -> None:
         self.store.close()

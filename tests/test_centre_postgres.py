@@ -1,0 +1,299 @@
+"""`taskforce centrale migra`: a centre built by the sync helpers moves from its SQLite
+file to a real PostgreSQL server with every row intact, checked table by table; the
+reporting views answer the same on both back ends; `taskforce_lettore` reads the views
+and nothing else."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from taskforce_tui.domain.records import TimeLog
+from taskforce_tui.store.db import Store, new_id
+from taskforce_tui.store.tables import metadata
+from taskforce_tui.sync import migrate as migrating
+from taskforce_tui.sync import reporting
+from taskforce_tui.sync.errors import SyncError
+from tests.pg_server import PgServer
+from tests.sync_helpers import COMUNE_A, world_with_a_conflict
+from tests.test_sync_cli import run
+
+
+@pytest.fixture(scope="module")
+def centre_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A centre with a conflict, acks of two replicas, three generations, a suspension
+    and time logs: its SQLite file (copied per test)."""
+    root = tmp_path_factory.mktemp("centre")
+    world, _ = world_with_a_conflict(root / "w")
+    b = world.laptops[1]
+    activity = b.conn.execute("SELECT code FROM activity ORDER BY code LIMIT 1").fetchone()[0]
+    pid = b.conn.execute("SELECT id FROM practice ORDER BY protocol_no DESC").fetchone()[0]
+    for day, minutes in ((date(2026, 10, 5), 90), (date(2026, 10, 6), 45), (date(2026, 11, 2), 60)):
+        b.timelogs.add(
+            TimeLog(new_id(), world.experts[1], day, minutes, activity, "presenza", COMUNE_A),
+            confirmed=True,
+        )
+    b.practices.suspend(pid, date(2026, 10, 20), "integrazione documentale")
+    world.sync(1)
+    world.merge()
+    world.central.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    world.close()
+    return root / "w" / "centrale.sqlite3"
+
+
+@pytest.fixture
+def centre(centre_template: Path, tmp_path: Path) -> Path:
+    path = tmp_path / "centrale.sqlite3"
+    path.write_bytes(centre_template.read_bytes())
+    return path
+
+
+def _rows(conn: Any, sql: str) -> list[tuple[Any, ...]]:
+    def plain(value: Any) -> Any:
+        return float(value) if isinstance(value, Decimal | float) else value
+
+    return sorted(
+        (tuple(plain(v) for v in row) for row in conn.execute(sql).fetchall()),
+        key=repr,
+    )
+
+
+def _our_tables(url: str) -> set[str]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+        ).fetchall()
+    return {r[0] for r in rows}
+
+
+def test_migra_copies_the_centre_and_checks_it(
+    centre: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "centrale", "migra", "--da", str(centre), "--a", pg_url)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0].split()[:3] == ["Tabella", "Righe", "SQLite"]
+    table_lines = [line for line in lines[2:] if line.split()[0] in metadata.tables]
+    assert len(table_lines) == len(metadata.tables)
+    assert all(line.rstrip().endswith("uguale") for line in table_lines)
+    assert "conteggi e impronte uguali" in out
+    lite = sqlite3.connect(centre)
+    with psycopg.connect(pg_url) as pg:
+        # what the sync must never lose, read independently of the command's own check
+        for sql, at_least in (
+            ("SELECT * FROM conflict", 1),
+            ("SELECT replica, expert_id, acked_seq, last_outbox FROM sync_replica", 2),
+            ("SELECT * FROM sync_generation", 3),
+            ("SELECT replica, seq, tbl, pk, field, value, hlc, generation FROM oplog", 10),
+            ("SELECT * FROM suspension", 1),
+            ("SELECT id, status, suspended_since, due_on FROM practice", 4),
+            ("SELECT * FROM trust_device", 2),
+            ("SELECT * FROM time_log", 3),
+        ):
+            assert _rows(pg, sql) == _rows(lite, sql), sql
+            assert len(_rows(pg, sql)) >= at_least, sql
+        (events,) = pg.execute("SELECT count(*) FROM trust_event").fetchone() or (0,)
+        # the serial counter continues after the copied ids
+        pg.execute(
+            "INSERT INTO trust_event (at, outcome, reason) VALUES ('2026-12-01', 'prova', 'x')"
+        )
+        (last,) = pg.execute("SELECT max(id) FROM trust_event").fetchone() or (0,)
+        # the suspension totals are kept by PostgreSQL's trigger from now on
+        (pid, days) = pg.execute(
+            "SELECT id, suspended_days FROM practice ORDER BY protocol_no LIMIT 1"
+        ).fetchone() or ("", 0)
+        pg.execute(
+            "INSERT INTO suspension (id, practice_id, start_on, end_on, created_at, updated_at)"
+            " VALUES ('nuova', %s, '2026-11-01', '2026-11-08', 'x', 'x')",
+            (pid,),
+        )
+        after = pg.execute("SELECT suspended_days FROM practice WHERE id = %s", (pid,)).fetchone()
+        assert after == (days + 7,)
+    assert (
+        last == max(events, lite.execute("SELECT max(id) FROM trust_event").fetchone()[0] or 0) + 1
+    )
+    lite.close()
+
+
+def test_reporting_views_answer_the_same_on_both_back_ends(centre: Path, pg_url: str) -> None:
+    report = migrating.migrate(centre, pg_url)
+    assert report.equal
+    lite = sqlite3.connect(centre)
+    with psycopg.connect(pg_url) as pg:
+        for view in reporting.VIEWS:
+            assert _rows(pg, f"SELECT * FROM {view}") == _rows(lite, f"SELECT * FROM {view}"), view
+        hours = pg.execute(
+            "SELECT mese, registrazioni, minuti, ore FROM vista_ore_mensili "
+            "WHERE comune_istat = %s ORDER BY mese",
+            (COMUNE_A,),
+        ).fetchall()
+        running = pg.execute(
+            "SELECT in_corso, aperte, sospese FROM vista_pratiche_aperte WHERE comune_istat = %s",
+            (COMUNE_A,),
+        ).fetchall()
+    lite.close()
+    assert hours == [("2026-10", 2, 135, Decimal("2.25")), ("2026-11", 1, 60, Decimal("1.00"))]
+    assert [tuple(int(v) for v in row) for row in running] == [(3, 2, 1)]
+
+
+def test_the_reader_role_reads_the_views_and_nothing_else(
+    pg_server: PgServer, centre: Path, pg_url: str
+) -> None:
+    migrating.migrate(centre, pg_url)
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(reporting.reader_script())  # twice: the script can be run again
+        conn.execute(reporting.reader_script())
+    with psycopg.connect(pg_url) as conn:
+        conn.execute("SET ROLE taskforce_lettore")
+        for view in reporting.VIEWS:
+            conn.execute(f"SELECT * FROM {view}").fetchall()
+    for table in metadata.tables:
+        with psycopg.connect(pg_url) as conn:
+            conn.execute("SET ROLE taskforce_lettore")
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(f"SELECT * FROM {table} LIMIT 1")
+    with psycopg.connect(pg_url) as conn:
+        conn.execute("SET ROLE taskforce_lettore")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("CREATE TABLE appunti (x text)")
+    with psycopg.connect(pg_url) as conn:
+        conn.execute("SET ROLE taskforce_lettore")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("SELECT taskforce_add_days('2026-01-01', 1)")
+    with psycopg.connect(pg_url) as conn:  # the owner still writes: generated column, trigger
+        conn.execute(
+            "INSERT INTO suspension (id, practice_id, start_on, end_on, created_at, updated_at)"
+            " SELECT 'dopo', id, '2026-11-01', NULL, 'x', 'x' FROM practice LIMIT 1"
+        )
+        conn.execute("UPDATE practice SET legal_term_days = legal_term_days + 1")
+
+
+def test_a_difference_is_reported(centre: Path, pg_url: str) -> None:
+    """The check compares what the target holds after the commit: a row changed there
+    makes that table, and only it, differ."""
+
+    def meddle(label: str, fraction: float) -> None:
+        if label == "verifica":
+            with psycopg.connect(pg_url) as conn:
+                conn.execute("UPDATE conflict SET other_value = '\"altro\"'")
+
+    report = migrating.migrate(centre, pg_url, progress=meddle)
+    assert not report.equal
+    assert [t.table for t in report.tables if not t.equal] == ["conflict"]
+    (changed,) = (t for t in report.tables if t.table == "conflict")
+    assert changed.source_rows == changed.target_rows and changed.source_hash != changed.target_hash
+
+
+def test_the_command_exits_1_and_names_the_tables_that_differ(
+    centre: Path, pg_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = migrating.migrate
+
+    def with_a_lost_row(source: Path, url: str, progress: Any = None) -> migrating.MigrationReport:
+        report = real(source, url)
+        tables = [
+            migrating.TableCheck(t.table, t.source_rows, t.target_rows - 1, t.source_hash, "0")
+            if t.table == "oplog"
+            else t
+            for t in report.tables
+        ]
+        return migrating.MigrationReport(report.target, tables)
+
+    monkeypatch.setattr(migrating, "migrate", with_a_lost_row)
+    code, out, err = run(capsys, "centrale", "migra", "--da", str(centre), "--a", pg_url)
+    assert code == 1
+    assert "DIVERSA" in out and "DIVERSA dall'originale in 1 tabelle: oplog" in err
+    code, out, _ = run(capsys, "centrale", "migra", "--da", str(centre), "--a", pg_url, "--json")
+    assert code == 2  # the target is no longer empty: refused before writing
+
+
+def test_a_failed_copy_leaves_the_target_empty(centre: Path, pg_url: str) -> None:
+    conn = sqlite3.connect(centre)
+    conn.execute(
+        "UPDATE time_log SET minutes = 'molti' WHERE rowid = (SELECT min(rowid) FROM time_log)"
+    )
+    conn.commit()
+    conn.close()
+    with pytest.raises(SyncError, match=r"si è fermata.*rimasto vuoto"):
+        migrating.migrate(centre, pg_url)
+    assert _our_tables(pg_url) == set()
+
+
+def test_refusals_write_nothing(
+    centre: Path,
+    pg_server: PgServer,
+    pg_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    laptop = tmp_path / "portatile.sqlite3"
+    Store(laptop).close()
+    code, _, err = run(capsys, "centrale", "migra", "--da", str(laptop), "--a", pg_url)
+    assert code == 2 and "non è il database di un centro" in err
+    code, _, err = run(capsys, "centrale", "migra", "--da", str(tmp_path / "no"), "--a", pg_url)
+    assert code == 2 and "Nessun database" in err
+    closed = pg_url.replace(f":{pg_server.port}/", ":1/")
+    code, _, err = run(capsys, "centrale", "migra", "--da", str(centre), "--a", closed)
+    assert code == 2 and "Non riesco a collegarmi" in err
+    secret = pg_url.replace("postgres@", "postgres:segreta@").replace(f":{pg_server.port}/", ":1/")
+    code, _, err = run(capsys, "centrale", "migra", "--da", str(centre), "--a", secret)
+    assert code == 2 and "segreta" not in err and "***" in err
+    assert _our_tables(pg_url) == set()
+    code, _, err = run(
+        capsys, "centrale", "migra", "--da", str(centre), "--a", "postgresql://h:x/d"
+    )
+    assert code == 2 and "non è un indirizzo PostgreSQL valido" in err
+    code, _, err = run(capsys, "centrale", "migra", "--da", str(centre), "--a", "mysql://x/y")
+    assert code == 2 and "non è l'indirizzo di un server PostgreSQL" in err
+    code, _, err = run(capsys, "centrale", "migra", "--da", str(centre), "--a", str(tmp_path))
+    assert code == 2 and "postgresql://utente@server" in err
+
+
+def test_an_empty_host_takes_the_pg_variables(
+    centre: Path,
+    pg_server: PgServer,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    database = pg_server.new_database()
+    monkeypatch.setenv("PGHOST", "127.0.0.1")
+    monkeypatch.setenv("PGPORT", str(pg_server.port))
+    monkeypatch.setenv("PGUSER", "postgres")
+    code, out, err = run(
+        capsys,
+        "centrale",
+        "migra",
+        "--da",
+        str(centre),
+        "--a",
+        f"postgresql:///{database}",
+        "--json",
+    )
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["equal"] is True and data["target"] == f"postgresql:///{database}"
+    assert {t["table"] for t in data["tables"]} == set(metadata.tables)
+
+
+def test_the_other_centre_commands_still_refuse_a_url(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(
+        capsys, "centrale", "stato", str(tmp_path), "--db", "postgresql://server/centrale"
+    )
+    assert code == 2 and "centrale migra" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_sqlite_centre_has_the_views(centre: Path) -> None:
+    conn = sqlite3.connect(centre)
+    found = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'view'")}
+    conn.close()
+    assert found == set(reporting.VIEWS)
