@@ -452,6 +452,27 @@ MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3)
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
+#: Insert triggers that only keep derived data, and one statement that does their work
+#: for every row inserted after rowid `:since` (store/bulk.py: a bulk load sets the
+#: trigger aside and runs this once). Keep each in step with its trigger above.
+TRIGGER_CATCHUP: Final[dict[str, str]] = {
+    "practice_ai": (
+        "INSERT INTO practice_fts(rowid, protocol_no, subject) "
+        "SELECT rowid, protocol_no, subject FROM practice WHERE rowid > :since"
+    ),
+    # one pass over the suspensions, grouped (no index needed: the load may have set
+    # suspension_practice aside), for the practices that got a new one
+    "suspension_ai": (
+        "UPDATE practice SET suspended_days = s.days, suspended_since = s.since FROM ("
+        "SELECT practice_id, COALESCE(SUM(CASE WHEN deleted = 0 AND end_on IS NOT NULL "
+        "THEN julianday(end_on) - julianday(start_on) END), 0) AS days, "
+        "MIN(CASE WHEN deleted = 0 AND end_on IS NULL THEN start_on END) AS since "
+        "FROM suspension WHERE practice_id IN "
+        "(SELECT practice_id FROM suspension WHERE rowid > :since) "
+        "GROUP BY practice_id) AS s WHERE practice.id = s.practice_id"
+    ),
+}
+
 #: Synced tables and their fields, in op-log order. `pk` is the record's global id.
 SYNCED_TABLES: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
     "comune": (
