@@ -20,6 +20,7 @@ from taskforce_tui.domain.errors import DomainError, NotFoundError
 from taskforce_tui.domain.records import Practice, Suspension
 from taskforce_tui.store.ids import new_id
 from taskforce_tui.store.oplog import expand
+from taskforce_tui.store.words import SHORT_TEXT, fts_prefix, short_word, starts_a_word
 
 if TYPE_CHECKING:
     from taskforce_tui.store.db import Store
@@ -144,10 +145,10 @@ def fts_query(text: str) -> str:
 #: Up to this many Comuni the text filter scans their rows with LIKE instead of FTS.
 SMALL_SCOPE = 100
 #: Over a larger scope, a text matching at most this many practices is looked up
-#: first (trigram index, or the covering list index for one or two characters) and
-#: the page is sorted from those rows; a text matching more is checked row by row
-#: while the page is read in sort order (10% of the rows or more: it fills a page
-#: after a few hundred).
+#: first (trigram index; for one or two characters, the word-prefix index) and the
+#: page is sorted from those rows; a text matching more is checked row by row while
+#: the page is read in sort order (10% of the rows or more: it fills a page after a
+#: few hundred).
 NARROW_TEXT = 30_000
 
 
@@ -172,9 +173,16 @@ class TextPlan:
     comuni: Sequence[str] = ()
     types: Sequence[str] = ()
     rowids: list[int] | None = None
+    #: A search of one or two characters: the word start it means (store/words.py).
+    word: str | None = None
 
 
-def _text_clause(flt: PracticeFilter, params: dict[str, object], plan: TextPlan | None) -> str:
+def _text_clause(
+    flt: PracticeFilter,
+    params: dict[str, object],
+    plan: TextPlan | None,
+    counting: bool = False,
+) -> str:
     text = flt.text.strip()
     if not text:
         return ""
@@ -182,6 +190,17 @@ def _text_clause(flt: PracticeFilter, params: dict[str, object], plan: TextPlan 
     if plan.rowids is not None:
         params["ids"] = "[" + ",".join(map(str, plan.rowids)) + "]"
         terms = ["p.rowid IN (SELECT value FROM json_each(:ids))"]
+    elif plan.word is not None:
+        if counting and not small_scope(flt):
+            # every row is counted: the word-prefix index's rowids, once (a Python
+            # check on each of 300,000 rows would take a second)
+            params["words"] = fts_prefix(plan.word)
+            terms = [
+                "p.rowid IN (SELECT rowid FROM practice_words WHERE practice_words MATCH :words)"
+            ]
+        else:  # checked on the rows read: a few thousand in a scope, a page's worth in a walk
+            params["word"] = plan.word
+            terms = ["tf_word_start(:word, p.protocol_no, p.subject)"]
     else:
         params["like"] = like_pattern(text)
         like = "LIKE :like ESCAPE '\\'"
@@ -205,6 +224,7 @@ def _where(
     *,
     status: str | None = None,
     walk_type: bool = False,
+    counting: bool = False,
 ) -> str:
     """The WHERE of a list query. With `status`, one arm of a large-scope page: that
     status only, and the overdue filter as it reads for that status."""
@@ -245,7 +265,7 @@ def _where(
     # "via", which matches most of the 300,000 subjects, cost ~250 ms). Comune and
     # type names were matched beforehand in their own small tables, so the planner
     # never scans practices for them.
-    text = _text_clause(flt, params, text_plan)
+    text = _text_clause(flt, params, text_plan, counting)
     if text:
         clauses.append(text)
     return " AND ".join(clauses)
@@ -472,7 +492,7 @@ class PracticeRepo:
     def count(self, flt: PracticeFilter, *, on: date | None = None) -> int:
         params: dict[str, object] = {"today": (on or today()).isoformat()}
         with self.store.read() as conn:
-            where = _where(flt, params, self._text_plan(conn, flt))
+            where = _where(flt, params, self._text_plan(conn, flt), counting=True)
             return int(
                 conn.execute(f"SELECT COUNT(*) FROM practice p WHERE {where}", params).fetchone()[0]
             )
@@ -482,27 +502,44 @@ class PracticeRepo:
         text = flt.text.strip()
         if not text:
             return None
-        like = f"%{text}%"
-        comuni = [
-            r[0] for r in conn.execute("SELECT istat_code FROM comune WHERE name LIKE ?", (like,))
-        ]
-        types = [
-            r[0] for r in conn.execute("SELECT code FROM procedure_type WHERE name LIKE ?", (like,))
-        ]
-        if small_scope(flt):
-            return TextPlan(comuni, types)
-        if len(text) >= 3:
+        if len(text) <= SHORT_TEXT:
+            # one or two characters: the start of a word (store/words.py)
+            word = short_word(text)
+            if word is None:
+                return TextPlan(rowids=[])  # no letter or digit: no word starts with it
+            comuni = [
+                code
+                for code, name in conn.execute("SELECT istat_code, name FROM comune")
+                if starts_a_word(word, name)
+            ]
+            types = [
+                code
+                for code, name in conn.execute("SELECT code, name FROM procedure_type")
+                if starts_a_word(word, name)
+            ]
+            if small_scope(flt):
+                return TextPlan(comuni, types, word=word)
+            found = conn.execute(
+                "SELECT rowid FROM practice_words WHERE practice_words MATCH ? LIMIT ?",
+                (fts_prefix(word), NARROW_TEXT + 1),
+            )
+        else:
+            like = f"%{text}%"
+            comuni = [
+                r[0]
+                for r in conn.execute("SELECT istat_code FROM comune WHERE name LIKE ?", (like,))
+            ]
+            types = [
+                r[0]
+                for r in conn.execute("SELECT code FROM procedure_type WHERE name LIKE ?", (like,))
+            ]
+            if small_scope(flt):
+                return TextPlan(comuni, types)
             found = conn.execute(
                 "SELECT rowid FROM practice_fts WHERE practice_fts MATCH ? LIMIT ?",
                 (fts_query(text), NARROW_TEXT + 1),
             )
-        else:  # the trigram index knows nothing shorter: the covering list index
-            pattern = like_pattern(text)
-            found = conn.execute(
-                "SELECT rowid FROM practice INDEXED BY practice_list_subject WHERE deleted = 0 "
-                "AND (subject LIKE ? ESCAPE '\\' OR protocol_no LIKE ? ESCAPE '\\') LIMIT ?",
-                (pattern, pattern, NARROW_TEXT + 1),
-            )
+            word = None
         rowids = [r[0] for r in found]
         narrow = len(rowids) <= NARROW_TEXT
         if narrow and (comuni or types):
@@ -521,7 +558,7 @@ class PracticeRepo:
             narrow = len(rowids) + more <= NARROW_TEXT
         if narrow:
             return TextPlan(comuni, types, rowids=rowids)
-        return TextPlan(comuni, types)
+        return TextPlan(comuni, types, word=word)
 
     # --- writing -----------------------------------------------------------------------------
     def _scope_check(self, comune_code: str) -> None:
