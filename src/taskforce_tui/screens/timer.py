@@ -13,13 +13,6 @@ from typing import TYPE_CHECKING, Any
 from taskforce_tui.domain.dates import format_date
 from taskforce_tui.domain.errors import DomainError
 from taskforce_tui.domain.timelog import TimerTooShort, format_minutes, now, timer_state
-from taskforce_tui.screens.modals.confirm import ConfirmModal
-from taskforce_tui.screens.timelog_forms import (
-    DISCARD_HOW,
-    StopTimerModal,
-    TimerStartForm,
-    load_choices,
-)
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -54,6 +47,10 @@ def _stopped_message(stopped: Stopped) -> str:
 async def toggle_timer(app: App[Any], comune_code: str | None = None) -> None:
     """Start the timer if none runs (on `comune_code` by default), otherwise stop it
     (asking when needed)."""
+    # The forms only when the key is pressed: this module is also read on the first
+    # frame (app.dialog_pending, the timer line), and the forms cost ~35 ms to import.
+    from taskforce_tui.screens.timelog_forms import TimerStartForm, load_choices
+
     store: Store | None = getattr(app, "store", None)
     if store is None:
         app.notify("Il profilo si sta ancora aprendo: riprova tra un attimo.", severity="warning")
@@ -85,6 +82,8 @@ async def toggle_timer(app: App[Any], comune_code: str | None = None) -> None:
 
 
 async def _stop(app: App[Any], store: Store, timer: RunningTimer) -> Stopped | str | None:
+    from taskforce_tui.screens.modals.confirm import ConfirmModal
+    from taskforce_tui.screens.timelog_forms import DISCARD_HOW, StopTimerModal
     from taskforce_tui.store.timelogs import ConfirmationNeeded
 
     state = timer_state(timer.started_at, now())
