@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import importlib
-import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -38,9 +37,6 @@ T = TypeVar("T")
 
 #: Worker group of the dialogs being prepared (app.open_dialog).
 DIALOG_GROUP = "dialog"
-#: The interpreter's thread switch interval while the store opens at start-up (s).
-STARTUP_SWITCH_INTERVAL = 0.0005
-_DEFAULT_SWITCH_INTERVAL = sys.getswitchinterval()
 
 
 def _place(module: str, name: str) -> Callable[[], Screen[Any]]:
@@ -140,22 +136,10 @@ class TaskforceApp(App[int]):
         from taskforce_tui.domain import dates  # noqa: F401
         from taskforce_tui.store import db, overview  # noqa: F401
 
-        # The worker runs about 25 short SQLite statements; after each one it needs
-        # the GIL back, and the UI thread (building the first screen, all Python)
-        # gives it up only every switch interval (5 ms): ~110 ms of waiting, measured,
-        # for 25 ms of work. A shorter interval while the store opens lets Oggi's data
-        # arrive before the first frame (docs/performance.md, start-up).
-        sys.setswitchinterval(STARTUP_SWITCH_INTERVAL)
         self.open_store()
 
     @work(thread=True, exclusive=True, group="store", exit_on_error=False)
     def open_store(self) -> None:
-        try:
-            self._open_store()
-        finally:
-            sys.setswitchinterval(_DEFAULT_SWITCH_INTERVAL)
-
-    def _open_store(self) -> None:
         from taskforce_tui.store.db import StoreError
 
         try:
