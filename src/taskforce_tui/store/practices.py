@@ -154,9 +154,6 @@ NARROW_TEXT = 30_000
 #: only if that status has at least this many practices of the ambito; with fewer,
 #: they are searched (practice_list_ambito) and sorted.
 WALK_FACET = 5_000
-#: By subject, an ambito with at least this many practices in the status is walked
-#: without comparing it with the status's size (see _walks).
-WALK_BY_SUBJECT = 60_000
 
 
 def _bind(params: dict[str, object], prefix: str, values: Sequence[str]) -> str:
@@ -259,12 +256,13 @@ def _where(
             )
     if flt.ambito:
         params["ambito"] = flt.ambito
-        # A common ambito (PracticeRepo.page_query counts it) in an arm ordered by any
-        # key but type: the unary + keeps the planner on that key's index, checking the
-        # ambito on the rows it reads. Ordered by type, or a rare ambito: searched in
-        # practice_list_ambito (status, ambito, type); the walk by type used to read
-        # every row of the other ambiti's types first (80-240 ms), and a walk for a rare
-        # ambito ("bonifiche", 2%) most of the table (0.4 s by subject).
+        # A common ambito in a status (PracticeRepo.page_query counts it, _walks) in an
+        # arm ordered by any key but type: the unary + keeps the planner on that key's
+        # index, checking the ambito on the rows it reads. Ordered by type, or an
+        # ambito rare in the status: searched in practice_list_ambito (status, ambito,
+        # type), page_sql says so; the walk by type used to read every row of the other
+        # ambiti's types first (80-240 ms), and a walk for a rare ambito ("bonifiche",
+        # 2%) most of the table (0.4 s by subject).
         plus = "+" if status is not None and walk_ambito and not by_type else ""
         clauses.append(f"{plus}p.ambito = :ambito")
     if flt.procedure_type:
@@ -386,27 +384,16 @@ def page_sql(
     )
 
 
-def _walks(conn: sqlite3.Connection, status: str, ambito: str, sort: str) -> bool:
+def _walks(conn: sqlite3.Connection, status: str, ambito: str) -> bool:
     """Whether the arm of `status` walks its sort order checking the ambito on each
     row (common there), or searches practice_list_ambito and sorts (a sparse arm would
-    be walked to its end before the page is full). The subjects of an ambito sit
-    together in subject order ("Impianto fotovoltaico..."): by subject only an ambito
-    holding a third of the status or more is walked."""
+    be walked to its end before the page is full)."""
     found = conn.execute(
         "SELECT count(*) FROM (SELECT 1 FROM practice WHERE deleted = 0 "
         "AND status = ? AND ambito = ? LIMIT ?)",
-        (status, ambito, WALK_FACET if sort != "oggetto" else WALK_BY_SUBJECT),
+        (status, ambito, WALK_FACET),
     ).fetchone()[0]
-    if found < WALK_FACET:
-        return False
-    if sort != "oggetto" or found >= WALK_BY_SUBJECT:
-        return True
-    # by subject: the status's size, counted no further than three times the ambito's
-    total = conn.execute(
-        "SELECT count(*) FROM (SELECT 1 FROM practice WHERE deleted = 0 AND status = ? LIMIT ?)",
-        (status, 3 * found + 1),
-    ).fetchone()[0]
-    return total <= 3 * found
+    return bool(found >= WALK_FACET)
 
 
 class PracticeRepo:
@@ -543,7 +530,7 @@ class PracticeRepo:
         walk_ambito: frozenset[str] = frozenset()
         if flt.ambito and not small_scope(flt) and sort != "tipo":
             walk_ambito = frozenset(
-                status for status in _arms(flt) if _walks(conn, status, flt.ambito, sort)
+                status for status in _arms(flt) if _walks(conn, status, flt.ambito)
             )
         sql = page_sql(flt, params, sort, descending, plan, walk_type, walk_ambito)
         return sql, params
