@@ -125,6 +125,7 @@ def _plans(folder: Path) -> list[Result]:
                 "sospese": PracticeFilter(comuni=scope, statuses=["sospesa"]),
                 "concluse": PracticeFilter(comuni=scope, statuses=["conclusa"]),
                 "ambito": PracticeFilter(comuni=scope, ambito="edilizia_urbanistica"),
+                "ambito raro": PracticeFilter(comuni=scope, ambito="bonifiche"),
                 "tipo": PracticeFilter(comuni=scope, procedure_type="scia"),
                 "tipo raro": PracticeFilter(comuni=scope, procedure_type="paur"),
                 "un Comune": PracticeFilter(comuni=[mine[0]]),

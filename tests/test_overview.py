@@ -127,3 +127,24 @@ def test_overview_spells_the_open_request_statuses_like_the_vocabulary() -> None
     from taskforce_tui.store.overview import OPEN_REQUEST_STATUSES
 
     assert OPEN_REQUEST_STATUSES == vocab.REQUEST_OPEN_STATUSES
+
+
+def test_the_due_date_read_from_the_index_is_the_generated_column(demo_store: Store) -> None:
+    """Oggi computes the due date from practice_indicators' columns (PRACTICE_DUE_ON):
+    it must be the generated column's value on every practice, suspended ones too."""
+    from taskforce_tui.store.schema import PRACTICE_DUE_ON
+
+    due = PRACTICE_DUE_ON.format(p="")
+    with demo_store.read() as conn:
+        total, same, suspended = conn.execute(
+            f"SELECT count(*), sum(due_on = {due}), sum(suspended_days > 0) FROM practice"
+        ).fetchone()
+        plans = [
+            r[3]
+            for r in conn.execute(
+                "EXPLAIN QUERY PLAN SELECT count(*) FROM practice INDEXED BY "
+                f"practice_indicators WHERE comune_code = '016024' AND {due} < '2026-01-01'"
+            )
+        ]
+    assert total > 0 and same == total and suspended > 0
+    assert any("COVERING INDEX practice_indicators" in step for step in plans), plans

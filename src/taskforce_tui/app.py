@@ -118,6 +118,7 @@ class TaskforceApp(App[int]):
         #: Where the last unexpected error was written (None if none).
         self.crash_log: Path | None = None
         self._prefetched: tuple[int, Any] | None = None
+        self._timer_idle_at_start = False
         #: Throwaway folders (the demo opened from the wizard), removed on exit.
         self.temp_folders: list[Path] = []
         self._keymap_warnings: list[str] = []
@@ -157,7 +158,11 @@ class TaskforceApp(App[int]):
             # A larger page cache keeps the expert's practices in memory between
             # keystrokes of the filter (~3x faster scans on the region dataset).
             conn.execute("PRAGMA cache_size = -65536")
-        self._prefetched = (self.data_version, overview.home(store, today()))
+        status, rows = overview.home(store, today())
+        self._prefetched = (self.data_version, (status, rows))
+        # no timer running: nothing for the timer line to read while the first frame
+        # is drawn (its module, a thread and a query: ~10 ms of the start-up)
+        self._timer_idle_at_start = status.timer_started is None
         self.store = store
         self.post_message(StoreReady())
 
@@ -193,14 +198,16 @@ class TaskforceApp(App[int]):
 
                 self.push_screen(WizardScreen())
         self.call_after_refresh(self._check_keymap)
-        from taskforce_tui.screens.timer import refresh_timer_status
+        if not self._timer_idle_at_start:
+            from taskforce_tui.screens.timer import refresh_timer_status
 
-        self.run_worker(
-            partial(refresh_timer_status, self),
-            thread=True,
-            group="timer-status",
-            exit_on_error=False,
-        )
+            self.run_worker(
+                partial(refresh_timer_status, self),
+                thread=True,
+                group="timer-status",
+                exit_on_error=False,
+            )
+        self._timer_idle_at_start = False  # a store opened later (wizard, demo): read it
 
     def announce_store(self) -> None:
         """Tell every screen already built that the store is (newly) open."""

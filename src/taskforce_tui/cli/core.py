@@ -60,7 +60,10 @@ def _register_lists(sub: Any) -> None:
     p.add_argument("--in-ritardo", action="store_true", help="solo quelle oltre il termine")
     p.add_argument("--tipo", help="tipo di procedimento")
     p.add_argument(
-        "--cerca", action=FreeText, default="", help="testo in protocollo, oggetto, tipo, Comune"
+        "--cerca",
+        action=FreeText,
+        default="",
+        help="testo in protocollo, oggetto, tipo, Comune (1-2 caratteri: inizio di parola)",
     )
     p.add_argument("--limite", type=non_negative_int, default=0, help="al massimo N (0 = tutte)")
     p.add_argument("--json", action="store_true", help="uscita JSON")

@@ -13,14 +13,6 @@ from taskforce_tui.domain.dates import format_date
 from taskforce_tui.domain.errors import DomainError
 from taskforce_tui.domain.timelog import TimerTooShort, format_minutes, now, timer_state
 from taskforce_tui.screens.base import ask
-from taskforce_tui.screens.modals.confirm import ConfirmModal
-from taskforce_tui.screens.timelog_forms import (
-    DISCARD_HOW,
-    StopTimerModal,
-    TimerStartForm,
-    context_names,
-    load_choices,
-)
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -56,6 +48,10 @@ def toggle_timer(app: App[Any], context: dict[str, str | None] | None = None) ->
     """Start the timer if none runs (on the Comune of `context`, a screen's
     work_context, by default), otherwise stop it (asking when needed). Blocking: runs
     in a thread worker."""
+    # The forms only when the key is pressed: this module is also read on the first
+    # frame (app.dialog_pending, the timer line), and the forms cost ~35 ms to import.
+    from taskforce_tui.screens.timelog_forms import TimerStartForm, context_names, load_choices
+
     store: Store | None = getattr(app, "store", None)
     if store is None:
         app.call_from_thread(
@@ -90,6 +86,8 @@ def toggle_timer(app: App[Any], context: dict[str, str | None] | None = None) ->
 
 
 def _stop(app: App[Any], store: Store, timer: RunningTimer) -> Stopped | str | None:
+    from taskforce_tui.screens.modals.confirm import ConfirmModal
+    from taskforce_tui.screens.timelog_forms import DISCARD_HOW, StopTimerModal
     from taskforce_tui.store.timelogs import ConfirmationNeeded
 
     state = timer_state(timer.started_at, now())

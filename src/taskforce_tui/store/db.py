@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from taskforce_tui.store.ids import new_id, now_utc
 from taskforce_tui.store.private import create_private, private_dir, private_file, write_private
 from taskforce_tui.store.schema import MIGRATIONS, SCHEMA_VERSION
+from taskforce_tui.store.words import starts_a_word
 
 __all__ = ["Store", "StoreError", "new_id", "now_utc"]  # new_id, now_utc: see store/ids.py
 
@@ -50,6 +51,8 @@ def _create_private_file(path: Path) -> None:
 def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10.0)
     conn.execute("PRAGMA busy_timeout = 10000")
+    # the text filter's check of a word start on each row (store/words.py)
+    conn.create_function("tf_word_start", -1, starts_a_word, deterministic=True)
     return conn
 
 

@@ -14,9 +14,7 @@ asked to preview again.
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +22,7 @@ from taskforce_tui.domain.dates import from_iso
 from taskforce_tui.domain.errors import DomainError
 from taskforce_tui.domain.records import Practice, Suspension
 from taskforce_tui.store import jsonio
+from taskforce_tui.store.bulk import deferred
 from taskforce_tui.store.ids import now_utc
 from taskforce_tui.store.practices import _COLUMNS, _practice, _values
 
@@ -140,7 +139,9 @@ class ImportRepo:
         done = 0
         with self.store.write() as tx:
             self._check_still_valid(tx.conn, plan, touched)
-            with _text_index_filled_after(tx.conn, len(plan.new) >= BULK_FTS_FROM):
+            # many new practices: the text index is filled once after them (store/bulk.py)
+            bulk = ["practice"] if len(plan.new) >= BULK_FTS_FROM else []
+            with deferred(tx.conn, bulk, indexes=False):
                 for start in range(0, len(plan.new), BATCH):
                     chunk = plan.new[start : start + BATCH]
                     tx.insert_many("practice", (_values(p.practice) for p in chunk))
@@ -223,32 +224,6 @@ class ImportRepo:
             )
             if any(p.key in taken for p in plan.new):
                 raise stale
-
-
-@contextmanager
-def _text_index_filled_after(conn: sqlite3.Connection, bulk: bool) -> Iterator[None]:
-    """Inside the write transaction: set the practice insert trigger of the text index
-    aside, and afterwards index every new practice in one INSERT ... SELECT and put the
-    trigger back exactly as the schema declares it. DDL is transactional in SQLite: if
-    anything fails, the rollback restores the trigger with everything else."""
-    if not bulk:
-        yield
-        return
-    row = conn.execute(
-        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'practice_ai'"
-    ).fetchone()
-    if row is None:
-        yield
-        return
-    last = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM practice").fetchone()[0]
-    conn.execute("DROP TRIGGER practice_ai")
-    yield
-    conn.execute(
-        "INSERT INTO practice_fts(rowid, protocol_no, subject) "
-        "SELECT rowid, protocol_no, subject FROM practice WHERE rowid > ?",
-        (last,),
-    )
-    conn.execute(row[0])
 
 
 def _suspension_values(s: Suspension) -> dict[str, object]:

@@ -449,10 +449,87 @@ CREATE TABLE op_before (
 ) WITHOUT ROWID;
 """
 
+#: Issue 16: a search of one or two characters means the start of a word
+#: (store/words.py), which the trigram index cannot look up. This index of the words of
+#: protocol and subject, with prefix indexes of one and two characters, answers it with
+#: one lookup: the practices with a word starting with "zq" (none) without reading the
+#: list. Only rowids are kept (detail=none): the filter never needs positions. About
+#: 1.6 s once on the 300,000-practice dataset.
+#: The receipt-date list index also carries `suspended_since`, so "overdue only" is
+#: decided in the index for suspended practices too: their arm used to read every
+#: suspended practice's row (8,000 random reads when none is late: 17-30 ms warm, 0.6-3 s
+#: with a cold cache). `practice_list_ambito` serves an ambito in type order (the walk
+#: by type read every row of the other ambiti's types first: 80-240 ms) and an ambito
+#: that is rare in a status (searched and sorted instead of walked, store/practices.py).
+_V4 = """
+DROP INDEX practice_list_received;
+CREATE INDEX practice_list_received ON practice(status, received_on, due_on, suspended_since)
+    WHERE deleted = 0;
+ANALYZE practice_list_received;
+CREATE INDEX practice_list_ambito ON practice(status, ambito, procedure_type) WHERE deleted = 0;
+ANALYZE practice_list_ambito;
+
+CREATE VIRTUAL TABLE practice_words USING fts5(
+    protocol_no, subject, content = 'practice', content_rowid = 'rowid',
+    tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2', detail = none
+);
+INSERT INTO practice_words(practice_words) VALUES ('rebuild');
+
+CREATE TRIGGER practice_ai_words AFTER INSERT ON practice BEGIN
+    INSERT INTO practice_words(rowid, protocol_no, subject)
+    VALUES (new.rowid, new.protocol_no, new.subject);
+END;
+
+CREATE TRIGGER practice_au_words AFTER UPDATE OF protocol_no, subject ON practice BEGIN
+    INSERT INTO practice_words(practice_words, rowid, protocol_no, subject)
+    VALUES ('delete', old.rowid, old.protocol_no, old.subject);
+    INSERT INTO practice_words(rowid, protocol_no, subject)
+    VALUES (new.rowid, new.protocol_no, new.subject);
+END;
+
+CREATE TRIGGER practice_ad_words AFTER DELETE ON practice BEGIN
+    INSERT INTO practice_words(practice_words, rowid, protocol_no, subject)
+    VALUES ('delete', old.rowid, old.protocol_no, old.subject);
+END;
+"""
+
 #: Migrations in order; index i (0-based) brings user_version from i to i + 1.
-MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3)
+MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3, _V4)
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)
+
+#: The practice's due date as its generated column `due_on` computes it (declared in
+#: _V1), for queries that read it from an index holding its inputs (store/overview.py;
+#: tests/test_overview.py checks both agree).
+#: `{p}` is the table's alias with its dot ("p.") or "".
+PRACTICE_DUE_ON: Final = (
+    "date({p}received_on, '+' || ({p}legal_term_days + {p}suspended_days) || ' days')"
+)
+
+#: Insert triggers that only keep derived data, and one statement that does their work
+#: for every row inserted after rowid `:since` (store/bulk.py: a bulk load sets the
+#: trigger aside and runs this once). Keep each in step with its trigger above.
+TRIGGER_CATCHUP: Final[dict[str, str]] = {
+    "practice_ai": (
+        "INSERT INTO practice_fts(rowid, protocol_no, subject) "
+        "SELECT rowid, protocol_no, subject FROM practice WHERE rowid > :since"
+    ),
+    "practice_ai_words": (
+        "INSERT INTO practice_words(rowid, protocol_no, subject) "
+        "SELECT rowid, protocol_no, subject FROM practice WHERE rowid > :since"
+    ),
+    # one pass over the suspensions, grouped (no index needed: the load may have set
+    # suspension_practice aside), for the practices that got a new one
+    "suspension_ai": (
+        "UPDATE practice SET suspended_days = s.days, suspended_since = s.since FROM ("
+        "SELECT practice_id, COALESCE(SUM(CASE WHEN deleted = 0 AND end_on IS NOT NULL "
+        "THEN julianday(end_on) - julianday(start_on) END), 0) AS days, "
+        "MIN(CASE WHEN deleted = 0 AND end_on IS NULL THEN start_on END) AS since "
+        "FROM suspension WHERE practice_id IN "
+        "(SELECT practice_id FROM suspension WHERE rowid > :since) "
+        "GROUP BY practice_id) AS s WHERE practice.id = s.practice_id"
+    ),
+}
 
 #: Synced tables and their fields, in op-log order. `pk` is the record's global id.
 SYNCED_TABLES: Final[dict[str, tuple[str, tuple[str, ...]]]] = {

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from taskforce_tui.store import jsonio
+from taskforce_tui.store.bulk import deferred
 from taskforce_tui.store.db import Store, now_utc
 from taskforce_tui.store.oplog import expand, pending_fields
 from taskforce_tui.store.schema import SYNCED_TABLES
@@ -49,6 +50,8 @@ Progress = Callable[[str, float], None]
 OPS_PER_FILE = 100_000
 IMPORTS_SENT = 100
 KEEP_BACKUPS = 10
+#: From this many rows into an empty table, the import loads it in bulk (store/bulk.py).
+BULK_ROWS = 1000
 #: A clock value from the centre further ahead of the generation's own time than this
 #: is not followed by this laptop's clock (docs/sync.md, "Clocks").
 CLOCK_BOUND_MS = 6 * 3600 * 1000
@@ -467,79 +470,16 @@ def _apply(
         )
         report.resent += conn.total_changes - before
     pending = pending_fields(conn)
-    max_hlc = ""
-    for tbl, (pk_name, fields) in SYNCED_TABLES.items():
-        rows = data.get(f"{tbl}.jsonl")
-        if rows is None:
-            continue
-        local = {
-            r[0]: r[1:] for r in conn.execute(f"SELECT {', '.join((pk_name, *fields))} FROM {tbl}")
-        }
-        local_v = {
-            (r[0], r[1]): (r[2], r[3], r[4])
-            for r in conn.execute(
-                "SELECT pk, field, replica, seq, hlc FROM field_version WHERE tbl = ?", (tbl,)
-            )
-        }
-        inserts: list[list[Any]] = []
-        updates: dict[tuple[str, ...], list[list[Any]]] = {}
-        fv_set: list[tuple[Any, ...]] = []
-        fv_del: list[tuple[Any, ...]] = []
-        for i, row in enumerate(rows):
-            pk = R.check_row(tbl, row, f"{tbl}.jsonl riga {i + 1}")
-            versions = row.get("_v", {})
-            have = local.get(pk)
-            if have is None:
-                inserts.append(
-                    [
-                        pk,
-                        *(row[f] for f in fields),
-                        row.get("created_at") or now_utc(),
-                        row.get("updated_at") or now_utc(),
-                    ]
-                )
-                for name, v in versions.items():
-                    fv_set.append((tbl, pk, name, v[0], v[1], v[2]))
-                    max_hlc = max(max_hlc, v[2])
-                report.received += 1
-                continue
-            changed = []
-            for name, old in zip(fields, have, strict=True):
-                if (tbl, pk, name) in pending:
-                    continue
-                if row[name] != old:
-                    changed.append(name)
-                want = versions.get(name)
-                got = local_v.get((pk, name))
-                if want is None:
-                    if got is not None:
-                        fv_del.append((tbl, pk, name))
-                else:
-                    max_hlc = max(max_hlc, want[2])
-                    if got is None or (got[0], got[1]) != (want[0], want[1]):
-                        fv_set.append((tbl, pk, name, want[0], want[1], want[2]))
-            if changed:
-                updates.setdefault(tuple(changed), []).append(
-                    [*(row[n] for n in changed), row.get("updated_at") or now_utc(), pk]
-                )
-                report.received += len(changed)
-        if inserts:
-            cols = [pk_name, *fields, "created_at", "updated_at"]
-            conn.executemany(
-                f"INSERT INTO {tbl} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
-                inserts,
-            )
-        for names, params in updates.items():
-            sets = ", ".join(f"{n} = ?" for n in names)
-            conn.executemany(f"UPDATE {tbl} SET {sets}, updated_at = ? WHERE {pk_name} = ?", params)
-        conn.executemany(
-            "INSERT INTO field_version(tbl, pk, field, replica, seq, hlc) "
-            "VALUES (?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT(tbl, pk, field) DO UPDATE SET replica = excluded.replica, "
-            "seq = excluded.seq, hlc = excluded.hlc",
-            fv_set,
-        )
-        conn.executemany("DELETE FROM field_version WHERE tbl = ? AND pk = ? AND field = ?", fv_del)
+    # A table still empty that receives many rows (the first import after joining) is
+    # loaded bare, its indexes and derived data built once afterwards (store/bulk.py)
+    bulk = [
+        tbl
+        for tbl in SYNCED_TABLES
+        if len(data.get(f"{tbl}.jsonl") or ()) >= BULK_ROWS
+        and conn.execute(f"SELECT 1 FROM {tbl} LIMIT 1").fetchone() is None
+    ]
+    with deferred(conn, bulk):
+        max_hlc = _apply_tables(conn, data, pending, report)
     # conflicts: the centre's list, with the resolutions chosen here and not yet confirmed
     conn.execute("DELETE FROM conflict")
     conflicts = data.get("conflicts.jsonl", [])
@@ -615,6 +555,90 @@ def _apply(
         "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         (str(generation),),
     )
+
+
+def _apply_tables(
+    conn: sqlite3.Connection,
+    data: dict[str, list[dict[str, Any]]],
+    pending: set[tuple[str, str, str]],
+    report: SyncReport,
+) -> str:
+    """Every synced table of the extract against the local rows and versions; returns
+    the highest clock value seen."""
+    max_hlc = ""
+    for tbl, (pk_name, fields) in SYNCED_TABLES.items():
+        rows = data.get(f"{tbl}.jsonl")
+        if rows is None:
+            continue
+        local = {
+            r[0]: r[1:] for r in conn.execute(f"SELECT {', '.join((pk_name, *fields))} FROM {tbl}")
+        }
+        local_v = {
+            (r[0], r[1]): (r[2], r[3], r[4])
+            for r in conn.execute(
+                "SELECT pk, field, replica, seq, hlc FROM field_version WHERE tbl = ?", (tbl,)
+            )
+        }
+        inserts: list[tuple[Any, ...]] = []
+        updates: dict[tuple[str, ...], list[list[Any]]] = {}
+        fv_set: list[tuple[Any, ...]] = []
+        fv_del: list[tuple[Any, ...]] = []
+        for i, row in enumerate(rows):
+            pk, values = R.checked_values(tbl, row, f"{tbl}.jsonl riga {i + 1}")
+            versions = row.get("_v", {})
+            have = local.get(pk)
+            if have is None:
+                inserts.append(
+                    (
+                        pk,
+                        *values,
+                        row.get("created_at") or now_utc(),
+                        row.get("updated_at") or now_utc(),
+                    )
+                )
+                for name, v in versions.items():
+                    fv_set.append((tbl, pk, name, v[0], v[1], v[2]))
+                    max_hlc = max(max_hlc, v[2])
+                report.received += 1
+                continue
+            changed = []
+            for name, value, old in zip(fields, values, have, strict=True):
+                if (tbl, pk, name) in pending:
+                    continue
+                if value != old:
+                    changed.append(name)
+                want = versions.get(name)
+                got = local_v.get((pk, name))
+                if want is None:
+                    if got is not None:
+                        fv_del.append((tbl, pk, name))
+                else:
+                    max_hlc = max(max_hlc, want[2])
+                    if got is None or (got[0], got[1]) != (want[0], want[1]):
+                        fv_set.append((tbl, pk, name, want[0], want[1], want[2]))
+            if changed:
+                updates.setdefault(tuple(changed), []).append(
+                    [*(row[n] for n in changed), row.get("updated_at") or now_utc(), pk]
+                )
+                report.received += len(changed)
+        if inserts:
+            cols = [pk_name, *fields, "created_at", "updated_at"]
+            conn.executemany(
+                f"INSERT INTO {tbl} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
+                inserts,
+            )
+        for names, params in updates.items():
+            sets = ", ".join(f"{n} = ?" for n in names)
+            conn.executemany(f"UPDATE {tbl} SET {sets}, updated_at = ? WHERE {pk_name} = ?", params)
+        conn.executemany(
+            "INSERT INTO field_version(tbl, pk, field, replica, seq, hlc) "
+            "VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(tbl, pk, field) DO UPDATE SET replica = excluded.replica, "
+            "seq = excluded.seq, hlc = excluded.hlc",
+            fv_set,
+        )
+        conn.executemany("DELETE FROM field_version WHERE tbl = ? AND pk = ? AND field = ?", fv_del)
+    return max_hlc
 
 
 # --- joining: `taskforce init --da CARTELLA --email EMAIL --codice CODICE` ------------------------
