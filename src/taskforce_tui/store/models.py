@@ -102,6 +102,7 @@ class Practice(_Stamped, table=True):
     expert_id: str | None = Field(default=None, foreign_key="expert.id")
     notes: str = ""
     reopen_reason: str | None = None
+    intervention_id: str | None = None
     # derived, maintained by triggers, never synced
     suspended_days: int = 0
     suspended_since: str | None = None
@@ -129,6 +130,7 @@ class Request(_Stamped, table=True):
     status: str
     expert_id: str | None = Field(default=None, foreign_key="expert.id")
     closed_on: str | None = None
+    intervention_id: str | None = None
 
 
 class RequestPractice(_Stamped, table=True):
@@ -152,6 +154,85 @@ class TimeLog(_Stamped, table=True):
     note: str = ""
     start_time: str | None = None
     end_time: str | None = None
+    intervention_id: str | None = None
+
+
+class Ente(_Stamped, table=True):
+    __tablename__ = "ente"
+    code: str = Field(primary_key=True)
+    kind: str
+    name: str
+    province: str = ""
+    members: str = "[]"
+    active: int = 1
+
+
+class Area(_Stamped, table=True):
+    __tablename__ = "area"
+    code: str = Field(primary_key=True)
+    name: str
+    kind: str
+    lead_comune: str | None = None
+    members: str = "[]"
+
+
+class AreaExpert(_Stamped, table=True):
+    __tablename__ = "area_expert"
+    id: str = Field(primary_key=True)
+    expert_id: str
+    area_code: str
+
+
+class Intervention(_Stamped, table=True):
+    __tablename__ = "intervention"
+    id: str = Field(primary_key=True)
+    cup: str = Field(min_length=15, max_length=15)
+    title: str
+    area_code: str
+    comuni: str = "[]"
+    ente_code: str | None = None
+    theme: str = ""
+    status: str = "non avviato"
+    total_cents: int = 0
+    indicator: str = ""
+    unit: str = ""
+    target: float | None = None
+    start_on: str | None = None
+    end_planned_on: str | None = None
+    end_actual_on: str | None = None
+    notes: str = ""
+
+
+class InterventionFunding(_Stamped, table=True):
+    __tablename__ = "intervention_funding"
+    id: str = Field(primary_key=True)
+    intervention_id: str
+    source: str
+    amount_cents: int = 0
+
+
+class InterventionPhase(_Stamped, table=True):
+    __tablename__ = "intervention_phase"
+    id: str = Field(primary_key=True)
+    intervention_id: str
+    phase: str
+    planned_start: str | None = None
+    planned_end: str | None = None
+    actual_start: str | None = None
+    actual_end: str | None = None
+
+
+class InterventionSnapshot(_Stamped, table=True):
+    __tablename__ = "intervention_snapshot"
+    id: str = Field(primary_key=True)
+    intervention_id: str
+    ref_date: str
+    total_cents: int | None = None
+    committed_cents: int = 0
+    paid_cents: int = 0
+    achieved: float | None = None
+    status: str | None = None
+    source: str = ""
 
 
 SYNCED_MODELS: tuple[type[SQLModel], ...] = (
@@ -167,4 +248,11 @@ SYNCED_MODELS: tuple[type[SQLModel], ...] = (
     Request,
     RequestPractice,
     TimeLog,
+    Ente,
+    Area,
+    AreaExpert,
+    Intervention,
+    InterventionFunding,
+    InterventionPhase,
+    InterventionSnapshot,
 )

@@ -13,7 +13,7 @@ from typing import Any
 
 from taskforce_tui.store import jsonio
 from taskforce_tui.store.oplog import CREATED, in_bulk_rows
-from taskforce_tui.store.schema import SYNCED_TABLES
+from taskforce_tui.store.schema import LATER_FIELDS, SYNCED_TABLES
 from taskforce_tui.sync.errors import BundleError
 from taskforce_tui.sync.merge import Op
 
@@ -143,8 +143,12 @@ def check_row(tbl: str, row: dict[str, Any], where: str) -> str:
     pk = row.get(pk_name)
     if type(pk) is not str or not pk or len(pk) > 200:
         raise BundleError(f"{where}: chiave «{pk_name}» non valida")
+    later = LATER_FIELDS.get(tbl, frozenset())
     for name in fields:
         if type(row.get(name, _MISSING)) not in _SCALAR:
+            if name not in row and name in later:
+                row[name] = None  # a file written before the field existed
+                continue
             if name not in row:
                 raise BundleError(f"{where}: manca il campo «{name}»")
             raise BundleError(f"{where}: valore non valido in «{name}»")
