@@ -313,3 +313,40 @@ def test_links_from_practice_request_and_time_log(expert_store: Store) -> None:
     assert store.interventions.linked(item.id)["practice"] == 0
     with pytest.raises(NotFoundError):
         store.interventions.link("practice", practice.id, "Z" * 15)
+
+
+# --- the demo --------------------------------------------------------------------------------
+def test_demo_has_two_labelled_areas_and_forty_interventions(demo_store: Store) -> None:
+    areas = demo_store.aree.all()
+    assert [a.code for a in areas] == ["DEMO-BREMBANA", "DEMO-OLTREPO"]
+    assert all("dati dimostrativi" in a.name for a in areas)
+    rows = demo_store.interventions.rows()
+    assert len(rows) == 40 and all(r.cup.startswith("DEMO") for r in rows)
+    with demo_store.read() as conn:
+        comuni = {c for (c,) in conn.execute("SELECT istat_code FROM comune")}
+    assert all(
+        set(r.comuni) <= comuni
+        and set(r.comuni) <= set(next(a for a in areas if a.code == r.area_code).members)
+        for r in rows
+    )
+    late = [r for r in rows if r.late_phases]
+    assert 8 <= len(late) <= 32  # a spread of late and on-time interventions
+    item = demo_store.interventions.find(rows[0].id)
+    assert item.notes.startswith("Dati dimostrativi")
+    assert len(item.phases) == 7 and item.funding
+    assert sum(f.amount_cents for f in item.funding) == item.total_cents
+    # the demo expert follows both areas, so the demo can be edited
+    assert demo_store.aree.assigned_codes(demo_store.expert_id) == {a.code for a in areas}
+
+
+def test_demo_areas_are_deterministic_with_the_seed(tmp_path: Path) -> None:
+    from taskforce_tui.store.aree_dataset import generate_aree
+
+    results = []
+    for name in ("a", "b", "c"):
+        with Store(tmp_path / name / "t.sqlite3") as s:
+            generate_aree(s, seed=7 if name != "c" else 8, today=date(2026, 11, 20))
+            results.append(
+                [(r.cup, r.title, r.paid_cents, r.late_phases) for r in s.interventions.rows()]
+            )
+    assert results[0] == results[1] and results[0] != results[2]

@@ -169,3 +169,13 @@ async def test_no_areas_says_where_they_come_from(expert_store: Store) -> None:
         await pilot.press("6")
         await wait_for_screen(pilot, "AreeScreen")
         await wait_for(pilot, lambda: "Segreteria Tecnica" in count_line(pilot))
+
+
+async def test_the_demo_opens_on_its_two_areas(demo_store: Store) -> None:
+    app = app_on(demo_store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = await open_aree(pilot)
+        await wait_for(pilot, lambda: table.row_count == 40)
+        areas = pilot.app.screen.query_one("#areas")
+        assert sorted(str(k.value) for k in areas.rows) == ["DEMO-BREMBANA", "DEMO-OLTREPO"]
+        assert count_line(pilot).startswith("40 interventi")

@@ -555,7 +555,9 @@ def cmd_demo(ctx: Context) -> int:
         counts = make_demo(ctx.profile, args.seme)
         say(
             f"Profilo demo creato in {ctx.profile.root}: {counts['practices']} pratiche, "
-            f"{counts['requests']} richieste, {counts['time_logs']} registrazioni di ore."
+            f"{counts['requests']} richieste, {counts['time_logs']} registrazioni di ore, "
+            f"{counts['aree_areas']} Aree Interne con {counts['aree_interventions']} interventi "
+            "(dati dimostrativi)."
         )
         return 0
     folder = Path(tempfile.mkdtemp(prefix="taskforce-demo-"))

@@ -490,6 +490,12 @@ def generate(
             baselines,
         )
     counts["baselines"] = len(baselines)
+    if not spec.region:
+        # Aree Interne (issue 15): two demo areas, forty interventions, own random stream
+        from taskforce_tui.store.aree_dataset import generate_aree
+
+        aree = generate_aree(store, seed=spec.seed, today=day0, expert_id=me)
+        counts.update(aree_areas=aree["areas"], aree_interventions=aree["interventions"])
     report("Ottimizzazione indici", 0.95)
     with store.read() as conn:
         conn.execute("ANALYZE")
