@@ -26,7 +26,7 @@ from taskforce_tui.widgets import italian  # noqa: F401  (Select's menu in Itali
 from taskforce_tui.widgets.aree import spending_curve, timetable
 from taskforce_tui.widgets.fasttable import Cell, FastTable
 from taskforce_tui.widgets.footer import KeysFooter
-from taskforce_tui.widgets.navtable import NavTable, clip
+from taskforce_tui.widgets.navtable import NavTable
 from taskforce_tui.widgets.statusline import StatusLine
 
 if TYPE_CHECKING:
@@ -34,6 +34,22 @@ if TYPE_CHECKING:
     from taskforce_tui.store.db import Store
 
 ALL_AREAS = "*"
+#: The areas table: (label, key, width; 0 = flexible). Under WIDE columns the screen
+#: keeps NARROW ones only (80 columns: amounts and shares stay, counts go).
+AREA_COLUMNS = (
+    ("N.", "rank", 2),
+    ("Area", "area", 0),
+    ("Int.", "n", 4),
+    ("Programmato", "programmed", 15),
+    ("Impegnato", "committed", 15),
+    ("% imp.", "committed_pct", 6),
+    ("Pagato", "paid", 15),
+    ("% pag.", "paid_pct", 6),
+    ("Stati", "status", 9),
+    ("Rit.", "late", 4),
+)
+NARROW = ("rank", "area", "programmed", "committed_pct", "paid", "paid_pct", "late")
+WIDE = 110
 
 
 @dataclass(slots=True)
@@ -42,17 +58,65 @@ class AreeView:
     summaries: list[A.AreaSummary]  # ranked by share paid
     rows: list[A.InterventionRow]
     keys: list[str]  # normalised "cup title area" of each row, for the text filter
+    cells: list[tuple[str, list[Cell]]]  # each row as shown (formatted in the worker)
+    area_cells: list[tuple[str, list[Cell]]]
 
 
 def load_aree(store: Store, on: date) -> AreeView:
-    """Everything the place shows, read in one go (from a worker)."""
+    """Everything the place shows, read and formatted in one go (from a worker): the UI
+    thread only filters and hands rows to the table."""
     from taskforce_tui.store.aree import summarize
 
     rows = store.interventions.rows(on=on)
     summaries = summarize(store.aree.all(), rows)
     summaries.sort(key=lambda s: (s.paid_percent is None, -(s.paid_percent or 0.0), s.area.code))
-    keys = [normalize(f"{r.cup} {r.title} {r.area_code}") for r in rows]
-    return AreeView(on, summaries, rows, keys)
+    keys = [_key(f"{r.cup} {r.title} {r.area_code}") for r in rows]
+    euro = A.euro
+    cells: list[tuple[str, list[Cell]]] = [
+        (
+            r.id,
+            [
+                r.cup,
+                r.title,
+                r.status,
+                euro(r.programmed_cents),
+                _share(r.paid_cents, r.programmed_cents),
+                str(r.late_phases) if r.late_phases else "",
+            ],
+        )
+        for r in rows
+    ]
+    area_cells: list[tuple[str, list[Cell]]] = []
+    for rank, s in enumerate(summaries, start=1):
+        area_cells.append(
+            (
+                s.area.code,
+                [
+                    str(rank),
+                    f"{s.area.code} {s.area.name}",
+                    str(s.interventions),
+                    euro(s.programmed_cents),
+                    euro(s.committed_cents),
+                    _pct(s.committed_percent),
+                    euro(s.paid_cents),
+                    _pct(s.paid_percent),
+                    "/".join(str(s.by_status.get(st, 0)) for st in A.STATUSES),
+                    Text(str(s.late_phases), style="bold red") if s.late_phases else "0",
+                ],
+            )
+        )
+    return AreeView(on, summaries, rows, keys, cells, area_cells)
+
+
+def _share(part: int, whole: int) -> str:
+    """part / whole as "12,3%" (the same figure as `A.percent`, formatted directly)."""
+    return "-" if whole <= 0 else f"{part * 100 / whole:.1f}%".replace(".", ",")
+
+
+def _key(text: str) -> str:
+    """The filter's key of a row: `normalize` (accents, case, apostrophes), with a
+    fast path for plain ASCII titles (most of them: 3,000 rows in 2 ms instead of 15)."""
+    return " ".join(text.casefold().split()) if text.isascii() else normalize(text)
 
 
 def _pct(value: float | None) -> str:
@@ -72,7 +136,7 @@ class AreeScreen(DataScreen):
     AreeScreen #filters { height: 1; }
     AreeScreen #filter { width: 1fr; }
     AreeScreen #area { width: 34; }
-    AreeScreen #areas { height: auto; max-height: 45%; }
+    AreeScreen #areas { height: 3; }
     AreeScreen #interventions { height: 1fr; }
     """
 
@@ -89,22 +153,8 @@ class AreeScreen(DataScreen):
                 compact=True,
                 select_on_focus=False,
             )
-            yield Select[str]([], prompt="Area: tutte", id="area", compact=True, allow_blank=True)
-        areas = NavTable(id="areas", cursor_type="row", zebra_stripes=True)
-        for label, key, width in (
-            ("N.", "rank", 2),
-            ("Area", "area", 22),
-            ("Int.", "n", 4),
-            ("Programmato", "programmed", 15),
-            ("Impegnato", "committed", 15),
-            ("%", "committed_pct", 6),
-            ("Pagato", "paid", 15),
-            ("%", "paid_pct", 6),
-            ("Stati", "status", 9),
-            ("Rit.", "late", 4),
-        ):
-            areas.add_column(label, key=key, width=width)
-        yield areas
+            yield Select([], prompt="Area: tutte", id="area", compact=True, allow_blank=True)
+        yield FastTable(id="areas")
         yield StatusLine(id="count")
         table = FastTable(id="interventions")
         for key, label, width in (
@@ -133,30 +183,34 @@ class AreeScreen(DataScreen):
         select.set_options(options)
         if current is not Select.NULL and any(v == current for _, v in options):
             select.value = current
-        areas = self.query_one("#areas", NavTable)
-        areas.clear()
-        for rank, s in enumerate(view.summaries, start=1):
-            statuses = "/".join(str(s.by_status.get(st, 0)) for st in A.STATUSES)
-            late = Text(str(s.late_phases), style="bold red") if s.late_phases else Text("0")
-            areas.add_row(
-                str(rank),
-                clip(f"{s.area.code} {s.area.name}", 22),
-                str(s.interventions),
-                Text(A.euro(s.programmed_cents), justify="right"),
-                Text(A.euro(s.committed_cents), justify="right"),
-                Text(_pct(s.committed_percent), justify="right"),
-                Text(A.euro(s.paid_cents), justify="right"),
-                Text(_pct(s.paid_percent), justify="right"),
-                statuses,
-                late,
-                key=s.area.code,
-            )
+        self._fill_areas()
         if not view.summaries:
             self.query_one("#count", StatusLine).set(
                 "Nessuna area: l'elenco delle Aree Interne arriva dalla Segreteria Tecnica "
                 "con la sincronizzazione (F5)"
             )
         self._fill()
+
+    def _fill_areas(self) -> None:
+        view = self.view
+        if view is None:
+            return
+        areas = self.query_one("#areas", FastTable)
+        wide = self.size.width >= WIDE
+        keep = [i for i, c in enumerate(AREA_COLUMNS) if wide or c[1] in NARROW]
+        selected = areas.current_key()
+        areas.clear(columns=True)
+        for i in keep:
+            label, key, width = AREA_COLUMNS[i]
+            right = key not in ("area", "status")
+            areas.add_column(label, key=key, width=width, justify="right" if right else "left")
+        areas.add_rows([(k, [cells[i] for i in keep]) for k, cells in view.area_cells])
+        areas.styles.height = min(len(view.area_cells), 15) + 1
+        if selected:
+            areas.select_key(selected)
+
+    def on_resize(self) -> None:
+        self._fill_areas()
 
     def _fill(self) -> None:
         view = self.view
@@ -168,25 +222,14 @@ class AreeScreen(DataScreen):
         table = self.query_one("#interventions", FastTable)
         selected = table.current_key()
         table.clear()
-        batch: list[tuple[str, list[Cell]]] = []
-        for row, key in zip(view.rows, view.keys, strict=True):
-            if area and row.area_code != area:
-                continue
-            if wanted and wanted not in key:
-                continue
-            batch.append(
-                (
-                    row.id,
-                    [
-                        row.cup,
-                        row.title,
-                        row.status,
-                        A.euro(row.programmed_cents),
-                        _pct(row.paid_percent),
-                        str(row.late_phases) if row.late_phases else "",
-                    ],
-                )
-            )
+        if area is None and not wanted:
+            batch = view.cells
+        else:
+            batch = [
+                cells
+                for row, key, cells in zip(view.rows, view.keys, view.cells, strict=True)
+                if (area is None or row.area_code == area) and (not wanted or wanted in key)
+            ]
         table.add_rows(batch)
         if selected:
             table.select_key(selected)
@@ -216,11 +259,10 @@ class AreeScreen(DataScreen):
     def _area_changed(self) -> None:
         self._fill()
 
-    @on(NavTable.RowSelected, "#areas")
-    def _area_selected(self, event: NavTable.RowSelected) -> None:
-        if event.row_key.value:
-            self.query_one("#area", Select).value = event.row_key.value
-            self.query_one("#interventions", FastTable).focus()
+    @on(FastTable.RowSelected, "#areas")
+    def _area_selected(self, event: FastTable.RowSelected) -> None:
+        self.query_one("#area", Select).value = event.key
+        self.query_one("#interventions", FastTable).focus()
 
     @on(FastTable.RowSelected, "#interventions")
     def _row_selected(self, event: FastTable.RowSelected) -> None:

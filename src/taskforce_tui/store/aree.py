@@ -243,34 +243,24 @@ _COLUMNS = (
     "unit, target, start_on, end_planned_on, end_actual_on, notes"
 )
 
-#: The figures of each intervention on a date: its last snapshot at or before it
-#: (SQLite's bare columns of MAX() come from the row holding the maximum).
-_LATEST = """
-SELECT intervention_id, MAX(ref_date) AS ref_date, committed_cents, paid_cents, total_cents,
-       status
-FROM intervention_snapshot
-WHERE deleted = 0 AND ref_date <= :on
-GROUP BY intervention_id
-"""
-
-#: Phases late on a date, per intervention.
-_LATE = """
-SELECT intervention_id, COUNT(*) AS late
-FROM intervention_phase
-WHERE deleted = 0 AND planned_end IS NOT NULL
-  AND ((actual_end IS NULL AND planned_end < :on) OR actual_end > planned_end)
-GROUP BY intervention_id
-"""
-
-_ROWS = f"""
+#: Each live intervention with the figures in force on a date: its last snapshot at or
+#: before it (one seek per intervention in the partial index on (intervention, date),
+#: from its end) and how many of its phases are late then (counted in the partial
+#: phase index, the rows are never read). No materialised subquery, no sort.
+_ROWS = """
 SELECT i.id, i.cup, i.title, i.area_code,
        COALESCE(s.status, i.status),
        COALESCE(s.total_cents, i.total_cents),
        COALESCE(s.committed_cents, 0), COALESCE(s.paid_cents, 0), s.ref_date,
-       COALESCE(l.late, 0), i.comuni, i.ente_code
+       (SELECT COUNT(*) FROM intervention_phase p
+        WHERE p.intervention_id = i.id AND p.deleted = 0 AND p.planned_end IS NOT NULL
+          AND ((p.actual_end IS NULL AND p.planned_end < :on) OR p.actual_end > p.planned_end)),
+       i.comuni, i.ente_code
 FROM intervention i
-LEFT JOIN ({_LATEST}) s ON s.intervention_id = i.id
-LEFT JOIN ({_LATE}) l ON l.intervention_id = i.id
+LEFT JOIN intervention_snapshot s ON s.rowid = (
+    SELECT x.rowid FROM intervention_snapshot x
+    WHERE x.intervention_id = i.id AND x.deleted = 0 AND x.ref_date <= :on
+    ORDER BY x.ref_date DESC LIMIT 1)
 WHERE i.deleted = 0
 """
 

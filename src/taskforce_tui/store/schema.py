@@ -553,7 +553,9 @@ CREATE TABLE intervention_phase (
     updated_at      TEXT NOT NULL,
     deleted         INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX intervention_phase_parent ON intervention_phase(intervention_id);
+-- the lateness of an intervention's phases is read from this index alone
+CREATE INDEX intervention_phase_parent ON intervention_phase(intervention_id, planned_end,
+    actual_end) WHERE deleted = 0;
 
 CREATE TABLE intervention_snapshot (
     id              TEXT PRIMARY KEY,
@@ -569,7 +571,9 @@ CREATE TABLE intervention_snapshot (
     updated_at      TEXT NOT NULL,
     deleted         INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX intervention_snapshot_parent ON intervention_snapshot(intervention_id, ref_date);
+-- the snapshot in force on a date: one seek per intervention, from its end
+CREATE INDEX intervention_snapshot_parent ON intervention_snapshot(intervention_id, ref_date)
+    WHERE deleted = 0;
 
 ALTER TABLE practice ADD COLUMN intervention_id TEXT;
 ALTER TABLE request ADD COLUMN intervention_id TEXT;
