@@ -288,3 +288,75 @@ def test_libreoffice_written_xlsx_imports_with_bad_rows_explained(
         "E21B22000310006": 125_000_25,
         "F11C23000000001": 480_000_00,
     }
+
+
+def test_link_practice_request_and_time_log(
+    expert_store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import date
+
+    from taskforce_tui.domain.records import TimeLog
+
+    store = with_areas(expert_store)
+    store.interventions.create(cup="E21B22000310006", title="Rifugio", area="AI01")
+    practice = store.practices.create(
+        comune_code="016024",
+        procedure_type="permesso_costruire",
+        protocol_no="77/2026",
+        received_on=date(2026, 10, 1),
+    )
+    request = store.requests.create(
+        comune_code="016024", kind="tecnica", subject="Parere", opened_on=date(2026, 10, 2)
+    )
+    log = store.timelogs.add(
+        TimeLog(
+            id="",
+            expert_id=store.expert_id or "",
+            work_date=date(2026, 11, 19),
+            minutes=90,
+            activity="affiancamento",
+            mode="presenza",
+            comune_code="016024",
+        )
+    )
+    folder = store.path.parent
+    store.close()
+    d = ("--data-dir", str(folder))
+    code, out, err = run(
+        capsys, *d, "intervento", "collega", "E21B22000310006", "--pratica", "77/2026"
+    )
+    assert code == 0 and "collegata a E21B22000310006" in out, err
+    code, _, err = run(
+        capsys, *d, "intervento", "collega", "E21B22000310006", "--richiesta", request.id[:8]
+    )
+    assert code == 0, err
+    code, _, err = run(capsys, *d, "intervento", "collega", "E21B22000310006", "--ore", log.id)
+    assert code == 0, err
+    code, out, _ = run(capsys, *d, "intervento", "mostra", "E21B22000310006", "--json")
+    assert json.loads(out)["collegati"] == {"practice": 1, "request": 1, "time_log": 1}
+    code, _, err = run(
+        capsys, *d, "intervento", "collega", "E21B22000310006", "--pratica", practice.id,
+        "--scollega",
+    )  # fmt: skip
+    assert code == 0, err
+    with Store(folder / "taskforce.sqlite3") as again, again.read() as conn:
+        linked = conn.execute(
+            "SELECT (SELECT intervention_id FROM practice WHERE id = ?), "
+            "(SELECT intervention_id FROM request WHERE id = ?)",
+            (practice.id, request.id),
+        ).fetchone()
+        assert linked[0] is None and linked[1] is not None
+    code, _, err = run(capsys, *d, "intervento", "collega", "E21B22000310006", "--ore", "zz")
+    assert code == 2 and "almeno i primi 4 caratteri" in err
+    code, _, err = run(capsys, *d, "intervento", "collega", "E21B22000310006", "--pratica", "1/1")
+    assert code == 2
+
+
+def test_enti_lists_province_and_unioni(profile: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--data-dir", str(profile), "enti", "--json")
+    enti = json.loads(out)
+    assert code == 0 and len(enti) == 12
+    assert {"codice": "215", "tipo": "citta_metropolitana", "nome": "Città Metropolitana di Milano",
+            "provincia": "MI", "comuni": []} in enti  # fmt: skip
+    code, out, _ = run(capsys, "--data-dir", str(profile), "enti")
+    assert "Provincia di Sondrio" in out and "Città Metropolitana" in out

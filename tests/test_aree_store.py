@@ -313,6 +313,18 @@ def test_links_from_practice_request_and_time_log(expert_store: Store) -> None:
     assert store.interventions.linked(item.id)["practice"] == 0
     with pytest.raises(NotFoundError):
         store.interventions.link("practice", practice.id, "Z" * 15)
+    # a practice of a Comune not assigned (read-only on this laptop) cannot be linked
+    with store.bulk() as conn:
+        conn.execute(
+            "INSERT INTO practice(id, comune_code, ambito, procedure_type, protocol_no, "
+            "received_on, legal_term_days, status, created_at, updated_at) VALUES "
+            "('other', '015146', 'edilizia', 'permesso_costruire', '9/2026', '2026-10-01', 60, "
+            "'aperta', 'x', 'x')"
+        )
+    before = store.pending_ops()
+    with pytest.raises(DomainError, match="non è tra i tuoi Comuni"):
+        store.interventions.link("practice", "other", item.cup)
+    assert store.pending_ops() == before
 
 
 # --- the demo --------------------------------------------------------------------------------

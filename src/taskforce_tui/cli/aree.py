@@ -79,6 +79,21 @@ def register(sub: Any) -> None:
     a.add_argument("--stato", help="non avviato, in corso, concluso, liquidato")
     a.set_defaults(handler=cmd_avanzamento)
 
+    c = isub.add_parser(
+        "collega", help="collega (o scollega) una pratica, una richiesta o delle ore"
+    )
+    c.add_argument("cup", type=cup_arg, metavar="CUP")
+    which = c.add_mutually_exclusive_group(required=True)
+    which.add_argument("--pratica", metavar="ID|PROTOCOLLO", help="la pratica che autorizza")
+    which.add_argument("--richiesta", metavar="ID", help="la richiesta di assistenza")
+    which.add_argument("--ore", metavar="ID", help="una registrazione di ore (id)")
+    c.add_argument("--scollega", action="store_true", help="toglie il collegamento")
+    c.set_defaults(handler=cmd_collega)
+
+    e = sub.add_parser("enti", help="elenca gli enti: Province, Città Metropolitana, Unioni")
+    e.add_argument("--json", action="store_true", help="uscita JSON")
+    e.set_defaults(handler=cmd_enti)
+
     s = isub.add_parser("mostra", help="scheda di un intervento: fonti, fasi, avanzamento")
     s.add_argument("cup", type=cup_arg, metavar="CUP")
     s.add_argument("--json", action="store_true", help="uscita JSON")
@@ -393,4 +408,48 @@ def cmd_mostra(ctx: Context) -> int:
                 for s in item.snapshots
             ],
         )
+    return 0
+
+
+def cmd_collega(ctx: Context) -> int:
+    args = ctx.args
+    store = ctx.store
+    item = store.interventions.find(args.cup)
+    if args.pratica:
+        scope = store.comuni.assigned_codes(store.expert_id) or None
+        table, record, what = "practice", store.practices.find(args.pratica, scope).id, "pratica"
+    elif args.richiesta:
+        table, record, what = "request", store.requests.find(args.richiesta).id, "richiesta"
+    else:
+        table, record, what = "time_log", store.interventions.time_log_id(args.ore), "ore"
+    store.interventions.link(table, record, None if args.scollega else item.id)
+    verb = "scollegata da" if args.scollega else "collegata a"
+    noun = {"pratica": "Pratica", "richiesta": "Richiesta", "ore": "Registrazione di ore"}[what]
+    say(f"{noun} {record[:8]} {verb} {item.cup}.")
+    return 0
+
+
+def cmd_enti(ctx: Context) -> int:
+    from taskforce_tui.domain import aree as A
+
+    store = ctx.store
+    enti = store.aree.enti()
+    if ctx.args.json:
+        emit_json(
+            [
+                {
+                    "codice": e.code,
+                    "tipo": e.kind,
+                    "nome": e.name,
+                    "provincia": e.province,
+                    "comuni": e.members,
+                }
+                for e in enti
+            ]
+        )
+        return 0
+    emit_table(
+        ("Codice", "Tipo", "Ente", "Comuni"),
+        [(e.code, A.ENTE_KINDS.get(e.kind, e.kind), e.name, len(e.members) or "") for e in enti],
+    )
     return 0

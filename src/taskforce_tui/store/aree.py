@@ -680,15 +680,45 @@ class InterventionRepo:
 
     # --- links from practices, requests, time logs ---------------------------------------------
     def link(self, table: str, record_id: str, key: str | None) -> None:
-        """Link a practice, request or time log to an intervention (None: unlink)."""
+        """Link a practice, request or time log to an intervention (None: unlink). The
+        record's own rule applies (its Comune assigned, the time log one's own), as the
+        merge will check; no right on the intervention is needed."""
         if table not in ("practice", "request", "time_log"):
             raise ValueError(table)
         target = self.find(key).id if key else None
+        with self.store.read() as conn:
+            row = conn.execute(
+                f"SELECT {'expert_id' if table == 'time_log' else 'comune_code'} FROM {table} "
+                "WHERE id = ? AND deleted = 0",
+                (record_id,),
+            ).fetchone()
+        if row is None:
+            raise NotFoundError(f"Record non trovato: {record_id}.")
+        if table == "time_log":
+            me = self.store.expert_id
+            if me is not None and row[0] != me:
+                raise DomainError("Puoi collegare solo le tue registrazioni di ore.", "ore")
+        else:
+            self.store.practices._scope_check(row[0])
         with self.store.write() as tx:
-            try:
-                tx.update(table, record_id, {"intervention_id": target})
-            except KeyError:
-                raise NotFoundError(f"Record non trovato: {record_id}.") from None
+            tx.update(table, record_id, {"intervention_id": target})
+
+    def time_log_id(self, ref: str) -> str:
+        """A time log's id from its id or an unambiguous prefix (4 characters or more)."""
+        text = ref.strip().lower()
+        if len(text) < 4:
+            raise DomainError(
+                "Indica l'id della registrazione (almeno i primi 4 caratteri).", "ore"
+            )
+        with self.store.read() as conn:
+            rows = conn.execute(
+                "SELECT id FROM time_log WHERE id LIKE ? AND deleted = 0 LIMIT 2", (text + "%",)
+            ).fetchall()
+        if not rows:
+            raise NotFoundError(f"Nessuna registrazione di ore con id «{ref}».", "ore")
+        if len(rows) > 1:
+            raise DomainError(f"L'id «{ref}» è ambiguo: scrivine qualche carattere in più.", "ore")
+        return str(rows[0][0])
 
     def linked(self, intervention_id: str) -> dict[str, int]:
         """How many practices, requests and time logs point at the intervention."""
