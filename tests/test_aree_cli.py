@@ -163,7 +163,7 @@ def test_create_edit_progress_and_list(profile: Path, capsys: pytest.CaptureFixt
         50_000_000,
         12_345_678,
     )
-    assert row["fasi_in_ritardo"] == 1 and row["ente_attuatore"] == "016"
+    assert row["fasi_in_ritardo"] == 1 and row["ente_attuatore"] == "UTS016"
     code, out, _ = run(capsys, *d, "interventi", "--cup", "E21B22000310006")
     assert "Rifugio" in out and "12,3%" in out
     code, out, _ = run(capsys, *d, "aree", "--json")
@@ -356,7 +356,7 @@ def test_enti_lists_province_and_unioni(profile: Path, capsys: pytest.CaptureFix
     code, out, _ = run(capsys, "--data-dir", str(profile), "enti", "--json")
     enti = json.loads(out)
     assert code == 0 and len(enti) == 12
-    assert {"codice": "215", "tipo": "citta_metropolitana", "nome": "Città Metropolitana di Milano",
-            "provincia": "MI", "comuni": []} in enti  # fmt: skip
+    milano = {"codice": "UTS215", "tipo": "citta_metropolitana", "provincia": "MI", "comuni": []}
+    assert {**milano, "nome": "Città Metropolitana di Milano"} in enti
     code, out, _ = run(capsys, "--data-dir", str(profile), "enti")
     assert "Provincia di Sondrio" in out and "Città Metropolitana" in out

@@ -55,7 +55,11 @@ def _old_database(path: Path) -> None:
 
 
 def _rows(conn: sqlite3.Connection, table: str, columns: list[str]) -> list[tuple[object, ...]]:
-    return conn.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY 1, 2").fetchall()
+    # the Province added by the migration are the only new rows of `comune`
+    where = "WHERE istat_code NOT LIKE 'UTS%'" if table == "comune" else ""
+    return conn.execute(
+        f"SELECT {', '.join(columns)} FROM {table} {where} ORDER BY 1, 2"
+    ).fetchall()
 
 
 def test_migration_keeps_every_practice_request_and_time_log(tmp_path: Path) -> None:
@@ -77,7 +81,12 @@ def test_migration_keeps_every_practice_request_and_time_log(tmp_path: Path) -> 
             assert conn.execute(
                 "SELECT COUNT(*) FROM time_log WHERE intervention_id IS NULL"
             ).fetchone() == (30,)
-            provinces = dict(conn.execute("SELECT province, name FROM ente"))
+            provinces = dict(
+                conn.execute("SELECT province, name FROM comune WHERE kind != 'comune'")
+            )
+            assert conn.execute("SELECT COUNT(*) FROM comune WHERE kind = 'comune'").fetchone() == (
+                1502,
+            )
         assert len(provinces) == 12
         assert provinces["MI"] == "Città Metropolitana di Milano"
         assert provinces["BG"] == "Provincia di Bergamo"
@@ -86,13 +95,16 @@ def test_migration_keeps_every_practice_request_and_time_log(tmp_path: Path) -> 
 
 
 def test_provinces_match_the_istat_uts_codes(store: Store) -> None:
+    from taskforce_tui.store.reference import packaged_comuni
+
+    uts = {(f"UTS{c.istat_code[:3]}", c.province) for c in packaged_comuni()}
     with store.read() as conn:
-        uts = {(c[:3], p) for c, p in conn.execute("SELECT istat_code, province FROM comune")}
-        enti = set(conn.execute("SELECT code, province FROM ente WHERE kind != 'unione'"))
-    # the first three digits of a Comune's code are its historic province code; the UTS
-    # code differs only for Milano (215) - every sigla has exactly one ente
+        enti = set(conn.execute("SELECT istat_code, province FROM comune WHERE kind != 'comune'"))
+    # every sigla has exactly one ente; the UTS code is the Comuni's province code except
+    # for the Città Metropolitana di Milano (UTS 215, Comuni 015...)
     assert {p for _, p in enti} == {p for _, p in uts}
-    assert ("016", "BG") in enti and ("215", "MI") in enti and ("108", "MB") in enti
+    assert ("UTS016", "BG") in enti and ("UTS215", "MI") in enti and ("UTS108", "MB") in enti
+    assert enti - uts == {("UTS215", "MI")}
 
 
 # --- validation -----------------------------------------------------------------------------------
@@ -188,7 +200,7 @@ def test_implementing_body_can_be_a_provincia_or_a_comune(store: Store) -> None:
     )
     b = store.interventions.create(cup="E21B22000310007", title="Scuola", area="AI01", ente="BG")
     c = store.interventions.create(cup="E21B22000310008", title="Asilo", area="AI01", ente="Branzi")
-    assert (a.ente_code, b.ente_code, c.ente_code) == ("016", "016", "016036")
+    assert (a.ente_code, b.ente_code, c.ente_code) == ("UTS016", "UTS016", "016036")
     assert store.aree.ente_name("016036") == "Branzi"
 
 

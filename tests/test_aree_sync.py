@@ -28,7 +28,7 @@ def _people(n: int) -> People:
         AreaRow("AI01", "Alta Valle Brembana", "snai", "Piazza Brembana", ("Branzi",), 2),
         AreaRow("AI02", "Oltrepò", "regionale", None, ("018171",), 3),
     ]
-    enti = [EnteRow("UC-BREMBANA", "Unione Alta Valle", "unione", ("016036", "016103"), 2)]
+    enti = [EnteRow("UCBREM", "Unione Alta Valle", "unione", ("016036", "016103"), 2)]
     return People(None, assignments, areas, enti)
 
 
@@ -42,7 +42,8 @@ def test_areas_from_the_centre_and_interventions_by_area(tmp_path: Path) -> None
         for s in (anna, bruno):
             assert [a.code for a in s.aree.all()] == ["AI01", "AI02"]
             assert s.aree.get("AI01").members == ["016164", "016036"]
-            assert s.aree.resolve_ente("UC-BREMBANA").members == ["016036", "016103"]
+            assert s.aree.resolve_ente("UCBREM").members == ["016036", "016103"]
+            assert s.comuni.resolve("Unione Alta Valle").kind == "unione"
         # Anna is assigned AI01: she creates an intervention and a snapshot
         item = anna.interventions.create(
             cup="e21b22000310006", title="Rifugio", area="AI01", total_cents=250_000_00

@@ -64,7 +64,7 @@ ENTE_KINDS: Final = {
 }
 
 _CUP: Final = re.compile(r"^[A-Z0-9]{15}$")
-_ENTE_CODE: Final = re.compile(r"^[A-Z][A-Z0-9_-]{1,19}$")
+_ENTE_CODE: Final = re.compile(r"^[A-Z][A-Z0-9]{5}$")
 _AREA_CODE: Final = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,19}$")
 MAX_CENTS: Final = 10**15  # ten thousand billion euro: anything above is a typing error
 
@@ -101,13 +101,14 @@ def normalize_area_code(text: str) -> str:
 
 
 def normalize_ente_code(text: str) -> str:
-    """The code of an Unione or Comunità Montana: it starts with a letter, so it is never
-    taken for an ISTAT code (a Comune has 6 digits, a Provincia 3)."""
+    """The code of an Unione or Comunità Montana: 6 letters and digits starting with a
+    letter (it shares the table of the Comuni, whose ISTAT codes are 6 digits; UTS... is
+    kept for the Province)."""
     code = str(text).strip().upper()
-    if not _ENTE_CODE.match(code):
+    if not _ENTE_CODE.match(code) or code.startswith("UTS"):
         raise DomainError(
-            f"Codice ente non valido «{text}»: inizia con una lettera, poi lettere, cifre, "
-            "«-» o «_» (al massimo 20).",
+            f"Codice ente non valido «{text}»: 6 caratteri, lettere e cifre, il primo una "
+            "lettera (es. UCBREM); UTS... è riservato alle Province.",
             "ente",
         )
     return code

@@ -59,7 +59,7 @@ def build(store: Any, on: date, area: str | None = None) -> AreeReport:
     areas = store.interventions.summaries(on=on, area=code, rows=rows)
     with store.read() as conn:
         comuni = dict(conn.execute("SELECT istat_code, name FROM comune"))
-        enti = dict(conn.execute("SELECT code, name FROM ente"))
+        enti = {k: v for k, v in comuni.items() if not k.isdigit()}
     scope = f"Area {code}" if code else "Tutte le aree"
     return AreeReport(on, scope, areas, rows, comuni, enti)
 

@@ -168,53 +168,66 @@ class AreaRepo:
 
     @staticmethod
     def apply_enti(tx: Tx, enti: Sequence[EnteInput]) -> None:
-        """Unioni and Comunità Montane (Province come with the schema, from ISTAT)."""
+        """Unioni and Comunità Montane (the Province come with the schema, from ISTAT):
+        rows of the `comune` table with their kind and member Comuni. One missing from
+        the list is made inactive, never deleted (its practices keep pointing at it)."""
         existing = {
             r[0]: r[1]
             for r in tx.conn.execute(
-                "SELECT code, deleted FROM ente WHERE kind IN ('unione', 'comunita_montana')"
+                "SELECT istat_code, active FROM comune "
+                "WHERE kind IN ('unione', 'comunita_montana') AND deleted = 0"
             )
         }
         listed = set()
         for e in enti:
             listed.add(e.code)
-            values = {"kind": e.kind, "name": e.name, "members": json.dumps(e.members)}
+            first = tx.conn.execute(
+                "SELECT province, province_name, nuts3 FROM comune WHERE istat_code = ?",
+                (e.members[0] if e.members else "",),
+            ).fetchone() or ("", "", "")
+            values = {
+                "name": e.name,
+                "kind": e.kind,
+                "members": json.dumps(e.members),
+                "province": first[0],
+                "province_name": first[1],
+                "nuts3": first[2],
+                "active": 1,
+            }
             if e.code in existing:
-                tx.update("ente", e.code, {**values, "deleted": 0})
+                tx.update("comune", e.code, values)
             else:
-                tx.insert("ente", {"code": e.code, **values})
-        for code, deleted in existing.items():
-            if code not in listed and not deleted:
-                tx.delete("ente", code)
+                tx.insert("comune", {"istat_code": e.code, **values})
+        for code, active in existing.items():
+            if code not in listed and active:
+                tx.update("comune", code, {"active": 0})
 
     # --- enti ----------------------------------------------------------------------------------
     def enti(self) -> list[A.Ente]:
+        """The enti beyond the Comuni: Province, Città Metropolitana, Unioni, Comunità
+        Montane (rows of the `comune` table of another kind)."""
         with self.store.read() as conn:
             rows = conn.execute(
-                "SELECT code, kind, name, province, members FROM ente WHERE deleted = 0 "
-                "ORDER BY kind, name"
+                "SELECT istat_code, kind, name, province, members FROM comune "
+                "WHERE kind != 'comune' AND deleted = 0 AND active = 1 ORDER BY kind, name"
             ).fetchall()
         return [A.Ente(r[0], r[1], r[2], r[3], _members(r[4])) for r in rows]
 
     def resolve_ente(self, text: str) -> A.Ente:
         """An implementing body: a Comune (ISTAT code or name), a Provincia or the Città
-        Metropolitana (UTS code, sigla or name), an Unione or Comunità Montana (code or
+        Metropolitana (code, sigla or name), an Unione or Comunità Montana (code or
         name)."""
         query = str(text).strip()
         if not query:
             raise DomainError("Manca l'ente.", "ente")
         enti = self.enti()
-        wanted = normalize(query)
         for e in enti:
-            if (
-                e.code == query.upper()
-                or normalize(e.name) == wanted
-                or (e.province and e.province == query.upper() and e.kind != "unione")
-            ):
+            if e.kind in ("provincia", "citta_metropolitana") and e.province == query.upper():
                 return e
         try:
-            comune = self.store.comuni.resolve(query, "ente")
+            found = self.store.comuni.resolve(query, "ente")
         except NotFoundError as exc:
+            wanted = normalize(query)
             near = [e.name for e in enti if wanted and wanted in normalize(e.name)][:5]
             hint = f" Enti simili: {', '.join(near)}." if near else ""
             raise NotFoundError(
@@ -223,18 +236,14 @@ class AreaRepo:
                 "ente",
                 exc.candidates,
             ) from None
-        return A.Ente(comune.istat_code, "comune", comune.name, comune.province)
+        members = next((e.members for e in enti if e.code == found.istat_code), [])
+        return A.Ente(found.istat_code, found.kind, found.name, found.province, members)
 
     def ente_name(self, code: str | None) -> str:
         if not code:
             return ""
-        with self.store.read() as conn:
-            row = conn.execute("SELECT name FROM ente WHERE code = ?", (code,)).fetchone()
-            if row is None:
-                row = conn.execute(
-                    "SELECT name FROM comune WHERE istat_code = ?", (code,)
-                ).fetchone()
-        return row[0] if row else code
+        found = self.store.comuni.get(code)
+        return found.name if found else code
 
 
 # --- interventions -----------------------------------------------------------------------------

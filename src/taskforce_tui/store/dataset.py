@@ -206,7 +206,8 @@ def generate(
         all_comuni = [
             r[0]
             for r in conn.execute(
-                "SELECT istat_code FROM comune WHERE active = 1 AND deleted = 0 ORDER BY istat_code"
+                "SELECT istat_code FROM comune WHERE active = 1 AND deleted = 0 "
+                "AND kind = 'comune' ORDER BY istat_code"
             )
         ]
         terms = dict(conn.execute("SELECT code, legal_term_days FROM procedure_type"))

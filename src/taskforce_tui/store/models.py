@@ -31,6 +31,8 @@ class Comune(_Stamped, table=True):
     phase: int | None = None
     inner_area: str | None = None
     active: int = 1
+    kind: str = "comune"
+    members: str = "[]"
 
 
 class Ambito(_Stamped, table=True):
@@ -157,16 +159,6 @@ class TimeLog(_Stamped, table=True):
     intervention_id: str | None = None
 
 
-class Ente(_Stamped, table=True):
-    __tablename__ = "ente"
-    code: str = Field(primary_key=True)
-    kind: str
-    name: str
-    province: str = ""
-    members: str = "[]"
-    active: int = 1
-
-
 class Area(_Stamped, table=True):
     __tablename__ = "area"
     code: str = Field(primary_key=True)
@@ -248,7 +240,6 @@ SYNCED_MODELS: tuple[type[SQLModel], ...] = (
     Request,
     RequestPractice,
     TimeLog,
-    Ente,
     Area,
     AreaExpert,
     Intervention,

@@ -456,34 +456,34 @@ CREATE TABLE op_before (
 #: record field by field. Practices, requests and time logs gain `intervention_id`
 #: (no foreign key: an extract may carry a link to an intervention of another area).
 _V4 = """
-CREATE TABLE ente (
-    code       TEXT PRIMARY KEY,
-    kind       TEXT NOT NULL CHECK (kind IN
-               ('provincia', 'citta_metropolitana', 'unione', 'comunita_montana')),
-    name       TEXT NOT NULL,
-    province   TEXT NOT NULL DEFAULT '',
-    members    TEXT NOT NULL DEFAULT '[]',   -- JSON list of ISTAT codes
-    active     INTEGER NOT NULL DEFAULT 1,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    deleted    INTEGER NOT NULL DEFAULT 0
-);
--- ISTAT, Elenco dei codici delle unità territoriali sovracomunali (UTS), Dec 2024
-INSERT INTO ente(code, kind, name, province, created_at, updated_at)
-SELECT column1, column2, column3, column4, '2024-12-31T00:00:00Z', '2024-12-31T00:00:00Z'
+-- Enti beyond the Comuni live in the same table as the Comuni (the table of the enti
+-- the task force works with; its name is historical): a practice, a request, an
+-- assignment, a time log, a baseline and the indicators of a Provincia or an Unione then
+-- work exactly as a Comune's, through the same foreign keys, rights and screens. No
+-- table is rebuilt. `kind` tells them apart; the ISTAT update touches kind 'comune' only.
+ALTER TABLE comune ADD COLUMN kind TEXT NOT NULL DEFAULT 'comune'
+    CHECK (kind IN ('comune', 'provincia', 'citta_metropolitana', 'unione', 'comunita_montana'));
+ALTER TABLE comune ADD COLUMN members TEXT NOT NULL DEFAULT '[]';  -- JSON: an Unione's Comuni
+-- The 12 Province and the Città Metropolitana: ISTAT's territorial units (UTS), coded
+-- UTS + the 3-digit UTS code (ISTAT, Elenco dei codici delle unità territoriali, 2024).
+INSERT INTO comune(istat_code, name, province, province_name, nuts3, kind, created_at,
+    updated_at)
+SELECT column1, column2, column3, column4, column5, column6, '2024-12-31T00:00:00Z',
+    '2024-12-31T00:00:00Z'
 FROM (VALUES
-    ('012', 'provincia', 'Provincia di Varese', 'VA'),
-    ('013', 'provincia', 'Provincia di Como', 'CO'),
-    ('014', 'provincia', 'Provincia di Sondrio', 'SO'),
-    ('016', 'provincia', 'Provincia di Bergamo', 'BG'),
-    ('017', 'provincia', 'Provincia di Brescia', 'BS'),
-    ('018', 'provincia', 'Provincia di Pavia', 'PV'),
-    ('019', 'provincia', 'Provincia di Cremona', 'CR'),
-    ('020', 'provincia', 'Provincia di Mantova', 'MN'),
-    ('097', 'provincia', 'Provincia di Lecco', 'LC'),
-    ('098', 'provincia', 'Provincia di Lodi', 'LO'),
-    ('108', 'provincia', 'Provincia di Monza e della Brianza', 'MB'),
-    ('215', 'citta_metropolitana', 'Città Metropolitana di Milano', 'MI'));
+    ('UTS012', 'Provincia di Varese', 'VA', 'Varese', 'ITC41', 'provincia'),
+    ('UTS013', 'Provincia di Como', 'CO', 'Como', 'ITC42', 'provincia'),
+    ('UTS014', 'Provincia di Sondrio', 'SO', 'Sondrio', 'ITC44', 'provincia'),
+    ('UTS016', 'Provincia di Bergamo', 'BG', 'Bergamo', 'ITC46', 'provincia'),
+    ('UTS017', 'Provincia di Brescia', 'BS', 'Brescia', 'ITC47', 'provincia'),
+    ('UTS018', 'Provincia di Pavia', 'PV', 'Pavia', 'ITC48', 'provincia'),
+    ('UTS019', 'Provincia di Cremona', 'CR', 'Cremona', 'ITC4A', 'provincia'),
+    ('UTS020', 'Provincia di Mantova', 'MN', 'Mantova', 'ITC4B', 'provincia'),
+    ('UTS097', 'Provincia di Lecco', 'LC', 'Lecco', 'ITC43', 'provincia'),
+    ('UTS098', 'Provincia di Lodi', 'LO', 'Lodi', 'ITC49', 'provincia'),
+    ('UTS108', 'Provincia di Monza e della Brianza', 'MB', 'Monza e della Brianza', 'ITC4D',
+        'provincia'),
+    ('UTS215', 'Città Metropolitana di Milano', 'MI', 'Milano', 'ITC4C', 'citta_metropolitana'));
 
 CREATE TABLE area (
     code        TEXT PRIMARY KEY,
@@ -512,7 +512,7 @@ CREATE TABLE intervention (
     title          TEXT NOT NULL,
     area_code      TEXT NOT NULL,
     comuni         TEXT NOT NULL DEFAULT '[]',  -- JSON list of ISTAT codes (locations)
-    ente_code      TEXT,                        -- implementing body: Comune or ente code
+    ente_code      TEXT,                        -- implementing body: a comune row (any kind)
     theme          TEXT NOT NULL DEFAULT '',
     status         TEXT NOT NULL DEFAULT 'non avviato',
     total_cents    INTEGER NOT NULL DEFAULT 0 CHECK (total_cents >= 0),
@@ -604,6 +604,8 @@ SYNCED_TABLES: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
             "inner_area",
             "active",
             "deleted",
+            "kind",
+            "members",
         ),
     ),
     "ambito": ("code", ("name", "active", "deleted")),
@@ -684,7 +686,6 @@ SYNCED_TABLES: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
         ),
     ),
     # issue 15: enti, Aree Interne, interventions
-    "ente": ("code", ("kind", "name", "province", "members", "active", "deleted")),
     "area": ("code", ("name", "kind", "lead_comune", "members", "deleted")),
     "area_expert": ("id", ("expert_id", "area_code", "deleted")),
     "intervention": (
@@ -737,12 +738,13 @@ SYNCED_TABLES: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
     ),
 }
 
-#: Fields added to a table after bundles of it were first written: a bundle row
-#: without one (an older file, the golden extracts) means NULL (sync/rows.py).
-LATER_FIELDS: Final[dict[str, frozenset[str]]] = {
-    "practice": frozenset({"intervention_id"}),
-    "request": frozenset({"intervention_id"}),
-    "time_log": frozenset({"intervention_id"}),
+#: Fields added to a table after bundles of it were first written, with the value a
+#: bundle row without one (an older file, the golden extracts) stands for (sync/rows.py).
+LATER_FIELDS: Final[dict[str, dict[str, object]]] = {
+    "comune": {"kind": "comune", "members": "[]"},
+    "practice": {"intervention_id": None},
+    "request": {"intervention_id": None},
+    "time_log": {"intervention_id": None},
 }
 
 #: Tables only the centre may change (an expert's op on them is logged and ignored).
@@ -754,7 +756,6 @@ CENTRE_ONLY_TABLES: Final = frozenset(
         "activity",
         "expert",
         "assignment",
-        "ente",
         "area",
         "area_expert",
     }

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from taskforce_tui.domain.errors import DomainError
+from taskforce_tui.domain.text import normalize
 from taskforce_tui.store.aree import AreaInput, AreaRepo, EnteInput
 from taskforce_tui.store.db import Store, new_id, now_utc
 from taskforce_tui.store.oplog import expand
@@ -67,7 +68,6 @@ REFERENCE_TABLES = (
     "activity",
     "expert",
     "assignment",
-    "ente",
     "area",
     "area_expert",
 )
@@ -1623,6 +1623,8 @@ def _resolve_people(store: Store, people: People) -> ResolvedPeople:
     _resolve_areas(store, people, resolved)
     emails = {e.email for e in people.experts or []}
     if people.assignments is not None:
+        new_enti = {e.code: e.code for e in people.enti or []}
+        new_enti |= {normalize(e.name): e.code for e in people.enti or []}
         if people.experts is None:
             with store.read() as conn:
                 emails = {
@@ -1636,6 +1638,10 @@ def _resolve_people(store: Store, people: People) -> ResolvedPeople:
                 )
             if not a.comune:
                 continue  # an area assignment only
+            listed = new_enti.get(a.comune.strip().upper()) or new_enti.get(normalize(a.comune))
+            if listed is not None:  # an Unione of the enti file given with this merge
+                resolved.comuni[a.line] = listed
+                continue
             try:
                 resolved.comuni[a.line] = store.comuni.resolve(a.comune).istat_code
             except DomainError as exc:
@@ -1660,6 +1666,11 @@ def _apply_people(conn: sqlite3.Connection, store: Store, people: People) -> int
     }
     from taskforce_tui.store import jsonio
 
+    # the enti and areas first: assignments may name them
+    if people.ente_inputs is not None:
+        AreaRepo.apply_enti(tx, people.ente_inputs)
+    if people.area_inputs is not None:
+        AreaRepo.apply_areas(tx, people.area_inputs)
     if people.experts is not None:
         listed = set()
         for e in people.experts:
@@ -1718,10 +1729,6 @@ def _apply_people(conn: sqlite3.Connection, store: Store, people: People) -> int
             if key not in wanted and assignment_id:
                 tx.delete("assignment", assignment_id)
         AreaRepo.apply_area_experts(tx, area_pairs)
-    if people.area_inputs is not None:
-        AreaRepo.apply_areas(tx, people.area_inputs)
-    if people.ente_inputs is not None:
-        AreaRepo.apply_enti(tx, people.ente_inputs)
     tx.flush()
     return tx.ops
 

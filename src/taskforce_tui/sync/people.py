@@ -21,7 +21,7 @@ Aree Interne (one row per area; the file is the full list):
     comuni                member Comuni, ISTAT codes or names separated by `,` or `;`
 
 Unioni and Comunità Montane (one row per ente; the file is the full list):
-    codice                the ente's code, starting with a letter (required)
+    codice                the ente's code: 6 letters and digits, the first a letter (required)
     nome                  its name (required)
     tipo                  unione or comunità montana (required)
     comuni                member Comuni, as for the areas

@@ -143,11 +143,11 @@ def check_row(tbl: str, row: dict[str, Any], where: str) -> str:
     pk = row.get(pk_name)
     if type(pk) is not str or not pk or len(pk) > 200:
         raise BundleError(f"{where}: chiave «{pk_name}» non valida")
-    later = LATER_FIELDS.get(tbl, frozenset())
+    later = LATER_FIELDS.get(tbl, {})
     for name in fields:
         if type(row.get(name, _MISSING)) not in _SCALAR:
             if name not in row and name in later:
-                row[name] = None  # a file written before the field existed
+                row[name] = later[name]  # a file written before the field existed
                 continue
             if name not in row:
                 raise BundleError(f"{where}: manca il campo «{name}»")
