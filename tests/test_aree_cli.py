@@ -141,7 +141,8 @@ def test_create_edit_progress_and_list(profile: Path, capsys: pytest.CaptureFixt
         capsys, *d, "intervento", "nuovo", "--cup", "e21b22000310006", "--titolo", "Rifugio",
         "--area", "AI01", "--comuni", "Branzi, Foppolo", "--ente", "Provincia di Bergamo",
         "--costo", "1.000.000,00", "--fonte", "FESR=600.000", "--fonte", "regionale=400000.00",
-        "--fine-prevista", "31/12/2027",
+        "--fine-prevista", "31/12/2027", "--indicatore", "Posti letto", "--unita", "posti",
+        "--obiettivo", "24",
     )  # fmt: skip
     assert code == 0, err
     assert "Intervento E21B22000310006 creato nell'area AI01." in out
@@ -152,9 +153,13 @@ def test_create_edit_progress_and_list(profile: Path, capsys: pytest.CaptureFixt
     assert code == 0, err
     code, out, err = run(
         capsys, *d, "intervento", "avanzamento", "E21B22000310006", "--al", "30/09/2026",
-        "--impegni", "500.000,00", "--pagamenti", "123.456,78",
+        "--impegni", "500.000,00", "--pagamenti", "123.456,78", "--realizzato", "10",
     )  # fmt: skip
     assert code == 0 and "pagamenti 123.456,78 €" in out, err
+    code, out, _ = run(capsys, *d, "intervento", "mostra", "E21B22000310006", "--json")
+    shown = json.loads(out)
+    assert (shown["indicatore"], shown["unita"], shown["obiettivo"]) == ("Posti letto", "posti", 24)
+    assert shown["avanzamento"][0]["realizzato"] == 10
     code, out, _ = run(capsys, *d, "interventi", "--area", "ai01", "--json")
     (row,) = json.loads(out)
     assert row["cup"] == "E21B22000310006" and row["stato"] == "in corso"
@@ -360,3 +365,83 @@ def test_enti_lists_province_and_unioni(profile: Path, capsys: pytest.CaptureFix
     assert {**milano, "nome": "Città Metropolitana di Milano"} in enti
     code, out, _ = run(capsys, "--data-dir", str(profile), "enti")
     assert "Provincia di Sondrio" in out and "Città Metropolitana" in out
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice non installato")
+def test_libreoffice_opens_the_report(
+    profile: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _two_interventions(profile)
+    target = tmp_path / "aree.xlsx"
+    code, _, err = run(
+        capsys, "--data-dir", str(profile), "report", "aree-interne", "-o", str(target)
+    )
+    assert code == 0, err
+    out_dir = tmp_path / "lo"
+    result = subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation={(tmp_path / 'lo-profile').as_uri()}",
+            "--headless",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):59,34,76,1,,0,false,true,false,false,false,-1",
+            "--outdir",
+            str(out_dir),
+            str(target),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stderr
+    areas = list(
+        csv.reader(
+            io.StringIO((out_dir / "aree-Aree.csv").read_text(encoding="utf-8")), delimiter=";"
+        )
+    )
+    assert areas[0][0].startswith("Aree Interne 2021-2027")
+    by_code = {r[1]: r for r in areas[4:] if len(r) > 5 and r[1]}
+    assert by_code["AI01"][5] == "1000000.01"  # the amount as a number, to the cent
+    interventions = list(
+        csv.reader(
+            io.StringIO((out_dir / "aree-Interventi.csv").read_text(encoding="utf-8")),
+            delimiter=";",
+        )
+    )
+    titles = [r[2] for r in interventions[4:] if len(r) > 2]
+    assert '=HYPERLINK("http://x")' in titles  # text, never a formula
+
+
+def test_import_with_a_mapping_for_unknown_headers(
+    profile: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "regione.csv"
+    path.write_text(
+        "Codice progetto;Denominazione intervento;Costo (euro);Note interne\n"
+        "E21B22000310006;Rifugio;125.000,00;=1+1\n",
+        encoding="utf-8",
+    )
+    d = ("--data-dir", str(profile))
+    code, _, err = run(capsys, *d, "import", "interventi", str(path), "--area", "AI01")
+    assert code == 2 and "non trovo la colonna del CUP" in err
+    code, _, err = run(
+        capsys, *d, "import", "interventi", str(path), "--area", "AI01",
+        "--mappa", "Codice progetto=cup", "--mappa", "Costo (euro)=colore",
+    )  # fmt: skip
+    assert code == 2 and "campo sconosciuto «colore»" in err
+    code, _, err = run(
+        capsys, *d, "import", "interventi", str(path), "--mappa", "Inesistente=cup",
+    )  # fmt: skip
+    assert code == 2 and "non c'è la colonna inesistente" in err
+    code, out, err = run(
+        capsys, *d, "import", "interventi", str(path), "--area", "AI01", "--conferma",
+        "--mappa", "Codice progetto=cup", "--mappa", "Denominazione intervento=titolo",
+        "--mappa", "Costo (euro)=costo",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "Colonne non importate: Note interne." in out and "1 nuovi" in out
+    code, out, _ = run(capsys, *d, "interventi", "--json")
+    assert [(r["cup"], r["programmato_cents"]) for r in json.loads(out)] == [
+        ("E21B22000310006", 125_000_00)
+    ]

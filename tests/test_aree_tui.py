@@ -38,6 +38,9 @@ def world(store: Store) -> Store:
         total_cents=1_000_000_00,
         funding={"FESR": 600_000_00, "regionale": 300_000_00},
         status="in corso",
+        indicator="Posti letto",
+        unit="posti",
+        target=24,
     )
     repo.set_phase(
         a.id,
@@ -60,7 +63,9 @@ def world(store: Store) -> Store:
         (date(2026, 6, 30), 500_000_00, 150_000_00),
         (date(2026, 10, 31), 800_000_00, 400_000_00),
     ):
-        repo.add_snapshot(a.id, ref_date=ref, committed_cents=committed, paid_cents=paid)
+        repo.add_snapshot(
+            a.id, ref_date=ref, committed_cents=committed, paid_cents=paid, achieved=paid // 5e6
+        )
     b = repo.create(
         cup="E21B22000310007", title="Scuola di Branzi", area="AI01", total_cents=250_000_00
     )
@@ -131,6 +136,7 @@ async def test_detail_funding_bars_curve_and_progress_form(expert_store: Store) 
         assert "E21B22000310006  Rifugio Calvi" in summary
         assert "attuatore Provincia di Bergamo" in summary and "Comuni: Carona" in summary
         assert "pagato 400.000,00 € (40,0%)" in summary and "dati al 31/10/2026" in summary
+        assert "Indicatore: Posti letto: realizzato 8 su 24 posti" in summary
         funding = pilot.app.screen.query_one("#funding")
         assert [str(c) for c in funding.get_row("FESR")] == ["FESR", "600.000,00 €", "60,0%"]
         assert [str(c) for c in funding.get_row("__rest__")][1] == "100.000,00 €"

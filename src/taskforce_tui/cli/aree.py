@@ -350,6 +350,9 @@ def cmd_mostra(ctx: Context) -> int:
                 "costo_cents": item.total_cents,
                 "comuni": item.comuni,
                 "ente_attuatore": item.ente_code,
+                "indicatore": item.indicator,
+                "unita": item.unit,
+                "obiettivo": item.target,
                 "fonti": [
                     {"fonte": f.source, "importo_cents": f.amount_cents} for f in item.funding
                 ],
@@ -371,6 +374,7 @@ def cmd_mostra(ctx: Context) -> int:
                         "pagamenti_cents": s.paid_cents,
                         "costo_cents": s.total_cents,
                         "stato": s.status,
+                        "realizzato": s.achieved,
                         "fonte": s.source,
                     }
                     for s in item.snapshots

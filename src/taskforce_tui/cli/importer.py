@@ -108,6 +108,13 @@ def register(sub: Any) -> None:
         metavar="FILE",
         help="salva le righe scartate in un CSV (senza FILE: accanto al file importato)",
     )
+    b.add_argument(
+        "--mappa",
+        action=FreeTextList,
+        default=[],
+        metavar="COLONNA=campo",
+        help='associa una colonna a un campo (ripetibile), es. --mappa "Codice progetto=cup"',
+    )
     b.add_argument("--json", action="store_true", help="anteprima ed esito in JSON")
     b.set_defaults(handler=cmd_import_interventi)
 
@@ -205,7 +212,7 @@ def cmd_import_interventi(ctx: Context) -> int:
 
     args = ctx.args
     ref_date = args.al or today()
-    job = InterventionImport(ctx.store, args.file, ref_date, area=args.area)
+    job = InterventionImport(ctx.store, args.file, ref_date, area=args.area, overrides=args.mappa)
     job.load()
     counts = job.counts()
     rejected = [

@@ -109,6 +109,9 @@ class InterventionImport:
     path: Path
     ref_date: date
     area: str | None = None
+    #: --mappa "COLONNA=campo" pairs: a column the synonyms do not know, or "ignora"
+    overrides: list[str] = field(default_factory=list)
+    mapped: dict[str, str] = field(default_factory=dict)  # header key -> field
     header_row: int = 0
     columns: dict[int, str] = field(default_factory=dict)
     ignored: list[str] = field(default_factory=list)
@@ -124,6 +127,7 @@ class InterventionImport:
             )
         if self.area:
             self.area = self.store.aree.get(self.area).code
+        self.mapped = parse_mapping(self.overrides)
         with open_source(self.path) as source:
             self.description = source.description
             sheet = source.sheet_names[0]
@@ -133,6 +137,8 @@ class InterventionImport:
                     break
             head = source.head(sheet)
             found = self._find_header(head)
+            if found is None and self.mapped and head:
+                self._check_mapped(head[0][1])
             if found is None:
                 raise DomainError(
                     f"{self.path.name}: non trovo la colonna del CUP nelle prime righe. Servono "
@@ -142,8 +148,9 @@ class InterventionImport:
                 )
             self.header_row, titles = found
             rows = source.read(sheet).rows
+        self._check_mapped(titles)
         for index, title in enumerate(titles):
-            key = _BY_HEADER.get(header_key(title))
+            key = self._field_of(title)
             if key is not None and key not in self.columns.values():
                 self.columns[index] = key
             elif str(title or "").strip():
@@ -156,10 +163,26 @@ class InterventionImport:
             )
         self._check(rows)
 
-    @staticmethod
-    def _find_header(head: list[tuple[int, list[Any]]]) -> tuple[int, list[Any]] | None:
+    def _check_mapped(self, titles: list[Any]) -> None:
+        unknown = set(self.mapped) - {header_key(t) for t in titles}
+        if unknown:
+            shown = ", ".join(f"«{t}»" for t in titles if str(t or "").strip())
+            raise DomainError(
+                f"--mappa: nel file non c'è la colonna {', '.join(sorted(unknown))} (colonne: "
+                f"{shown}). Nulla è stato scritto.",
+                "mappa",
+            )
+
+    def _field_of(self, title: Any) -> str | None:
+        key = header_key(title)
+        if key in self.mapped:
+            mapped = self.mapped[key]
+            return None if mapped == IGNORE else mapped
+        return _BY_HEADER.get(key)
+
+    def _find_header(self, head: list[tuple[int, list[Any]]]) -> tuple[int, list[Any]] | None:
         for number, cells in head[:30]:
-            keys = {_BY_HEADER.get(header_key(c)) for c in cells if isinstance(c, str)}
+            keys = {self._field_of(c) for c in cells if isinstance(c, str)}
             if "cup" in keys:
                 return number, cells
         return None
@@ -404,6 +427,40 @@ class InterventionImport:
                         tx, r.existing_id, ref_date=self.ref_date, source=source, **r.snapshot
                     )
         return counts
+
+
+IGNORE = "ignora"
+
+
+def parse_mapping(pairs: list[str]) -> dict[str, str]:
+    """--mappa "COLONNA=campo" -> {header key: field}; fields are the keys of COLUMNS
+    (cup, titolo, costo, impegni, pagamenti, stato, inizio, fine_prevista, fine_effettiva,
+    comune, area, ente, FESR, FSE+, nazionale, regionale, altro) or their labels, or
+    "ignora"."""
+    fields = {k.lower(): k for k in COLUMNS} | {
+        header_key(label): k for k, (label, _) in COLUMNS.items()
+    }
+    out = {}
+    for pair in pairs:
+        title, sep, name = pair.rpartition("=")
+        if not sep or not title.strip():
+            raise DomainError(
+                f'--mappa «{pair}»: scrivi COLONNA=campo, es. --mappa "Codice progetto=cup".',
+                "mappa",
+            )
+        wanted = name.strip()
+        if wanted.lower() == IGNORE:
+            out[header_key(title)] = IGNORE
+            continue
+        key = fields.get(wanted.lower()) or fields.get(header_key(wanted))
+        if key is None:
+            raise DomainError(
+                f"--mappa «{pair}»: campo sconosciuto «{wanted}». Campi: "
+                f"{', '.join(COLUMNS)}, oppure {IGNORE}.",
+                "mappa",
+            )
+        out[header_key(title)] = key
+    return out
 
 
 def _day(value: Any) -> date | None:

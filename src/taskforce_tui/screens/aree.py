@@ -372,6 +372,13 @@ class InterventionScreen(DetailScreen):
             )
         else:
             text.append(" · nessun dato di monitoraggio (a per aggiungerlo)")
+        if item.indicator:
+            done = next((x.achieved for x in reversed(item.snapshots) if x.achieved), None)
+            target = f"{item.target:g}" if item.target is not None else "-"
+            achieved = f"{done:g}" if done is not None else "-"
+            text.append(
+                f"\nIndicatore: {item.indicator}: realizzato {achieved} su {target} {item.unit}"
+            )
         if item.end_planned_on:
             text.append(f"\nFine prevista {format_date(item.end_planned_on)}")
             if item.end_actual_on:
