@@ -99,3 +99,28 @@ def test_a_bad_areas_file_is_refused_and_nothing_written(tmp_path: Path) -> None
             assert conn.execute("SELECT COUNT(*) FROM area").fetchone()[0] == 0
     finally:
         world.close()
+
+
+def test_an_area_missing_from_a_later_file_is_tombstoned(tmp_path: Path) -> None:
+    world = World(tmp_path, 1)
+    try:
+        first = _people(1)
+        world.merge(people=first)
+        world.full_round()
+        (anna,) = world.laptops
+        anna.interventions.create(cup="E21B22000310006", title="Rifugio", area="AI01")
+        world.full_round()
+        # the next list has AI02 only: AI01 disappears, its intervention stays
+        only = [AreaRow("AI02", "Oltrepò", "regionale", None, ("018171",), 2)]
+        assignments = [a for a in first.assignments or [] if not a.area]
+        world.merge(people=People(None, assignments, only))
+        world.full_round()
+        assert [a.code for a in anna.aree.all()] == ["AI02"]
+        with world.central.store.read() as conn:
+            assert conn.execute("SELECT deleted FROM area WHERE code = 'AI01'").fetchone() == (1,)
+            assert conn.execute("SELECT COUNT(*) FROM intervention").fetchone() == (1,)
+            assert conn.execute(
+                "SELECT COUNT(*) FROM area_expert WHERE deleted = 0"
+            ).fetchone() == (0,)
+    finally:
+        world.close()

@@ -116,6 +116,16 @@ async def test_figures_per_area_and_type_to_filter(expert_store: Store) -> None:
         assert count_line(pilot).startswith("2 interventi · dati al 20/11/2026")
         await pilot.press("escape")
         await wait_for(pilot, lambda: table.row_count == 3)
+        # the status filter: only interventions with phases late
+        from textual.widgets import Select
+
+        app.screen.query_one("#status", Select).value = "__late__"
+        await wait_for(pilot, lambda: table.row_count == 1)
+        assert column(table, "cup") == ["E21B22000310006"]
+        app.screen.query_one("#status", Select).value = "concluso"
+        await wait_for(pilot, lambda: column(table, "cup") == ["F11C23000000001"])
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: table.row_count == 3)
         # Enter on an area keeps only its interventions
         areas.focus()
         await pilot.press("g", "enter")

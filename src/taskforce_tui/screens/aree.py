@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from taskforce_tui.store.db import Store
 
 ALL_AREAS = "*"
+LATE = "__late__"  # the status filter's "phases late" choice
 #: The areas table: (label, key, width; 0 = flexible). Under WIDE columns the screen
 #: keeps NARROW ones only (80 columns: amounts and shares stay, counts go).
 AREA_COLUMNS = (
@@ -135,7 +136,8 @@ class AreeScreen(DataScreen):
     DEFAULT_CSS = """
     AreeScreen #filters { height: 1; }
     AreeScreen #filter { width: 1fr; }
-    AreeScreen #area { width: 34; }
+    AreeScreen #area { width: 30; }
+    AreeScreen #status { width: 24; }
     AreeScreen #areas { height: 3; }
     AreeScreen #interventions { height: 1fr; }
     """
@@ -154,6 +156,13 @@ class AreeScreen(DataScreen):
                 select_on_focus=False,
             )
             yield Select([], prompt="Area: tutte", id="area", compact=True, allow_blank=True)
+            yield Select(
+                [*((f"Stato: {st}", st) for st in A.STATUSES), ("Fasi in ritardo", LATE)],
+                prompt="Stato: tutti",
+                id="status",
+                compact=True,
+                allow_blank=True,
+            )
         yield FastTable(id="areas")
         yield StatusLine(id="count")
         table = FastTable(id="interventions")
@@ -222,13 +231,20 @@ class AreeScreen(DataScreen):
         table = self.query_one("#interventions", FastTable)
         selected = table.current_key()
         table.clear()
-        if area is None and not wanted:
+        status_value = self.query_one("#status", Select).value
+        status = None if status_value is Select.NULL else str(status_value)
+        if area is None and not wanted and status is None:
             batch = view.cells
         else:
             batch = [
                 cells
                 for row, key, cells in zip(view.rows, view.keys, view.cells, strict=True)
-                if (area is None or row.area_code == area) and (not wanted or wanted in key)
+                if (area is None or row.area_code == area)
+                and (not wanted or wanted in key)
+                and (
+                    status is None
+                    or (row.late_phases > 0 if status == LATE else row.status == status)
+                )
             ]
         table.add_rows(batch)
         if selected:
@@ -256,6 +272,7 @@ class AreeScreen(DataScreen):
         self.query_one("#interventions", FastTable).focus()
 
     @on(Select.Changed, "#area")
+    @on(Select.Changed, "#status")
     def _area_changed(self) -> None:
         self._fill()
 
@@ -274,6 +291,7 @@ class AreeScreen(DataScreen):
     def action_clear(self) -> None:
         self.query_one("#filter", Input).value = ""
         self.query_one("#area", Select).clear()
+        self.query_one("#status", Select).clear()
         self.query_one("#interventions", FastTable).focus()
 
 
