@@ -135,6 +135,12 @@ async def test_figures_per_area_and_type_to_filter(expert_store: Store) -> None:
 
 async def test_detail_funding_bars_curve_and_progress_form(expert_store: Store) -> None:
     store = world(expert_store)
+    store.practices.create(
+        comune_code="016024",
+        procedure_type="permesso_costruire",
+        protocol_no="PDC-7/2026",
+        received_on=date(2026, 10, 1),
+    )
     app = app_on(store)
     async with app.run_test(size=(120, 40)) as pilot:
         table = await open_aree(pilot)
@@ -169,6 +175,17 @@ async def test_detail_funding_bars_curve_and_progress_form(expert_store: Store) 
         await pilot.press("f2")
         await wait_for_screen(pilot, "InterventionScreen")
         await wait_for(pilot, lambda: "455.000,50" in text_of(pilot, "#summary"))
+        # a practice linked from the detail: by protocol; a wrong one is said beside the field
+        await pilot.press("l")
+        await wait_for(pilot, lambda: pilot.app.screen.id == "intervention-link")
+        await type_into(pilot, "#f-ref", "nessuno/1")
+        await pilot.press("f2")
+        await wait_idle(pilot)
+        assert pilot.app.screen.id == "intervention-link"
+        await type_into(pilot, "#f-ref", "PDC-7/2026")
+        await pilot.press("f2")
+        await wait_for_screen(pilot, "InterventionScreen")
+        await wait_for(pilot, lambda: "Collegati: 1 pratiche" in text_of(pilot, "#summary"))
     with Store(store.path) as again:
         snaps = again.interventions.find("E21B22000310006").snapshots
         assert [(s.ref_date, s.paid_cents) for s in snaps][-2:] == [

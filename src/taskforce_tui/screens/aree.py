@@ -332,6 +332,7 @@ class InterventionScreen(DetailScreen):
     TITLE = "Intervento"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "progress", "Avanzamento", id="intervention.progress"),
+        Binding("l", "link", "Collega pratica", id="intervention.link"),
     ]
     DEFAULT_CSS = """
     InterventionScreen #body { height: 1fr; }
@@ -375,6 +376,8 @@ class InterventionScreen(DetailScreen):
         text.append(f"{item.cup}  ", style="bold")
         text.append(item.title, style="bold")
         text.append(f"\nArea {item.area_code} {view.area_name} · stato {item.status}")
+        if item.theme:
+            text.append(f" · {item.theme}")
         if view.ente_name:
             text.append(f" · attuatore {view.ente_name}")
         if view.comuni:
@@ -439,6 +442,10 @@ class InterventionScreen(DetailScreen):
         if self.view is not None:
             self.app.push_screen(progress_form(self.view.item))
 
+    def action_link(self) -> None:
+        if self.view is not None:
+            self.app.push_screen(link_form(self.view.item))
+
 
 class AmountValidator(Validator):
     def validate(self, value: str) -> ValidationResult:
@@ -500,4 +507,39 @@ def progress_form(item: A.Intervention) -> FormModal[str]:
         save,
         intro="Un aggiornamento con la sua data: quelli precedenti restano nella storia.",
         form_id="intervention-progress",
+    )
+
+
+def link_form(item: A.Intervention) -> FormModal[str]:
+    """Link a practice (the VIA, the permesso di costruire of the works) or a request."""
+    from taskforce_tui.screens.modals.forms import Field, FormModal
+
+    fields = [
+        Field(
+            "what",
+            "Collega",
+            "select",
+            "practice",
+            [("una pratica (protocollo o id)", "practice"), ("una richiesta (id)", "request")],
+            required=True,
+        ),
+        Field("ref", "Protocollo o id", required=True, also=("pratica", "richiesta", "comune")),
+    ]
+
+    def save(store: Store, v: dict[str, Any]) -> str:
+        if v["what"] == "practice":
+            scope = store.comuni.assigned_codes(store.expert_id) or None
+            record = store.practices.find(v["ref"], scope).id
+        else:
+            record = store.requests.find(v["ref"]).id
+        store.interventions.link(v["what"], record, item.id)
+        return item.id
+
+    return FormModal(
+        f"Collega a {item.cup}",
+        fields,
+        save,
+        intro="La pratica o la richiesta resta nel suo Comune; la scheda ne conta i collegamenti.",
+        submit_label="Collega",
+        form_id="intervention-link",
     )
