@@ -421,7 +421,7 @@ class InterventionImport:
                 else:
                     tx.update("intervention", r.existing_id, r.values)
                 for src, cents in r.funding.items():
-                    InterventionRepo._set_funding(tx, r.existing_id, src, cents)
+                    InterventionRepo.write_funding(tx, r.existing_id, src, cents)
                 if r.snapshot is not None:
                     InterventionRepo.write_snapshot(
                         tx, r.existing_id, ref_date=self.ref_date, source=source, **r.snapshot

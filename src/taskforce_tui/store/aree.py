@@ -494,7 +494,7 @@ class InterventionRepo:
             pk = new_id()
             tx.insert("intervention", {"id": pk, **values})
             for source, cents in (funding or {}).items():
-                self._set_funding(tx, pk, source, cents)
+                self.write_funding(tx, pk, source, cents)
         return self.find(pk)
 
     def update(self, key: str, **changes: Any) -> A.Intervention:
@@ -533,7 +533,7 @@ class InterventionRepo:
             tx.delete("intervention", item.id)
 
     @staticmethod
-    def _set_funding(tx: Tx, intervention_id: str, source: str, cents: int) -> None:
+    def write_funding(tx: Tx, intervention_id: str, source: str, cents: int) -> None:
         code = A.parse_source(source)
         if cents < 0:
             raise DomainError("Un importo di finanziamento non può essere negativo.", "importo")
@@ -558,7 +558,7 @@ class InterventionRepo:
         item = self.find(key)
         self.store.aree.check_writable(item.area_code)
         with self.store.write() as tx:
-            self._set_funding(tx, item.id, source, cents)
+            self.write_funding(tx, item.id, source, cents)
         return self.find(item.id)
 
     def set_phase(
