@@ -55,7 +55,8 @@ def test_comuni_lists_the_assigned_ones(demo: Path, capsys: pytest.CaptureFixtur
     assert {"istat_code", "name", "province", "open_practices", "overdue_practices"} <= set(data[0])
     assert all(c["province"] == "BG" for c in data)
     code, out, _ = run(capsys, "--data-dir", str(demo), "comuni", "--tutti", "--json")
-    assert len(json.loads(out)) == 1502
+    kinds = [c["kind"] for c in json.loads(out)]
+    assert kinds.count("comune") == 1502 and len(kinds) == 1502 + 12  # and the Province
 
 
 def test_pratiche_json_has_every_field_and_derived(

@@ -27,8 +27,11 @@ def test_migrations_from_an_empty_file(tmp_path: Path) -> None:
 
 def test_new_store_is_seeded_and_configured(store: Store) -> None:
     with store.read() as conn:
-        assert conn.execute("SELECT COUNT(*) FROM comune").fetchone()[0] == 1502
-        by_province = dict(conn.execute("SELECT province, COUNT(*) FROM comune GROUP BY 1"))
+        kinds = dict(conn.execute("SELECT kind, COUNT(*) FROM comune GROUP BY 1"))
+        assert kinds == {"comune": 1502, "provincia": 11, "citta_metropolitana": 1}
+        by_province = dict(
+            conn.execute("SELECT province, COUNT(*) FROM comune WHERE kind = 'comune' GROUP BY 1")
+        )
         assert by_province["BG"] == 243 and by_province["MB"] == 55
         assert conn.execute("SELECT istat_code FROM comune WHERE name = 'Agra'").fetchone() == (
             "012001",

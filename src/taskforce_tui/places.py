@@ -11,6 +11,7 @@ PLACES: list[tuple[str, str, str, str, str]] = [
     ("oggi", "1", "Oggi", "taskforce_tui.screens.home", "HomeScreen"),
     ("pratiche", "2", "Pratiche", "taskforce_tui.screens.practices", "PracticesScreen"),
     ("richieste", "3", "Richieste", "taskforce_tui.screens.requests", "RequestsScreen"),
+    ("aree", "6", "Aree", "taskforce_tui.screens.aree", "AreeScreen"),
 ]
 PUSHED_PLACES: list[tuple[str, str, str, str]] = [
     ("registro_ore", "app.registro_ore", "4", "Registro ore"),

@@ -18,6 +18,7 @@ from taskforce_tui.cli.base import Context, Parser
 COMMAND_MODULES = (
     "taskforce_tui.cli.core",
     "taskforce_tui.cli.lists",
+    "taskforce_tui.cli.aree",
     "taskforce_tui.cli.time",
     "taskforce_tui.cli.report",
     "taskforce_tui.cli.importer",

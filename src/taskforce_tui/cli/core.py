@@ -40,7 +40,11 @@ def register(sub: Any) -> None:
 # --- listing --------------------------------------------------------------------------------
 def _register_lists(sub: Any) -> None:
     p = sub.add_parser("comuni", help="elenca i Comuni assegnati (o tutti) e li aggiorna")
-    p.add_argument("--tutti", action="store_true", help="tutti i 1.502 Comuni lombardi")
+    p.add_argument(
+        "--tutti",
+        action="store_true",
+        help="tutti i 1.502 Comuni lombardi e gli altri enti (Province, Unioni)",
+    )
     p.add_argument("--json", action="store_true", help="uscita JSON")
     p.set_defaults(handler=cmd_comuni)
     csub = p.add_subparsers(dest="comuni_command", metavar="AZIONE")
@@ -558,7 +562,9 @@ def cmd_demo(ctx: Context) -> int:
         counts = make_demo(ctx.profile, args.seme)
         say(
             f"Profilo demo creato in {ctx.profile.root}: {counts['practices']} pratiche, "
-            f"{counts['requests']} richieste, {counts['time_logs']} registrazioni di ore."
+            f"{counts['requests']} richieste, {counts['time_logs']} registrazioni di ore, "
+            f"{counts['aree_areas']} Aree Interne con {counts['aree_interventions']} interventi "
+            "(dati dimostrativi)."
         )
         return 0
     folder = Path(tempfile.mkdtemp(prefix="taskforce-demo-"))

@@ -12,7 +12,15 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from taskforce_tui.cli.base import Context, FreeText, FreeTextList, emit_table, say, warn
+from taskforce_tui.cli.base import (
+    Context,
+    FreeText,
+    FreeTextList,
+    date_arg,
+    emit_table,
+    say,
+    warn,
+)
 from taskforce_tui.domain.errors import DomainError
 
 if TYPE_CHECKING:
@@ -70,6 +78,45 @@ def register(sub: Any) -> None:
         "del file (di default chiede; senza terminale tiene l'app)",
     )
     a.set_defaults(handler=cmd_import_pratiche)
+
+    b = isub.add_parser(
+        "interventi",
+        help="importa interventi e dati di monitoraggio delle Aree Interne (anche OpenCoesione)",
+        description=(
+            "Importa gli interventi delle Aree Interne da un file .xlsx, .csv o .ods, anche\n"
+            "l'esportazione dei progetti di OpenCoesione (colonne CUP, OC_TITOLO_PROGETTO,\n"
+            "OC_FINANZ_TOT_PUB_NETTO, IMPEGNI, TOT_PAGAMENTI, OC_STATO_PROGETTO, date,\n"
+            "COD_COMUNE; le altre colonne sono ignorate). Impegni e pagamenti diventano un\n"
+            "aggiornamento con la data indicata da --al: un file successivo aggiunge il suo,\n"
+            "senza cancellare la storia. Importare di nuovo lo stesso file non cambia nulla.\n\n"
+            "Uscita: 0 importato (o niente da importare, o --prova); 1 non confermato;\n"
+            "2 file o dati non validi (nulla è stato scritto)."
+        ),
+    )
+    b.add_argument("file", type=Path, metavar="FILE", help="il file .xlsx, .csv o .ods")
+    b.add_argument(
+        "--al", type=date_arg, metavar="DATA", help="data dei dati di monitoraggio (default oggi)"
+    )
+    b.add_argument("--area", metavar="CODICE", help="area degli interventi, se il file non la dice")
+    b.add_argument("--prova", action="store_true", help="mostra l'anteprima senza scrivere nulla")
+    b.add_argument("--conferma", action="store_true", help="importa senza chiedere conferma")
+    b.add_argument(
+        "--scarti",
+        nargs="?",
+        const=_NEXT_TO_SOURCE,
+        type=str,
+        metavar="FILE",
+        help="salva le righe scartate in un CSV (senza FILE: accanto al file importato)",
+    )
+    b.add_argument(
+        "--mappa",
+        action=FreeTextList,
+        default=[],
+        metavar="COLONNA=campo",
+        help='associa una colonna a un campo (ripetibile), es. --mappa "Codice progetto=cup"',
+    )
+    b.add_argument("--json", action="store_true", help="anteprima ed esito in JSON")
+    b.set_defaults(handler=cmd_import_interventi)
 
 
 def _interactive() -> bool:
@@ -155,6 +202,79 @@ def cmd_import_pratiche(ctx: Context) -> int:
             return 1
     result = session.apply(_progress())
     say(applied_text(result, counts["scartate"]))
+    return 0
+
+
+def cmd_import_interventi(ctx: Context) -> int:
+    from taskforce_tui.cli.base import emit_json
+    from taskforce_tui.domain.dates import today
+    from taskforce_tui.importer.interventions import InterventionImport
+
+    args = ctx.args
+    ref_date = args.al or today()
+    job = InterventionImport(ctx.store, args.file, ref_date, area=args.area, overrides=args.mappa)
+    job.load()
+    counts = job.counts()
+    rejected = [
+        {"riga": r.row, "colonna": r.column, "valore": r.value, "motivo": r.reason}
+        for r in job.rejections
+    ]
+    if not args.json:
+        say(f"File: {args.file.name} - {job.description}")
+        say(f"Intestazione alla riga {job.header_row}; dati al {ref_date.strftime('%d/%m/%Y')}.")
+        say(
+            f"Anteprima: {counts['nuove']} nuovi, {counts['aggiornate']} aggiornati, "
+            f"{counts['invariate']} invariati, {counts['scartate']} righe scartate."
+        )
+        if job.ignored:
+            say(f"Colonne non importate: {', '.join(job.ignored)}.")
+        if job.rejections:
+            say("Righe scartate:")
+            for r in job.rejections[:SHOWN_REJECTIONS]:
+                where = f", {r.column}" if r.column else ""
+                value = f" = «{r.value}»" if r.value else ""
+                say(f"  riga {r.row}{where}{value}: {r.reason}")
+            if len(job.rejections) > SHOWN_REJECTIONS:
+                say(f"  ... e altri {len(job.rejections) - SHOWN_REJECTIONS} motivi di scarto.")
+    if args.scarti is not None and job.rejections:
+        target = None if args.scarti == _NEXT_TO_SOURCE else Path(args.scarti)
+        saved = job.save_rejections(target)
+        if not args.json:
+            say(f"Righe scartate salvate in {saved}")
+    if not job.rows:
+        raise DomainError(
+            "Nessuna riga valida da importare: correggi le righe scartate nel file e riprova. "
+            "Non è stato scritto nulla."
+        )
+    writes = counts["nuove"] + counts["aggiornate"]
+    done = False
+    if args.prova:
+        if not args.json:
+            say("Prova: nessuna modifica salvata.")
+    elif not writes:
+        if not args.json:
+            say("Nessuna modifica da importare: gli interventi sono già aggiornati.")
+    else:
+        if not args.conferma:
+            question = (
+                f"Importare {counts['nuove']} nuovi interventi e aggiornarne "
+                f"{counts['aggiornate']}? [s/N] "
+            )
+            if not _interactive() or not _ask(question):
+                warn(
+                    "Importazione non confermata: usa --conferma per importare senza domanda. "
+                    "Nessuna modifica salvata."
+                )
+                return 1
+        job.apply()
+        done = True
+        if not args.json:
+            say(
+                f"Importati: {counts['nuove']} nuovi interventi, {counts['aggiornate']} "
+                f"aggiornati, {counts['invariate']} invariati; {counts['scartate']} righe scartate."
+            )
+    if args.json:
+        emit_json({**counts, "importato": done, "scarti": rejected})
     return 0
 
 

@@ -9,6 +9,7 @@ from typing import Any
 REPORT_MODULES: tuple[str, ...] = (
     "taskforce_tui.cli.timesheet",
     "taskforce_tui.cli.semester_report",
+    "taskforce_tui.cli.aree_report",
 )
 
 

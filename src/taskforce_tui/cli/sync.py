@@ -83,7 +83,16 @@ def register(sub: Any) -> None:
         type=Path,
         required=True,
         metavar="FILE",
-        help="CSV/XLSX: email, comune, ambito, dal, al",
+        help="CSV/XLSX: email, comune (o area), ambito, dal, al",
+    )
+    i.add_argument(
+        "--aree", type=Path, metavar="FILE", help="CSV/XLSX: codice, nome, tipo, capofila, comuni"
+    )
+    i.add_argument(
+        "--enti",
+        type=Path,
+        metavar="FILE",
+        help="CSV/XLSX Unioni e Comunità Montane: codice, nome, tipo, comuni",
     )
     i.add_argument("--db", type=db_file, metavar="FILE", help="database centrale locale")
     i.add_argument("--email", default="", help="la tua email (coordinatore)")
@@ -130,6 +139,10 @@ def register(sub: Any) -> None:
     m.add_argument("--esperti", type=Path, metavar="FILE", help="nuovo elenco completo esperti")
     m.add_argument(
         "--assegnazioni", type=Path, metavar="FILE", help="nuovo elenco completo assegnazioni"
+    )
+    m.add_argument("--aree", type=Path, metavar="FILE", help="nuovo elenco completo Aree Interne")
+    m.add_argument(
+        "--enti", type=Path, metavar="FILE", help="nuovo elenco completo Unioni e Comunità Montane"
     )
     m.add_argument("--db", type=db_file, metavar="FILE", help="database centrale locale")
     m.add_argument("--json", action="store_true", help="uscita JSON")
@@ -311,11 +324,13 @@ def _central_home(ctx: Context) -> Path:
 
 def _people(args: Any) -> Any:
     from taskforce_tui.sync.central import People
-    from taskforce_tui.sync.people import read_assignments, read_experts
+    from taskforce_tui.sync.people import read_areas, read_assignments, read_enti, read_experts
 
     return People(
         read_experts(args.esperti) if args.esperti else None,
         read_assignments(args.assegnazioni) if args.assegnazioni else None,
+        read_areas(args.aree) if args.aree else None,
+        read_enti(args.enti) if args.enti else None,
     )
 
 
@@ -346,7 +361,9 @@ def cmd_centrale_merge(ctx: Context) -> int:
     from taskforce_tui.sync.central import Central
 
     args = ctx.args
-    people = _people(args) if (args.esperti or args.assegnazioni) else None
+    people = (
+        _people(args) if (args.esperti or args.assegnazioni or args.aree or args.enti) else None
+    )
     with Central.open(args.cartella, args.db, _central_home(ctx), _keys(ctx)) as central:
         report = central.merge(people=people)
     if args.json:

@@ -18,6 +18,9 @@ class Comune:
     phase: int | None = None
     inner_area: str | None = None
     active: bool = True
+    #: comune, or an ente beyond the Comuni: provincia, citta_metropolitana, unione,
+    #: comunita_montana (they share the table and everything that works for a Comune)
+    kind: str = "comune"
 
 
 @dataclass(slots=True)

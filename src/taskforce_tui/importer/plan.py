@@ -304,7 +304,8 @@ class _RowReader:
             raw = get(fld, convert.text)
             if not isinstance(raw, str) or not raw:
                 continue
-            if fld == "istat":
+            ente_code = len(raw.strip()) == 6 and raw.strip()[:1].isalpha()
+            if fld == "istat" and not ente_code:  # (an ente's code: UTS016, an Unione's)
                 digits = raw.strip()
                 if not digits.isdigit() or len(digits) > 6:
                     errors.append(

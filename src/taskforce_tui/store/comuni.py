@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 _COLUMNS = (
     "istat_code, name, province, province_name, cadastral_code, is_capoluogo, nuts3, "
-    "phase, inner_area, active"
+    "phase, inner_area, active, kind"
 )
 
 
@@ -31,6 +31,7 @@ def _comune(row: tuple[Any, ...]) -> Comune:
         phase=row[7],
         inner_area=row[8],
         active=bool(row[9]),
+        kind=row[10],
     )
 
 
@@ -83,6 +84,11 @@ class ComuneRepo:
         the candidates.
         """
         query = text.strip()
+        if len(query) == 6 and query[0].isalpha() and query.isalnum():
+            # an ente beyond the Comuni by its code (UTS016, an Unione's code)
+            ente = self.get(query.upper())
+            if ente is not None:
+                return ente
         if query.isdigit():
             found = self.get(query.zfill(6))
             if found is None:
@@ -107,7 +113,10 @@ class ComuneRepo:
                 field,
                 candidates,
             )
-        near = [e for e in index if wanted and wanted in e[0]][:10]
+        # Comuni first, then the other enti (Provincia di ..., Unioni)
+        near = sorted(
+            (e for e in index if wanted and wanted in e[0]), key=lambda e: not e[1].isdigit()
+        )[:10]
         candidates = [f"{n} ({p}, {c})" for _, c, n, p in near]
         hint = f" Forse: {', '.join(candidates)}." if candidates else ""
         raise NotFoundError(f"Comune sconosciuto: «{text}».{hint}", field, candidates)
@@ -170,7 +179,7 @@ class ComuneRepo:
                 f"WHERE c.istat_code IN ({marks}) GROUP BY c.istat_code ORDER BY c.name",
                 [today.isoformat(), *codes],
             ).fetchall()
-        return [ComuneSummary(_comune(r[:10]), int(r[10]), int(r[11])) for r in rows]
+        return [ComuneSummary(_comune(r[:11]), int(r[11]), int(r[12])) for r in rows]
 
     def names(self, codes: list[str]) -> dict[str, str]:
         """ISTAT code -> name of these Comuni."""

@@ -206,7 +206,8 @@ def generate(
         all_comuni = [
             r[0]
             for r in conn.execute(
-                "SELECT istat_code FROM comune WHERE active = 1 AND deleted = 0 ORDER BY istat_code"
+                "SELECT istat_code FROM comune WHERE active = 1 AND deleted = 0 "
+                "AND kind = 'comune' ORDER BY istat_code"
             )
         ]
         terms = dict(conn.execute("SELECT code, legal_term_days FROM procedure_type"))
@@ -490,6 +491,12 @@ def generate(
             baselines,
         )
     counts["baselines"] = len(baselines)
+    if not spec.region:
+        # Aree Interne (issue 15): two demo areas, forty interventions, own random stream
+        from taskforce_tui.store.aree_dataset import generate_aree
+
+        aree = generate_aree(store, seed=spec.seed, today=day0, expert_id=me)
+        counts.update(aree_areas=aree["areas"], aree_interventions=aree["interventions"])
     report("Ottimizzazione indici", 0.95)
     with store.read() as conn:
         conn.execute("ANALYZE")

@@ -25,6 +25,7 @@ from taskforce_tui.store.words import starts_a_word
 __all__ = ["Store", "StoreError", "new_id", "now_utc"]  # new_id, now_utc: see store/ids.py
 
 if TYPE_CHECKING:
+    from taskforce_tui.store.aree import AreaRepo, InterventionRepo
     from taskforce_tui.store.comuni import ComuneRepo
     from taskforce_tui.store.experts import ExpertRepo
     from taskforce_tui.store.lists import ListsRepo
@@ -307,3 +308,15 @@ class Store:
         from taskforce_tui.store.experts import ExpertRepo
 
         return ExpertRepo(self)
+
+    @cached_property
+    def aree(self) -> AreaRepo:
+        from taskforce_tui.store.aree import AreaRepo
+
+        return AreaRepo(self)
+
+    @cached_property
+    def interventions(self) -> InterventionRepo:
+        from taskforce_tui.store.aree import InterventionRepo
+
+        return InterventionRepo(self)

@@ -240,7 +240,7 @@ def update_comuni(store: Store, rows: list[ComuneRow], *, dry_run: bool = False)
             r[0]: r
             for r in conn.execute(
                 "SELECT istat_code, name, province, province_name, cadastral_code, "
-                "is_capoluogo, nuts3, active FROM comune WHERE deleted = 0"
+                "is_capoluogo, nuts3, active FROM comune WHERE deleted = 0 AND kind = 'comune'"
             )
         }
     active_now = sum(1 for r in current.values() if r[7])

@@ -31,6 +31,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from taskforce_tui.domain.errors import DomainError
+from taskforce_tui.domain.text import normalize
+from taskforce_tui.store.aree import AreaInput, AreaRepo, EnteInput
 from taskforce_tui.store.db import Store, new_id, now_utc
 from taskforce_tui.store.oplog import expand
 from taskforce_tui.store.schema import SYNCED_TABLES
@@ -50,7 +52,7 @@ from taskforce_tui.sync.fsio import (
     publish,
     quarantine,
 )
-from taskforce_tui.sync.people import AssignmentRow, ExpertRow
+from taskforce_tui.sync.people import AreaRow, AssignmentRow, EnteRow, ExpertRow
 
 Progress = Callable[[str, float], None]
 MergeFn = Callable[[merging.MergeInput, list[merging.OutboxOps]], merging.Plan]
@@ -59,7 +61,18 @@ CENTRE_AUTHOR = "Segreteria Tecnica"
 HISTORY_GENERATIONS = 7
 #: Extracts written at the same time (each with its own read-only connection).
 EXTRACT_THREADS = max(1, min(2, os.cpu_count() or 1))
-REFERENCE_TABLES = ("comune", "ambito", "procedure_type", "activity", "expert", "assignment")
+REFERENCE_TABLES = (
+    "comune",
+    "ambito",
+    "procedure_type",
+    "activity",
+    "expert",
+    "assignment",
+    "area",
+    "area_expert",
+)
+#: An expert receives the interventions of the Aree Interne assigned to them.
+_MY_AREAS = "SELECT area_code FROM area_expert WHERE expert_id = ? AND deleted = 0"
 COMUNE_SCOPED = ("practice", "request", "baseline")
 #: An op whose clock is further ahead of the merge's own clock than this cannot win a
 #: conflict as it is: its clock is taken as the merge's (docs/sync.md, "Clocks").
@@ -95,6 +108,8 @@ class MergeReport:
 class People:
     experts: list[ExpertRow] | None = None
     assignments: list[AssignmentRow] | None = None
+    areas: list[AreaRow] | None = None
+    enti: list[EnteRow] | None = None
 
 
 def default_db(profile_root: Path, folder_id: str) -> Path:
@@ -485,6 +500,7 @@ class Central:
     def _gather(self, outboxes: list[merging.OutboxOps]) -> merging.MergeInput:
         touched: dict[str, set[str]] = defaultdict(set)
         parents: dict[str, set[str]] = defaultdict(set)
+        interventions: set[str] = set()
         for ob in outboxes:
             for op in ob.ops:
                 if op.tbl in SYNCED_TABLES:
@@ -492,6 +508,12 @@ class Central:
                     link = merging.PARENT_OF.get(op.tbl)
                     if link and op.field == link[0] and isinstance(op.value, str):
                         parents[link[1]].add(op.value)
+                    if (
+                        op.tbl in merging.INTERVENTION_CHILDREN
+                        and op.field == "intervention_id"
+                        and isinstance(op.value, str)
+                    ):
+                        interventions.add(op.value)
         with self.store.read() as conn:
             acks = dict(conn.execute("SELECT replica, acked_seq FROM sync_replica"))
             owners = dict(conn.execute("SELECT replica, expert_id FROM sync_replica"))
@@ -516,6 +538,25 @@ class Central:
                 "WHERE deleted = 0"
             ):
                 assignments.setdefault(expert, {}).setdefault(comune, []).append((start, end))
+            for (t, _pk, name), cur in current.items():
+                if (
+                    t in merging.INTERVENTION_CHILDREN
+                    and name == "intervention_id"
+                    and isinstance(cur.value, str)
+                ):
+                    interventions.add(cur.value)
+            parent_area: dict[merging.Rec, str | None] = {}
+            for chunk in R.chunks(sorted(interventions)):
+                marks = ", ".join("?" for _ in chunk)
+                for pk, area in conn.execute(
+                    f"SELECT id, area_code FROM intervention WHERE id IN ({marks})", list(chunk)
+                ):
+                    parent_area[("intervention", pk)] = area
+            area_assignments: dict[str, set[str]] = {}
+            for expert, area in conn.execute(
+                "SELECT expert_id, area_code FROM area_expert WHERE deleted = 0"
+            ):
+                area_assignments.setdefault(expert, set()).add(area)
             generation = int(
                 conn.execute("SELECT COALESCE(MAX(generation), 0) FROM sync_generation").fetchone()[
                     0
@@ -528,6 +569,8 @@ class Central:
             current=current,
             parent_comune=parent_comune,
             assignments=assignments,
+            parent_area=parent_area,
+            area_assignments=area_assignments,
         )
 
     # --- publishing -------------------------------------------------------------------------------
@@ -847,6 +890,15 @@ class Central:
                 scope,
             ),
             "time_log": ("", "WHERE t.expert_id = ?", [expert_id]),
+            "intervention": ("", f"WHERE t.area_code IN ({_MY_AREAS})", [expert_id]),
+            **{
+                child: (
+                    "JOIN intervention i ON i.id = t.intervention_id",
+                    f"WHERE i.area_code IN ({_MY_AREAS})",
+                    [expert_id],
+                )
+                for child in merging.INTERVENTION_CHILDREN
+            },
         }
         for tbl, (join, clause, params) in scoped.items():
             rows = R.table_lines(conn, tbl, clause, params, join)
@@ -1531,12 +1583,65 @@ def _closure(
 @dataclass(slots=True)
 class ResolvedPeople(People):
     comuni: dict[int, str] = field(default_factory=dict)  # assignment line -> ISTAT code
+    area_inputs: list[AreaInput] | None = None
+    ente_inputs: list[EnteInput] | None = None
+
+
+def _resolve_members(store: Store, codes: Iterable[str], where: str, what: str) -> list[str]:
+    out: list[str] = []
+    for text in codes:
+        try:
+            code = store.comuni.resolve(text).istat_code
+        except DomainError as exc:
+            raise DomainError(f"{where}: {exc.message}", what) from None
+        if code not in out:
+            out.append(code)
+    return out
+
+
+def _resolve_areas(store: Store, people: People, resolved: ResolvedPeople) -> None:
+    """Areas and enti: every Comune named must exist; nothing is written on a bad row."""
+    if people.areas is not None:
+        resolved.area_inputs = []
+        for a in people.areas:
+            where = f"Aree, riga {a.line}"
+            members = _resolve_members(store, a.members, where, "aree")
+            lead = _resolve_members(store, [a.lead], where, "aree")[0] if a.lead else None
+            if lead and lead not in members:
+                members.insert(0, lead)
+            resolved.area_inputs.append(AreaInput(a.code, a.name, a.kind, lead, members))
+    if people.enti is not None:
+        resolved.ente_inputs = [
+            EnteInput(
+                e.code,
+                e.kind,
+                e.name,
+                _resolve_members(store, e.members, f"Enti, riga {e.line}", "enti"),
+            )
+            for e in people.enti
+        ]
+    if people.assignments is not None:
+        if resolved.area_inputs is not None:
+            known = {a.code for a in resolved.area_inputs}
+        else:
+            with store.read() as conn:
+                known = {r[0] for r in conn.execute("SELECT code FROM area WHERE deleted = 0")}
+        for row in people.assignments:
+            if row.area and row.area not in known:
+                raise DomainError(
+                    f"Assegnazioni, riga {row.line}: area sconosciuta «{row.area}» (aree: "
+                    f"{', '.join(sorted(known)) or 'nessuna'}).",
+                    "assegnazioni",
+                )
 
 
 def _resolve_people(store: Store, people: People) -> ResolvedPeople:
-    resolved = ResolvedPeople(people.experts, people.assignments)
+    resolved = ResolvedPeople(people.experts, people.assignments, people.areas, people.enti)
+    _resolve_areas(store, people, resolved)
     emails = {e.email for e in people.experts or []}
     if people.assignments is not None:
+        new_enti = {e.code: e.code for e in people.enti or []}
+        new_enti |= {normalize(e.name): e.code for e in people.enti or []}
         if people.experts is None:
             with store.read() as conn:
                 emails = {
@@ -1548,6 +1653,12 @@ def _resolve_people(store: Store, people: People) -> ResolvedPeople:
                     f"Assegnazioni, riga {a.line}: l'email {a.email} non è tra gli esperti.",
                     "assegnazioni",
                 )
+            if not a.comune:
+                continue  # an area assignment only
+            listed = new_enti.get(a.comune.strip().upper()) or new_enti.get(normalize(a.comune))
+            if listed is not None:  # an Unione of the enti file given with this merge
+                resolved.comuni[a.line] = listed
+                continue
             try:
                 resolved.comuni[a.line] = store.comuni.resolve(a.comune).istat_code
             except DomainError as exc:
@@ -1572,6 +1683,11 @@ def _apply_people(conn: sqlite3.Connection, store: Store, people: People) -> int
     }
     from taskforce_tui.store import jsonio
 
+    # the enti and areas first: assignments may name them
+    if people.ente_inputs is not None:
+        AreaRepo.apply_enti(tx, people.ente_inputs)
+    if people.area_inputs is not None:
+        AreaRepo.apply_areas(tx, people.area_inputs)
     if people.experts is not None:
         listed = set()
         for e in people.experts:
@@ -1599,8 +1715,13 @@ def _apply_people(conn: sqlite3.Connection, store: Store, people: People) -> int
             )
         }
         wanted = set()
+        area_pairs: set[tuple[str, str]] = set()
         for a in people.assignments:
             expert_id = by_email[a.email][0]
+            if a.area:
+                area_pairs.add((expert_id, a.area))
+            if not a.comune:
+                continue
             code = people.comuni[a.line]
             key = (expert_id, code, a.ambito or "")
             wanted.add(key)
@@ -1624,6 +1745,7 @@ def _apply_people(conn: sqlite3.Connection, store: Store, people: People) -> int
         for key, (assignment_id, _, _) in existing.items():
             if key not in wanted and assignment_id:
                 tx.delete("assignment", assignment_id)
+        AreaRepo.apply_area_experts(tx, area_pairs)
     tx.flush()
     return tx.ops
 

@@ -37,6 +37,12 @@ PARENT_OF: dict[str, tuple[str, str]] = {
     "suspension": ("practice_id", "practice"),
     "request_practice": ("request_id", "request"),
 }
+#: Tables scoped by the Aree Interne area of their intervention (issue 15): the
+#: intervention itself (its `area_code`) and its children (through `intervention_id`).
+AREA_TABLES = frozenset({"intervention"})
+INTERVENTION_CHILDREN = frozenset(
+    {"intervention_funding", "intervention_phase", "intervention_snapshot"}
+)
 _CONFLICT_NS = uuid.UUID("6f1c1f0e-5b7a-4c1e-9a55-2f1d0c6a8e01")
 
 
@@ -107,6 +113,10 @@ class MergeInput:
     assignments: dict[str, dict[str, list[tuple[str | None, str | None]]]] = field(
         default_factory=dict
     )
+    #: Area of the interventions the ops' children point at
+    parent_area: dict[Rec, str | None] = field(default_factory=dict)
+    #: expert -> the Aree Interne assigned to them
+    area_assignments: dict[str, set[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,6 +254,19 @@ class _Scope:
             return self.parent(link[1], parent) if isinstance(parent, str) else None
         return None
 
+    def area_of(self, tbl: str, pk: str) -> str | None:
+        if tbl in AREA_TABLES:
+            found = self.value(tbl, pk, "area_code")
+            return found if isinstance(found, str) else None
+        parent = self.value(tbl, pk, "intervention_id")
+        return self.intervention_area(parent) if isinstance(parent, str) else None
+
+    def intervention_area(self, pk: str) -> str | None:
+        if ("intervention", pk) in self.inp.parent_area:
+            return self.inp.parent_area[("intervention", pk)]
+        found = self.value("intervention", pk, "area_code")
+        return found if isinstance(found, str) else None
+
     def parent(self, tbl: str, pk: str) -> str | None:
         if (tbl, pk) in self.inp.parent_comune:
             return self.inp.parent_comune[(tbl, pk)]
@@ -268,6 +291,8 @@ def check(op: Op, expert: str, scope: _Scope) -> str | None:
         if owner != expert or (op.field == "expert_id" and op.value != expert):
             return "registro ore di un altro esperto"
         return None
+    if op.tbl in AREA_TABLES or op.tbl in INTERVENTION_CHILDREN:
+        return _check_area(op, expert, scope)
     comune = scope.comune_of(op.tbl, op.pk)
     if comune is None:
         return "record collegato sconosciuto alla centrale"
@@ -280,6 +305,26 @@ def check(op: Op, expert: str, scope: _Scope) -> str | None:
         target = scope.parent(link[1], str(op.value))
         if not _assigned(scope.inp, expert, target, on):
             return "record collegato di un Comune non assegnato"
+    return None
+
+
+def _check_area(op: Op, expert: str, scope: _Scope) -> str | None:
+    """Interventions and their funding, phases and snapshots: an expert assigned to the
+    intervention's area (docs/sync.md, "Who may write what")."""
+    area = scope.area_of(op.tbl, op.pk)
+    if area is None:
+        return "intervento sconosciuto alla centrale"
+    mine = scope.inp.area_assignments.get(expert, set())
+    if area not in mine:
+        return f"area {area} non assegnata all'esperto"
+    if op.tbl in AREA_TABLES and op.field == "area_code" and op.value not in mine:
+        return f"area {op.value} non assegnata all'esperto"
+    if (
+        op.tbl in INTERVENTION_CHILDREN
+        and op.field == "intervention_id"
+        and scope.intervention_area(str(op.value)) not in mine
+    ):
+        return "intervento di un'area non assegnata"
     return None
 
 

@@ -5,12 +5,26 @@ Experts (one row per expert; headers case-insensitive, Italian or English):
     email                 the expert's email, their identity when joining (required)
     ambiti                ambito codes separated by `,` or `;` (optional)
 
-Assignments (one row per expert and Comune):
+Assignments (one row per expert and Comune, or per expert and Aree Interne area):
     email                 the expert's email (required, must be in the experts file)
-    comune                ISTAT code or name of the Comune (required; `Nome (BG)` for homonyms)
+    comune                ISTAT code or name of the Comune (`Nome (BG)` for homonyms)
+    area                  code of an Aree Interne area (a row needs a Comune, an area or both)
     ambito                ambito code (optional)
     dal | from            first day, AAAA-MM-GG or GG/MM/AAAA (optional)
     al | to               last day (optional)
+
+Aree Interne (one row per area; the file is the full list):
+    codice                the area's code (required)
+    nome                  its name (required)
+    tipo                  snai (national strategy) or regionale (required)
+    capofila              the lead Comune (optional)
+    comuni                member Comuni, ISTAT codes or names separated by `,` or `;`
+
+Unioni and Comunità Montane (one row per ente; the file is the full list):
+    codice                the ente's code: 6 letters and digits, the first a letter (required)
+    nome                  its name (required)
+    tipo                  unione or comunità montana (required)
+    comuni                member Comuni, as for the areas
 """
 
 from __future__ import annotations
@@ -46,6 +60,15 @@ _ALIASES = {
     "a": "to",
     "to": "to",
     "fine": "to",
+    "codice": "code",
+    "codice area": "code",
+    "codice ente": "code",
+    "tipo": "kind",
+    "capofila": "lead",
+    "comune capofila": "lead",
+    "comuni": "members",
+    "comuni membri": "members",
+    "area interna": "area",
 }
 
 
@@ -63,6 +86,26 @@ class AssignmentRow:
     ambito: str | None
     valid_from: date | None
     valid_to: date | None
+    line: int
+    area: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AreaRow:
+    code: str
+    name: str
+    kind: str
+    lead: str | None
+    members: tuple[str, ...]
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class EnteRow:
+    code: str
+    name: str
+    kind: str
+    members: tuple[str, ...]
     line: int
 
 
@@ -161,14 +204,14 @@ def read_assignments(path: Path) -> list[AssignmentRow]:
     out: list[AssignmentRow] = []
     for row in rows:
         where = f"{path.name}, riga {row['_line']}"
-        if "email" not in row or "comune" not in row:
+        if "email" not in row or ("comune" not in row and "area" not in row):
             raise DomainError(
-                f"{path.name}: servono le colonne «email» e «comune» (trovate: "
+                f"{path.name}: servono le colonne «email» e «comune» (o «area») (trovate: "
                 f"{', '.join(k for k in row if k != '_line')}).",
                 "assegnazioni",
             )
-        if not row["email"] or not row["comune"]:
-            raise DomainError(f"{where}: servono email e Comune.", "assegnazioni")
+        if not row["email"] or not (row.get("comune") or row.get("area")):
+            raise DomainError(f"{where}: servono email e Comune (o area).", "assegnazioni")
         try:
             start = parse_date(row["from"]) if row.get("from") else None
             end = parse_date(row["to"]) if row.get("to") else None
@@ -179,11 +222,103 @@ def read_assignments(path: Path) -> list[AssignmentRow]:
         out.append(
             AssignmentRow(
                 row["email"].lower(),
-                row["comune"],
+                row.get("comune", ""),
                 row.get("ambito") or None,
                 start,
                 end,
                 int(row["_line"]),
+                row.get("area", "").upper() or None,
             )
+        )
+    return out
+
+
+def _members(text: str) -> tuple[str, ...]:
+    parts = (p.strip() for p in text.replace(";", ",").split(","))
+    return tuple(p for p in parts if p)
+
+
+def _required(path: Path, rows: list[dict[str, str]], what: str, names: dict[str, str]) -> None:
+    for row in rows[:1]:
+        missing = [label for key, label in names.items() if key not in row]
+        if missing:
+            raise DomainError(
+                f"{path.name}: mancano le colonne {', '.join(missing)} (trovate: "
+                f"{', '.join(k for k in row if k != '_line')}).",
+                what,
+            )
+
+
+def read_areas(path: Path) -> list[AreaRow]:
+    from taskforce_tui.domain import aree
+
+    rows = read_table(path)
+    _required(path, rows, "aree", {"code": "«codice»", "name": "«nome»", "kind": "«tipo»"})
+    out: list[AreaRow] = []
+    seen: set[str] = set()
+    for row in rows:
+        where = f"{path.name}, riga {row['_line']}"
+        try:
+            code = aree.normalize_area_code(row["code"])
+        except DomainError as exc:
+            raise DomainError(f"{where}: {exc.message}", "aree") from None
+        if code in seen:
+            raise DomainError(f"{where}: codice area ripetuto «{code}».", "aree")
+        seen.add(code)
+        if not row["name"]:
+            raise DomainError(f"{where}: manca il nome dell'area.", "aree")
+        kind = row["kind"].strip().lower()
+        kind = {"nazionale": "snai", "snai": "snai", "regionale": "regionale"}.get(kind, "")
+        if not kind:
+            raise DomainError(
+                f"{where}: tipo «{row['kind']}» non valido: snai (nazionale) o regionale.", "aree"
+            )
+        out.append(
+            AreaRow(
+                code,
+                row["name"],
+                kind,
+                row.get("lead") or None,
+                _members(row.get("members", "")),
+                int(row["_line"]),
+            )
+        )
+    if not out:
+        raise DomainError(f"{path.name}: nessuna area.", "aree")
+    return out
+
+
+def read_enti(path: Path) -> list[EnteRow]:
+    from taskforce_tui.domain import aree
+
+    rows = read_table(path)
+    _required(path, rows, "enti", {"code": "«codice»", "name": "«nome»", "kind": "«tipo»"})
+    out: list[EnteRow] = []
+    seen: set[str] = set()
+    for row in rows:
+        where = f"{path.name}, riga {row['_line']}"
+        try:
+            code = aree.normalize_ente_code(row["code"])
+        except DomainError as exc:
+            raise DomainError(f"{where}: {exc.message}", "enti") from None
+        if code in seen:
+            raise DomainError(f"{where}: codice ente ripetuto «{code}».", "enti")
+        seen.add(code)
+        if not row["name"]:
+            raise DomainError(f"{where}: manca il nome dell'ente.", "enti")
+        words = row["kind"].strip().lower().replace("à", "a")
+        kind = (
+            "unione"
+            if words.startswith("unione")
+            else "comunita_montana"
+            if words.startswith("comunita")
+            else ""
+        )
+        if not kind:
+            raise DomainError(
+                f"{where}: tipo «{row['kind']}» non valido: unione o comunità montana.", "enti"
+            )
+        out.append(
+            EnteRow(code, row["name"], kind, _members(row.get("members", "")), int(row["_line"]))
         )
     return out

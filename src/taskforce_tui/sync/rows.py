@@ -14,7 +14,7 @@ from typing import Any
 
 from taskforce_tui.store import jsonio
 from taskforce_tui.store.oplog import CREATED, in_bulk_rows
-from taskforce_tui.store.schema import SYNCED_TABLES
+from taskforce_tui.store.schema import LATER_FIELDS, SYNCED_TABLES
 from taskforce_tui.sync.errors import BundleError
 from taskforce_tui.sync.merge import Op
 
@@ -167,12 +167,16 @@ def checked_values(tbl: str, row: dict[str, Any], where: str) -> tuple[str, tupl
     except KeyError:
         values = None
     if values is None or not _SCALAR.issuperset(map(type, values)):
+        later = LATER_FIELDS.get(tbl, {})
         for name in fields:
             if type(row.get(name, _MISSING)) not in _SCALAR:
+                if name not in row and name in later:
+                    row[name] = later[name]  # a file written before the field existed
+                    continue
                 if name not in row:
                     raise BundleError(f"{where}: manca il campo «{name}»")
                 raise BundleError(f"{where}: valore non valido in «{name}»")
-    assert values is not None
+        values = _VALUES[tbl](row)
     versions = row.get("_v")
     if versions is None:
         return pk, values
