@@ -196,17 +196,17 @@ def test_the_drift_check_names_what_is_missing(tmp_path: Path) -> None:
     them is caught, and the message says what to add."""
     conn = _centre_file(tmp_path / "centrale.sqlite3")
     conn.executescript(
-        "CREATE TABLE area (id TEXT PRIMARY KEY, name TEXT NOT NULL);"
-        "ALTER TABLE practice ADD COLUMN area_id TEXT;"
-        "CREATE INDEX practice_area ON practice(area_id);"
+        "CREATE TABLE district (id TEXT PRIMARY KEY, name TEXT NOT NULL);"
+        "ALTER TABLE practice ADD COLUMN district_id TEXT;"
+        "CREATE INDEX practice_district ON practice(district_id);"
     )
     problems = differences(sqlite_shapes(conn), declared_shapes(metadata))
     conn.close()
     assert problems[0] == (
-        "table area: made by the migrations (schema.py) but not declared in "
+        "table district: made by the migrations (schema.py) but not declared in "
         "store/tables.py: add a Table for it"
     )
-    assert "table practice: column area_id is in the migrations, not in tables.py" in problems
+    assert "table practice: column district_id is in the migrations, not in tables.py" in problems
     assert any(p.startswith("table practice: indexes is") for p in problems)
     assert len(problems) == 3
 

@@ -12,8 +12,8 @@
 
 One `Table` per table, in the order of the migrations, then the centre-only tables of
 sync/trust.py. Not declared: SQLite-only machinery that schema.py keeps to itself, the
-FTS5 index of the practice list (`practice_fts` and its shadow tables, `SQLITE_ONLY`)
-and its triggers. The triggers keeping `practice.suspended_days` / `suspended_since`
+FTS5 indexes of the practice list (`practice_fts` and `practice_words` with their
+shadow tables, `SQLITE_ONLY`) and their triggers. The triggers keeping `practice.suspended_days` / `suspended_since`
 current exist on both: schema.py's on SQLite, `SUSPENSION_TRIGGER` here on PostgreSQL
 (tests/test_tables.py runs the same suspension histories on both and compares).
 
@@ -71,6 +71,11 @@ SQLITE_ONLY: Final = frozenset(
         "practice_fts_data",
         "practice_fts_docsize",
         "practice_fts_idx",
+        "practice_words",
+        "practice_words_config",
+        "practice_words_data",
+        "practice_words_docsize",
+        "practice_words_idx",
         "sqlite_stat1",
     }
 )
@@ -171,6 +176,17 @@ comune = Table(
     Column("created_at", Text, nullable=False),
     Column("updated_at", Text, nullable=False),
     Column("deleted", Int, nullable=False, server_default=text("0")),
+    # migration 5: the enti beyond the Comuni are rows of this table
+    Column(
+        "kind",
+        Text,
+        CheckConstraint(
+            "kind IN ('comune', 'provincia', 'citta_metropolitana', 'unione', 'comunita_montana')"
+        ),
+        nullable=False,
+        server_default=text("'comune'"),
+    ),
+    Column("members", Text, nullable=False, server_default=text("'[]'")),
     Index("comune_name", "name"),
     Index("comune_province", "province", "name"),
 )
@@ -288,6 +304,7 @@ practice = Table(
     Column("suspended_days", Int, nullable=False, server_default=text("0")),
     Column("suspended_since", Text),
     Column("due_on", Text, Computed(_DueOn())),
+    Column("intervention_id", Text),  # migration 5
     _fk("expert_id", "expert.id"),
     _fk("procedure_type", "procedure_type.code"),
     _fk("comune_code", "comune.istat_code"),
@@ -295,7 +312,16 @@ practice = Table(
     _partial("practice_list_subject", "status", "subject", "protocol_no", where="deleted = 0"),
     _partial("practice_list_type", "status", "procedure_type", where="deleted = 0"),
     _partial("practice_list_protocol", "status", "protocol_no", where="deleted = 0"),
-    _partial("practice_list_received", "status", "received_on", "due_on", where="deleted = 0"),
+    _partial(
+        "practice_list_received",
+        "status",
+        "received_on",
+        "due_on",
+        "suspended_since",
+        where="deleted = 0",
+    ),
+    _partial("practice_list_ambito", "status", "ambito", "procedure_type", where="deleted = 0"),
+    _partial("practice_intervention", "intervention_id", where="intervention_id IS NOT NULL"),
     Index(
         "practice_indicators",
         "comune_code",
@@ -350,9 +376,11 @@ request = Table(
     Column("created_at", Text, nullable=False),
     Column("updated_at", Text, nullable=False),
     Column("deleted", Int, nullable=False, server_default=text("0")),
+    Column("intervention_id", Text),  # migration 5
     _fk("expert_id", "expert.id"),
     _fk("comune_code", "comune.istat_code"),
     Index("request_comune", "comune_code", "status"),
+    _partial("request_intervention", "intervention_id", where="intervention_id IS NOT NULL"),
 )
 
 request_practice = Table(
@@ -388,12 +416,14 @@ time_log = Table(
     Column("created_at", Text, nullable=False),
     Column("updated_at", Text, nullable=False),
     Column("deleted", Int, nullable=False, server_default=text("0")),
+    Column("intervention_id", Text),  # migration 5
     _fk("request_id", "request.id"),
     _fk("practice_id", "practice.id"),
     _fk("comune_code", "comune.istat_code"),
     _fk("expert_id", "expert.id"),
     Index("time_log_comune_date", "comune_code", "work_date"),
     Index("time_log_expert_date", "expert_id", "work_date"),
+    _partial("time_log_intervention", "intervention_id", where="intervention_id IS NOT NULL"),
 )
 
 oplog = Table(
@@ -555,6 +585,136 @@ op_before = Table(
     Column("seq", Int, primary_key=True),
     Column("value", Text),
     sqlite_with_rowid=False,
+)
+
+# --- migration 5: the Aree Interne (areas, interventions by CUP and their monitoring) ---
+
+area = Table(
+    "area",
+    metadata,
+    Column("code", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("kind", Text, CheckConstraint("kind IN ('snai', 'regionale')"), nullable=False),
+    Column("lead_comune", Text),
+    Column("members", Text, nullable=False, server_default=text("'[]'")),
+    Column("created_at", Text, nullable=False),
+    Column("updated_at", Text, nullable=False),
+    Column("deleted", Int, nullable=False, server_default=text("0")),
+)
+
+area_expert = Table(
+    "area_expert",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("expert_id", Text, nullable=False),
+    Column("area_code", Text, nullable=False),
+    Column("created_at", Text, nullable=False),
+    Column("updated_at", Text, nullable=False),
+    Column("deleted", Int, nullable=False, server_default=text("0")),
+    Index("area_expert_expert", "expert_id", "area_code"),
+)
+
+intervention = Table(
+    "intervention",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("cup", Text, CheckConstraint("length(cup) = 15"), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("area_code", Text, nullable=False),
+    Column("comuni", Text, nullable=False, server_default=text("'[]'")),
+    Column("ente_code", Text),
+    Column("theme", Text, nullable=False, server_default=text("''")),
+    Column("status", Text, nullable=False, server_default=text("'non avviato'")),
+    Column(
+        "total_cents",
+        Int,
+        CheckConstraint("total_cents >= 0"),
+        nullable=False,
+        server_default=text("0"),
+    ),
+    Column("indicator", Text, nullable=False, server_default=text("''")),
+    Column("unit", Text, nullable=False, server_default=text("''")),
+    Column("target", Real),
+    Column("start_on", Text),
+    Column("end_planned_on", Text),
+    Column("end_actual_on", Text),
+    Column("notes", Text, nullable=False, server_default=text("''")),
+    Column("created_at", Text, nullable=False),
+    Column("updated_at", Text, nullable=False),
+    Column("deleted", Int, nullable=False, server_default=text("0")),
+    _partial("intervention_area", "area_code", "status", where="deleted = 0"),
+    Index("intervention_cup", "cup"),
+)
+
+intervention_funding = Table(
+    "intervention_funding",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("intervention_id", Text, nullable=False),
+    Column("source", Text, nullable=False),
+    Column(
+        "amount_cents",
+        Int,
+        CheckConstraint("amount_cents >= 0"),
+        nullable=False,
+        server_default=text("0"),
+    ),
+    Column("created_at", Text, nullable=False),
+    Column("updated_at", Text, nullable=False),
+    Column("deleted", Int, nullable=False, server_default=text("0")),
+    Index("intervention_funding_parent", "intervention_id"),
+)
+
+intervention_phase = Table(
+    "intervention_phase",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("intervention_id", Text, nullable=False),
+    Column("phase", Text, nullable=False),
+    Column("planned_start", Text),
+    Column("planned_end", Text),
+    Column("actual_start", Text),
+    Column("actual_end", Text),
+    Column("created_at", Text, nullable=False),
+    Column("updated_at", Text, nullable=False),
+    Column("deleted", Int, nullable=False, server_default=text("0")),
+    _partial(
+        "intervention_phase_parent",
+        "intervention_id",
+        "planned_end",
+        "actual_end",
+        where="deleted = 0",
+    ),
+)
+
+intervention_snapshot = Table(
+    "intervention_snapshot",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("intervention_id", Text, nullable=False),
+    Column("ref_date", Text, nullable=False),
+    Column("total_cents", Int),
+    Column(
+        "committed_cents",
+        Int,
+        CheckConstraint("committed_cents >= 0"),
+        nullable=False,
+        server_default=text("0"),
+    ),
+    Column(
+        "paid_cents",
+        Int,
+        CheckConstraint("paid_cents >= 0"),
+        nullable=False,
+        server_default=text("0"),
+    ),
+    Column("achieved", Real),
+    Column("status", Text),
+    Column("source", Text, nullable=False, server_default=text("''")),
+    Column("created_at", Text, nullable=False),
+    Column("updated_at", Text, nullable=False),
+    Column("deleted", Int, nullable=False, server_default=text("0")),
+    _partial("intervention_snapshot_parent", "intervention_id", "ref_date", where="deleted = 0"),
 )
 
 trust_coordinator = Table(
