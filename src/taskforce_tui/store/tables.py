@@ -13,9 +13,10 @@
 One `Table` per table, in the order of the migrations, then the centre-only tables of
 sync/trust.py. Not declared: SQLite-only machinery that schema.py keeps to itself, the
 FTS5 indexes of the practice list (`practice_fts` and `practice_words` with their
-shadow tables, `SQLITE_ONLY`) and their triggers. The triggers keeping `practice.suspended_days` / `suspended_since`
-current exist on both: schema.py's on SQLite, `SUSPENSION_TRIGGER` here on PostgreSQL
-(tests/test_tables.py runs the same suspension histories on both and compares).
+shadow tables, `SQLITE_ONLY`) and their triggers. The triggers keeping
+`practice.suspended_days` / `suspended_since` current exist on both: schema.py's on
+SQLite, `SUSPENSION_TRIGGER` here on PostgreSQL (tests/test_tables.py runs the same
+suspension histories on both and compares).
 
 Differences between the two back ends, on purpose:
 - integers are `BIGINT` on PostgreSQL (clocks and sequence numbers pass 2^31);
