@@ -17,3 +17,5 @@ PUSHED_PLACES: list[tuple[str, str, str, str]] = [
     ("registro_ore", "app.registro_ore", "4", "Registro ore"),
     ("indicators", "app.indicators", "5", "Indicatori"),
 ]
+#: Shorter labels for the top line when it must make room (80 columns with a timer).
+SHORT_LABELS: dict[str, str] = {"Registro ore": "Ore", "Indicatori": "Indic.", "Richieste": "Rich."}

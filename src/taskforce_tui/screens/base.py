@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from taskforce_tui.messages import DataChanged, StoreReady
-from taskforce_tui.places import PLACES, PUSHED_PLACES
+from taskforce_tui.places import PLACES, PUSHED_PLACES, SHORT_LABELS
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -90,34 +90,46 @@ class PlacesBar(Static):
     def _timer_changed(self, _value: str) -> None:
         self.update(self._markup())
 
+    def set_title(self, title: str) -> None:
+        """The screen's title on the line (a Comune's screen opened on a Provincia)."""
+        if title != self.title:
+            self.title = title
+            self.update(self._markup())
+
     def _markup(self) -> str:
-        """The places, then the screen's title and the running timer in what is left
-        of the line: the timer first (shortened with «…» if it must), the title in
-        the rest (the screen's own heading says it too)."""
+        """The places in the order of their keys, then the screen's title and the
+        running timer in what is left of the line: the timer first (shortened with «…»
+        if it must), the title in the rest (the screen's own heading says it too). When
+        the timer would lose more than its start, the places take their short labels."""
         from taskforce_tui.widgets.fasttable import clip
 
         keymap: dict[str, str] = getattr(self.app, "keymap", {})
+        entries = [
+            (keymap.get(f"go.{mode}", key).split(",")[0], label, mode, f"app.go('{mode}', True)")
+            for mode, key, label, _module, _cls in PLACES
+        ] + [
+            (keymap.get(binding_id, key).split(",")[0], label, action, f"app.{action}")
+            for action, binding_id, key, label in PUSHED_PLACES
+        ]
+        entries.sort(key=lambda e: e[0])
+        timer = getattr(self.app, "running_timer", "")
+        # Before the first layout the width is not known: everything, cut later.
+        width = self.content_region.width or 1_000
+        labels = [label for _, label, _, _ in entries]
+        full = sum(len(shown) + len(label) + 3 for (shown, label, _, _) in entries)
+        if timer and width - full < min(len(timer) + 4, 24):
+            labels = [SHORT_LABELS.get(label, label) for label in labels]
         parts = []
         used = 0
-        for mode, key, label, _module, _cls in PLACES:
-            shown = keymap.get(f"go.{mode}", key).split(",")[0]
+        for (shown, _label, name, action), label in zip(entries, labels, strict=True):
             used += len(shown) + len(label) + 3
-            if mode == self.current:
+            if name == self.current:
                 # Marked by brackets too, not only by the reverse video.
                 parts.append(f"[b reverse][{shown} {label}][/]")
             else:
-                # A click on the top line opens the place ready to type in its search.
-                parts.append(f"[@click=app.go('{mode}', True)] {shown} {label} [/]")
-        for action, binding_id, key, label in PUSHED_PLACES:
-            shown = keymap.get(binding_id, key).split(",")[0]
-            used += len(shown) + len(label) + 3
-            if action == self.current:
-                parts.append(f"[b reverse][{shown} {label}][/]")
-            else:
-                parts.append(f"[@click=app.{action}] {shown} {label} [/]")
-        # Before the first layout the width is not known: everything, cut later.
-        room = self.content_region.width - used if self.content_region.width else 1_000
-        timer = getattr(self.app, "running_timer", "")
+                # A click on the top line opens the place (ready to type in its search).
+                parts.append(f"[@click={action}] {shown} {label} [/]")
+        room = width - used
         running = ""
         if timer and room > 4:
             shown_timer = clip(f"⏱ {timer}", room - 2)
