@@ -212,3 +212,33 @@ async def test_the_demo_opens_on_its_two_areas(demo_store: Store) -> None:
         areas = pilot.app.screen.query_one("#areas")
         assert sorted(areas.row_keys) == ["DEMO-BREMBANA", "DEMO-OLTREPO"]
         assert count_line(pilot).startswith("40 interventi")
+
+
+async def test_detail_at_80_columns_shows_the_funding_rows_and_unwrapped_bars(
+    expert_store: Store,
+) -> None:
+    """Seen in tmux at 80x24: the funding table showed its header without rows, and the
+    timetable's lines wrapped ("fine" on one line, the date on the next)."""
+    store = world(expert_store)
+    app = app_on(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = await open_aree(pilot)
+        table.focus()
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "InterventionScreen")
+        await wait_for(pilot, lambda: pilot.app.screen.view is not None)
+        await wait_idle(pilot)
+        funding = pilot.app.screen.query_one("#funding")
+        assert funding.row_count >= 2
+        assert funding.size.height >= funding.row_count + 1  # header and every row
+        bars = pilot.app.screen.query_one("#timetable")
+        width = bars.content_region.width
+        lines = text_of(pilot, "#timetable").splitlines()
+        assert all(len(line) <= width for line in lines), [
+            line for line in lines if len(line) > width
+        ]
+        assert any("fine " in line and "/20" in line for line in lines)
+        curve = text_of(pilot, "#curve").splitlines()
+        assert all(
+            len(line) <= pilot.app.screen.query_one("#curve").content_region.width for line in curve
+        )

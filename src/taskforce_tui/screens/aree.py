@@ -23,7 +23,7 @@ from taskforce_tui.domain.errors import DomainError
 from taskforce_tui.domain.text import normalize
 from taskforce_tui.screens.base import DataScreen, DetailScreen
 from taskforce_tui.widgets import italian  # noqa: F401  (Select's menu in Italian)
-from taskforce_tui.widgets.aree import spending_curve, timetable
+from taskforce_tui.widgets.aree import curve_width, spending_curve, timetable, timetable_width
 from taskforce_tui.widgets.fasttable import Cell, FastTable
 from taskforce_tui.widgets.footer import KeysFooter
 from taskforce_tui.widgets.navtable import NavTable
@@ -338,7 +338,7 @@ class InterventionScreen(DetailScreen):
     InterventionScreen #body { height: 1fr; }
     InterventionScreen #summary { height: auto; padding: 0 1; }
     InterventionScreen .section { padding: 1 1 0 1; text-style: bold; }
-    InterventionScreen #funding { height: auto; max-height: 9; }
+    InterventionScreen #funding { height: 2; }
     InterventionScreen #timetable, InterventionScreen #curve { height: auto; padding: 0 1; }
     """
 
@@ -435,8 +435,24 @@ class InterventionScreen(DetailScreen):
                 "",
                 key="__rest__",
             )
-        self.query_one("#timetable", Static).update(timetable(item.phases, view.on))
-        self.query_one("#curve", Static).update(spending_curve(item))
+        # Its own height (header + rows): `height: auto` inside the scrolling body gave it
+        # one line at 80x24, the header without a row.
+        table.styles.height = max(2, table.row_count + 1)
+        self._draw_charts()
+
+    def _draw_charts(self) -> None:
+        """The timetable and the spending curve, their bars as wide as the screen allows
+        (at 80 columns a line must not wrap: dates and delays stay on it)."""
+        if self.view is None:
+            return
+        item, room = self.view.item, max(self.size.width - 4, 40)
+        self.query_one("#timetable", Static).update(
+            timetable(item.phases, self.view.on, timetable_width(room))
+        )
+        self.query_one("#curve", Static).update(spending_curve(item, curve_width(room)))
+
+    def on_resize(self) -> None:
+        self._draw_charts()
 
     def action_progress(self) -> None:
         if self.view is not None:

@@ -15,6 +15,24 @@ from taskforce_tui.domain.dates import format_date
 LABEL = 24
 
 
+#: What a timetable line holds besides its bar: the label and kind, " fine 31/12/2027",
+#: " ritardo 999 gg".
+TIMETABLE_TEXT = LABEL + 6 + 16 + 15
+#: What a spending-curve line holds besides its two bars: the date, two percentages
+#: and the amount paid.
+CURVE_TEXT = 12 + 2 * 9 + 16
+
+
+def timetable_width(room: int) -> int:
+    """The bar width for a timetable whose lines must fit in `room` columns."""
+    return max(10, min(60, room - TIMETABLE_TEXT))
+
+
+def curve_width(room: int) -> int:
+    """The width of each bar of a spending curve whose lines fit in `room` columns."""
+    return max(8, min(30, (room - CURVE_TEXT) // 2))
+
+
 def _scale(start: date, end: date, width: int) -> tuple[date, float]:
     days = max((end - start).days, 1)
     return start, (width - 1) / days
@@ -39,8 +57,13 @@ def timetable(phases: list[A.Phase], on: date, width: int = 40) -> Text:
         return round((day - origin).days * per_day)
 
     today_col = col(on)
-    out.append(" " * (LABEL + 6) + f"{format_date(first)}".ljust(width - 10))
-    out.append(f"{format_date(last)}\n", style="dim")
+    left, right = format_date(first), format_date(last)
+    if width >= len(left) + len(right) + 1:
+        out.append(" " * (LABEL + 6) + left.ljust(width - len(right)))
+        out.append(f"{right}\n", style="dim")
+    else:  # a narrow bar: the span on one line, not two dates run together
+        out.append(" " * (LABEL + 6) + f"{left} - ")
+        out.append(f"{right}\n", style="dim")
     for p in phases:
         late = p.days_late(on)
         for kind, start, end, char in (
