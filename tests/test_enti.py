@@ -186,3 +186,23 @@ async def test_oggi_lists_the_provincia_among_the_expert_enti(provincia_store: S
         table = await wait_for_rows(pilot, "#comuni", 2)
         assert sorted(column(table, "comune")) == ["Bergamo", "Provincia di Bergamo"]
         assert sorted(table.row_keys) == ["016024", PROVINCIA_BG]
+
+
+async def test_the_provincia_opens_on_its_own_screen_titled_as_what_it_is(
+    provincia_store: Store,
+) -> None:
+    """Seen on the merged build: Enter on the Provincia opened the Comune screen with
+    «Comune» on its top line."""
+    from taskforce_tui.screens.base import PlacesBar
+    from tests.tui_helpers import app_on, wait_for, wait_for_rows
+
+    app = app_on(provincia_store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        table = await wait_for_rows(pilot, "#comuni", 2)
+        assert table.select_key(PROVINCIA_BG)
+        table.focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: getattr(app.screen, "view", None) is not None)
+        bar = str(app.screen.query_one(PlacesBar).render())
+        assert "Provincia" in bar and "Comune" not in bar
+        assert "Provincia di Bergamo" in str(app.screen.query_one("#head").render())

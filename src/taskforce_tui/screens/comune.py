@@ -14,8 +14,9 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Static, TabbedContent, TabPane
 
 from taskforce_tui.domain import vocab
+from taskforce_tui.domain.aree import ENTE_KINDS
 from taskforce_tui.domain.timelog import format_minutes
-from taskforce_tui.screens.base import DetailScreen
+from taskforce_tui.screens.base import DetailScreen, PlacesBar
 from taskforce_tui.screens.home import OVERDUE_MARK, count, hours, short_hours
 from taskforce_tui.widgets.footer import KeysFooter
 from taskforce_tui.widgets.indicators import IndicatorsPanel
@@ -195,6 +196,8 @@ class ComuneScreen(DetailScreen):
     def show(self, view: ComuneView) -> None:
         first = self.view is None
         self.view = view
+        # the same screen serves the enti that are not Comuni (a Provincia, an Unione)
+        self.query_one(PlacesBar).set_title(ENTE_KINDS.get(view.comune.kind, "Comune"))
         if not first:  # data changed: the panel reads the new figures too
             self.query_one(IndicatorsPanel).reload()
         c, o = view.comune, view.overview
