@@ -445,3 +445,27 @@ def test_import_with_a_mapping_for_unknown_headers(
     assert [(r["cup"], r["programmato_cents"]) for r in json.loads(out)] == [
         ("E21B22000310006", 125_000_00)
     ]
+
+
+def test_log_hours_on_an_intervention(
+    expert_store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`taskforce log ... --intervento CUP` records the hours against the intervention in
+    one step; an unknown CUP records nothing."""
+    store = with_areas(expert_store)
+    store.interventions.create(cup="E21B22000310006", title="Rifugio", area="AI01")
+    folder = store.path.parent
+    store.close()
+    d = ("--data-dir", str(folder))
+    base = ("log", "2h", "--comune", "Bergamo", "--attivita", "affiancamento", "--data")
+    code, out, err = run(capsys, *d, *base, "19/11/2026", "--intervento", "e21b22000310006",
+                         "--json")  # fmt: skip
+    assert code == 0, err
+    logged = json.loads(out)
+    assert logged["intervention_cup"] == "E21B22000310006" and logged["minutes"] == 120
+    code, out, _ = run(capsys, *d, "intervento", "mostra", "E21B22000310006", "--json")
+    assert json.loads(out)["collegati"]["time_log"] == 1
+    code, _, err = run(capsys, *d, *base, "18/11/2026", "--intervento", "E21B22000319999")
+    assert code == 2 and "Nessun intervento con CUP E21B22000319999" in err
+    code, out, _ = run(capsys, *d, "ore", "--json")
+    assert [e["work_date"] for e in json.loads(out)] == ["2026-11-19"]

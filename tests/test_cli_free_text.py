@@ -114,7 +114,7 @@ def test_after_a_double_dash_nothing_is_joined() -> None:
 NOT_FREE_TEXT = {
     "--data-dir", "--comune", "--tipo", "--ambito", "--attivita", "--richiesta", "--email",
     "--periodo", "--durata", "--arretrato", "--codice", "--dispositivo",
-    "--area", "--stato", "--fonte", "--fase", "--pratica", "--ore",
+    "--area", "--stato", "--fonte", "--fase", "--pratica", "--ore", "--intervento",
 }  # fmt: skip
 
 

@@ -79,6 +79,11 @@ def register(sub: Any) -> None:
     p.add_argument("--dalle", type=clock_arg, metavar="HH:MM", help="ora di inizio")
     p.add_argument("--alle", type=clock_arg, metavar="HH:MM", help="ora di fine")
     p.add_argument("--conferma", action="store_true", help="conferma una giornata di più di 12 ore")
+    p.add_argument(
+        "--intervento",
+        metavar="CUP",
+        help="l'intervento delle Aree Interne su cui si è lavorato (CUP)",
+    )
     p.add_argument("--json", action="store_true", help="stampa la registrazione in JSON")
     p.set_defaults(handler=cmd_log)
 
@@ -197,14 +202,19 @@ def cmd_log(ctx: Context) -> int:
         end_time=span.end_time,
     )
     repo = store.timelogs
+    # checked before anything is written: an unknown CUP records nothing
+    intervention = store.interventions.find(args.intervento) if args.intervento else None
     try:
         with store.write() as tx:
             warnings = repo.insert_in(tx, log, confirmed=args.conferma)
+            if intervention is not None:
+                tx.update("time_log", log.id, {"intervention_id": intervention.id})
     except ConfirmationNeeded as exc:
         raise _confirm_hint(exc, "il comando") from None
     _warn_all(warnings)
     if args.json:
-        emit_json(timelog_dict(log))
+        extra = {"intervention_cup": intervention.cup} if intervention is not None else {}
+        emit_json(timelog_dict(log, **extra))
     else:
         say(f"Registrate {_describe(ctx, log)}.")
     return 0
