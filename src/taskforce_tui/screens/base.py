@@ -3,6 +3,7 @@ errors reported in Italian, the bar of places at the top, a Footer at the bottom
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from textual import events, on
@@ -290,13 +291,10 @@ class ListScreen(DataScreen):
     def search_box(self, placeholder: str) -> Input:
         return Input(placeholder=placeholder, select_on_focus=False, id="filter", compact=True)
 
-    def search_changed(self) -> None:
-        """The search text changed: show the rows that match."""
-        raise NotImplementedError
-
-    def clear_filters(self) -> None:
-        """The filters other than the search back to their defaults."""
-        raise NotImplementedError
+    #: Each list defines these two: the search text changed, show the rows that match;
+    #: the filters other than the search back to their defaults.
+    search_changed: Callable[[], None]
+    clear_filters: Callable[[], None]
 
     @on(Input.Changed, "#filter")
     def _search_changed(self) -> None:
