@@ -91,6 +91,15 @@ def _fk(column: str, target: str) -> ForeignKeyConstraint:
     return fk
 
 
+def _stamps() -> tuple[Column[Any], ...]:
+    """The three columns every synced table ends its own fields with."""
+    return (
+        Column("created_at", Text, nullable=False),
+        Column("updated_at", Text, nullable=False),
+        Column("deleted", Int, nullable=False, server_default=text("0")),
+    )
+
+
 def _partial(name: str, *columns: str, where: str) -> Index:
     """An index of the rows matching `where`, on both back ends."""
     return Index(name, *columns, sqlite_where=text(where), postgresql_where=text(where))
@@ -174,9 +183,7 @@ comune = Table(
     Column("phase", Int, CheckConstraint("phase IN (1, 2, 3)")),
     Column("inner_area", Text),
     Column("active", Int, nullable=False, server_default=text("1")),
-    Column("created_at", Text, nullable=False),
-    Column("updated_at", Text, nullable=False),
-    Column("deleted", Int, nullable=False, server_default=text("0")),
+    *_stamps(),
     # migration 5: the enti beyond the Comuni are rows of this table
     Column(
         "kind",
@@ -198,9 +205,7 @@ ambito = Table(
     Column("code", Text, primary_key=True),
     Column("name", Text, nullable=False),
     Column("active", Int, nullable=False, server_default=text("1")),
-    Column("created_at", Text, nullable=False),
-    Column("updated_at", Text, nullable=False),
-    Column("deleted", Int, nullable=False, server_default=text("0")),
+    *_stamps(),
 )
 
 procedure_type = Table(
@@ -211,9 +216,7 @@ procedure_type = Table(
     Column("ambito", Text, nullable=False),
     Column("legal_term_days", Int, CheckConstraint("legal_term_days > 0"), nullable=False),
     Column("active", Int, nullable=False, server_default=text("1")),
-    Column("created_at", Text, nullable=False),
-    Column("updated_at", Text, nullable=False),
-    Column("deleted", Int, nullable=False, server_default=text("0")),
+    *_stamps(),
 )
 
 activity = Table(
@@ -222,9 +225,7 @@ activity = Table(
     Column("code", Text, primary_key=True),
     Column("name", Text, nullable=False),
     Column("active", Int, nullable=False, server_default=text("1")),
-    Column("created_at", Text, nullable=False),
-    Column("updated_at", Text, nullable=False),
-    Column("deleted", Int, nullable=False, server_default=text("0")),
+    *_stamps(),
 )
 
 expert = Table(
@@ -234,9 +235,7 @@ expert = Table(
     Column("name", Text, nullable=False),
     Column("email", Text, nullable=False),
     Column("ambiti", Text, nullable=False, server_default=text("'[]'")),
-    Column("created_at", Text, nullable=False),
-    Column("updated_at", Text, nullable=False),
-    Column("deleted", Int, nullable=False, server_default=text("0")),
+    *_stamps(),
     Index("expert_email", "email"),
 )
 
@@ -249,9 +248,7 @@ assignment = Table(
     Column("ambito", Text),
     Column("valid_from", Text),
     Column("valid_to", Text),
-    Column("created_at", Text, nullable=False),
-    Column("updated_at", Text, nullable=False),
-    Column("deleted", Int, nullable=False, server_default=text("0")),
+    *_stamps(),
     _fk("comune_code", "comune.istat_code"),
     _fk("expert_id", "expert.id"),
     Index("assignment_comune", "comune_code"),
@@ -268,9 +265,7 @@ baseline = Table(
     Column("avg_duration_days", Real),
     Column("backlog", Int),
     Column("source", Text, nullable=False, server_default=text("''")),
-    Column("created_at", Text, nullable=False),
-    Column("updated_at", Text, nullable=False),
-    Column("deleted", Int, nullable=False, server_default=text("0")),
+    *_stamps(),
     _fk("procedure_type", "procedure_type.code"),
     _fk("comune_code", "comune.istat_code"),
     Index("baseline_comune", "comune_code", "procedure_type"),
@@ -299,9 +294,7 @@ practice = Table(
     Column("expert_id", Text),
     Column("notes", Text, nullable=False, server_default=text("''")),
     Column("reopen_reason", Text),
-    Column("created_at", Text, nullable=False),
-    Column("updated_at", Text, nullable=False),
-    Column("deleted", Int, nullable=False, server_default=text("0")),
+    *_stamps(),
     Column("suspended_days", Int, nullable=False, server_default=text("0")),
     Column("suspended_since", Text),
     Column("due_on", Text, Computed(_DueOn())),
@@ -354,9 +347,7 @@ suspension = Table(
     Column("start_on", Text, nullable=False),
     Column("end_on", Text),
     Column("reason", Text, nullable=False, server_default=text("''")),
-    Column("created_at", Text, nullable=False),
-    Column("updated_at", Text, nullable=False),
-    Column("deleted", Int, nullable=False, server_default=text("0")),
+    *_stamps(),
     _fk("practice_id", "practice.id"),
     Index("suspension_practice", "practice_id"),
 )
@@ -374,9 +365,7 @@ request = Table(
     Column("status", Text, nullable=False),
     Column("expert_id", Text),
     Column("closed_on", Text),
-    Column("created_at", Text, nullable=False),
-    Column("updated_at", Text, nullable=False),
-    Column("deleted", Int, nullable=False, server_default=text("0")),
+    *_stamps(),
     Column("intervention_id", Text),  # migration 5
     _fk("expert_id", "expert.id"),
     _fk("comune_code", "comune.istat_code"),
@@ -390,9 +379,7 @@ request_practice = Table(
     Column("id", Text, primary_key=True),
     Column("request_id", Text, nullable=False),
     Column("practice_id", Text, nullable=False),
-    Column("created_at", Text, nullable=False),
-    Column("updated_at", Text, nullable=False),
-    Column("deleted", Int, nullable=False, server_default=text("0")),
+    *_stamps(),
     _fk("practice_id", "practice.id"),
     _fk("request_id", "request.id"),
     Index("request_practice_practice", "practice_id"),
@@ -414,9 +401,7 @@ time_log = Table(
     Column("note", Text, nullable=False, server_default=text("''")),
     Column("start_time", Text),
     Column("end_time", Text),
-    Column("created_at", Text, nullable=False),
-    Column("updated_at", Text, nullable=False),
-    Column("deleted", Int, nullable=False, server_default=text("0")),
+    *_stamps(),
     Column("intervention_id", Text),  # migration 5
     _fk("request_id", "request.id"),
     _fk("practice_id", "practice.id"),
@@ -598,9 +583,7 @@ area = Table(
     Column("kind", Text, CheckConstraint("kind IN ('snai', 'regionale')"), nullable=False),
     Column("lead_comune", Text),
     Column("members", Text, nullable=False, server_default=text("'[]'")),
-    Column("created_at", Text, nullable=False),
-    Column("updated_at", Text, nullable=False),
-    Column("deleted", Int, nullable=False, server_default=text("0")),
+    *_stamps(),
 )
 
 area_expert = Table(
@@ -609,9 +592,7 @@ area_expert = Table(
     Column("id", Text, primary_key=True),
     Column("expert_id", Text, nullable=False),
     Column("area_code", Text, nullable=False),
-    Column("created_at", Text, nullable=False),
-    Column("updated_at", Text, nullable=False),
-    Column("deleted", Int, nullable=False, server_default=text("0")),
+    *_stamps(),
     Index("area_expert_expert", "expert_id", "area_code"),
 )
 
@@ -640,9 +621,7 @@ intervention = Table(
     Column("end_planned_on", Text),
     Column("end_actual_on", Text),
     Column("notes", Text, nullable=False, server_default=text("''")),
-    Column("created_at", Text, nullable=False),
-    Column("updated_at", Text, nullable=False),
-    Column("deleted", Int, nullable=False, server_default=text("0")),
+    *_stamps(),
     _partial("intervention_area", "area_code", "status", where="deleted = 0"),
     Index("intervention_cup", "cup"),
 )
@@ -660,9 +639,7 @@ intervention_funding = Table(
         nullable=False,
         server_default=text("0"),
     ),
-    Column("created_at", Text, nullable=False),
-    Column("updated_at", Text, nullable=False),
-    Column("deleted", Int, nullable=False, server_default=text("0")),
+    *_stamps(),
     Index("intervention_funding_parent", "intervention_id"),
 )
 
@@ -676,9 +653,7 @@ intervention_phase = Table(
     Column("planned_end", Text),
     Column("actual_start", Text),
     Column("actual_end", Text),
-    Column("created_at", Text, nullable=False),
-    Column("updated_at", Text, nullable=False),
-    Column("deleted", Int, nullable=False, server_default=text("0")),
+    *_stamps(),
     _partial(
         "intervention_phase_parent",
         "intervention_id",
@@ -712,9 +687,7 @@ intervention_snapshot = Table(
     Column("achieved", Real),
     Column("status", Text),
     Column("source", Text, nullable=False, server_default=text("''")),
-    Column("created_at", Text, nullable=False),
-    Column("updated_at", Text, nullable=False),
-    Column("deleted", Int, nullable=False, server_default=text("0")),
+    *_stamps(),
     _partial("intervention_snapshot_parent", "intervention_id", "ref_date", where="deleted = 0"),
 )
 
