@@ -22,8 +22,6 @@ its own snapshot and never erases an older one.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -384,21 +382,10 @@ class InterventionImport:
 
     def save_rejections(self, target: Path | None = None) -> Path:
         """The rejected rows as a CSV Excel opens in the Italian locale."""
-        from taskforce_tui.importer.service import _safe
+        from taskforce_tui.importer.service import write_rejections
 
         path = target or self.path.with_name(f"{self.path.stem}_scarti.csv")
-        if path.resolve() == self.path.resolve():
-            raise DomainError("Il file degli scarti non può sostituire il file importato.")
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-        writer.writerow(["Riga", "Colonna", "Valore", "Motivo"])
-        for r in self.rejections:
-            writer.writerow([r.row, _safe(r.column), _safe(r.value), _safe(r.reason)])
-        try:
-            path.write_bytes(b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8"))
-        except OSError as exc:
-            raise DomainError(f"Non riesco a scrivere {path}: {exc.strerror or exc}.") from None
-        return path
+        return write_rejections(self.path, path, self.rejections)
 
     # --- writing -------------------------------------------------------------------------------
     def apply(self) -> dict[str, int]:

@@ -17,7 +17,7 @@ import functools
 import gc
 import io
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -390,20 +390,7 @@ class ImportSession:
         """The rejected rows as a CSV Excel opens in the Italian locale (UTF-8 with BOM,
         semicolons), next to the source file unless told otherwise."""
         path = Path(target) if target is not None else self.default_rejections_path()
-        if path.resolve() == self.path.resolve():
-            raise DomainError("Il file degli scarti non può sostituire il file importato.")
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-        writer.writerow(["Riga", "Colonna", "Valore", "Motivo"])
-        for r in self.rejections:
-            writer.writerow([r.row, _safe(r.column), _safe(r.value), _safe(r.reason)])
-        try:
-            path.write_bytes(b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8"))
-        except OSError as exc:
-            raise DomainError(
-                f"Non riesco a scrivere {path}: {exc.strerror or exc}. Scegli un'altra cartella."
-            ) from None
-        return path
+        return write_rejections(self.path, path, self.rejections)
 
     def final_mapping_key(self) -> str:
         if self.default_comune is not None:
@@ -452,3 +439,22 @@ def _safe(text: str) -> str:
 def field_choices() -> list[tuple[str, str]]:
     """(key, label) of every field a column can hold, for pickers."""
     return [(f.key, f.label) for f in FIELDS]
+
+
+def write_rejections(source: Path, path: Path, rejections: Iterable[Any]) -> Path:
+    """Rejected rows (row, column, value, reason) as a CSV Excel opens in the Italian
+    locale (UTF-8 with BOM, semicolons); never over the imported file itself."""
+    if path.resolve() == source.resolve():
+        raise DomainError("Il file degli scarti non può sostituire il file importato.")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(["Riga", "Colonna", "Valore", "Motivo"])
+    for r in rejections:
+        writer.writerow([r.row, _safe(r.column), _safe(r.value), _safe(r.reason)])
+    try:
+        path.write_bytes(b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8"))
+    except OSError as exc:
+        raise DomainError(
+            f"Non riesco a scrivere {path}: {exc.strerror or exc}. Scegli un'altra cartella."
+        ) from None
+    return path
