@@ -206,3 +206,25 @@ async def test_the_provincia_opens_on_its_own_screen_titled_as_what_it_is(
         bar = str(app.screen.query_one(PlacesBar).render())
         assert "Provincia" in bar and "Comune" not in bar
         assert "Provincia di Bergamo" in str(app.screen.query_one("#head").render())
+
+
+def test_reference_files_refuse_a_repeated_code_or_a_missing_name(tmp_path: Path) -> None:
+    from taskforce_tui.sync.people import read_areas, read_enti
+
+    bad = tmp_path / "enti.csv"
+    bad.write_text(
+        "codice;nome;tipo;comuni\nUCBREM;Unione;unione;016036\nUCBREM;Altra;unione;016036\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DomainError, match=r"enti.csv, riga 3: codice ente ripetuto «UCBREM»"):
+        read_enti(bad)
+    bad.write_text("codice;nome;tipo;comuni\nUCBREM;;unione;016036\n", encoding="utf-8")
+    with pytest.raises(DomainError, match=r"riga 2: manca il nome dell'ente"):
+        read_enti(bad)
+    areas = tmp_path / "aree.csv"
+    areas.write_text("codice;nome;tipo;comuni\nAI01;Valle;snai;016036\nAI01;Bis;snai;\n")
+    with pytest.raises(DomainError, match=r"riga 3: codice area ripetuto «AI01»"):
+        read_areas(areas)
+    areas.write_text("codice;nome;tipo;comuni\nAI01;;snai;016036\n")
+    with pytest.raises(DomainError, match=r"riga 2: manca il nome dell'area"):
+        read_areas(areas)

@@ -22,28 +22,15 @@ from taskforce_tui.domain.dates import from_iso, iso, today
 from taskforce_tui.domain.errors import DomainError, NotFoundError
 from taskforce_tui.domain.text import normalize
 from taskforce_tui.store.ids import new_id
+from taskforce_tui.store.schema import SYNCED_TABLES
 
 if TYPE_CHECKING:
     from taskforce_tui.store.db import Store
     from taskforce_tui.store.tx import Tx
 
-#: Fields of an intervention a caller may change with `update`.
-EDITABLE = (
-    "title",
-    "area_code",
-    "comuni",
-    "ente_code",
-    "theme",
-    "status",
-    "total_cents",
-    "indicator",
-    "unit",
-    "target",
-    "start_on",
-    "end_planned_on",
-    "end_actual_on",
-    "notes",
-)
+#: Fields of an intervention a caller may change with `update`: its synced fields but
+#: the CUP (its identity) and the tombstone.
+EDITABLE = tuple(f for f in SYNCED_TABLES["intervention"][1] if f not in ("cup", "deleted"))
 
 
 def _members(text: str | None) -> list[str]:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -249,24 +250,37 @@ def _required(path: Path, rows: list[dict[str, str]], what: str, names: dict[str
             )
 
 
+def _coded(
+    path: Path,
+    rows: list[dict[str, str]],
+    normalize: Callable[[str], str],
+    what: str,
+    label: str,
+) -> Iterator[tuple[dict[str, str], str, str]]:
+    """Each row of a file of coded reference data (areas, enti) with where it is and its
+    code, checked: a valid code, not repeated, and a name."""
+    seen: set[str] = set()
+    for row in rows:
+        where = f"{path.name}, riga {row['_line']}"
+        try:
+            code = normalize(row["code"])
+        except DomainError as exc:
+            raise DomainError(f"{where}: {exc.message}", what) from None
+        if code in seen:
+            raise DomainError(f"{where}: codice {label} ripetuto «{code}».", what)
+        seen.add(code)
+        if not row["name"]:
+            raise DomainError(f"{where}: manca il nome dell'{label}.", what)
+        yield row, where, code
+
+
 def read_areas(path: Path) -> list[AreaRow]:
     from taskforce_tui.domain import aree
 
     rows = read_table(path)
     _required(path, rows, "aree", {"code": "«codice»", "name": "«nome»", "kind": "«tipo»"})
     out: list[AreaRow] = []
-    seen: set[str] = set()
-    for row in rows:
-        where = f"{path.name}, riga {row['_line']}"
-        try:
-            code = aree.normalize_area_code(row["code"])
-        except DomainError as exc:
-            raise DomainError(f"{where}: {exc.message}", "aree") from None
-        if code in seen:
-            raise DomainError(f"{where}: codice area ripetuto «{code}».", "aree")
-        seen.add(code)
-        if not row["name"]:
-            raise DomainError(f"{where}: manca il nome dell'area.", "aree")
+    for row, where, code in _coded(path, rows, aree.normalize_area_code, "aree", "area"):
         kind = row["kind"].strip().lower()
         kind = {"nazionale": "snai", "snai": "snai", "regionale": "regionale"}.get(kind, "")
         if not kind:
@@ -294,18 +308,7 @@ def read_enti(path: Path) -> list[EnteRow]:
     rows = read_table(path)
     _required(path, rows, "enti", {"code": "«codice»", "name": "«nome»", "kind": "«tipo»"})
     out: list[EnteRow] = []
-    seen: set[str] = set()
-    for row in rows:
-        where = f"{path.name}, riga {row['_line']}"
-        try:
-            code = aree.normalize_ente_code(row["code"])
-        except DomainError as exc:
-            raise DomainError(f"{where}: {exc.message}", "enti") from None
-        if code in seen:
-            raise DomainError(f"{where}: codice ente ripetuto «{code}».", "enti")
-        seen.add(code)
-        if not row["name"]:
-            raise DomainError(f"{where}: manca il nome dell'ente.", "enti")
+    for row, where, code in _coded(path, rows, aree.normalize_ente_code, "enti", "ente"):
         words = row["kind"].strip().lower().replace("à", "a")
         kind = (
             "unione"
