@@ -15,6 +15,7 @@ import pytest
 
 from taskforce_tui.store.db import Store
 from tests.aree_helpers import with_areas
+from tests.office_helpers import sheets_to_csv
 from tests.test_cli import run
 
 OC_HEADER = (
@@ -379,22 +380,7 @@ def test_libreoffice_opens_the_report(
     )
     assert code == 0, err
     out_dir = tmp_path / "lo"
-    result = subprocess.run(
-        [
-            "soffice",
-            f"-env:UserInstallation={(tmp_path / 'lo-profile').as_uri()}",
-            "--headless",
-            "--convert-to",
-            "csv:Text - txt - csv (StarCalc):59,34,76,1,,0,false,true,false,false,false,-1",
-            "--outdir",
-            str(out_dir),
-            str(target),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert result.returncode == 0, result.stderr
+    sheets_to_csv(target, out_dir, tmp_path / "lo-profile")
     areas = list(
         csv.reader(
             io.StringIO((out_dir / "aree-Aree.csv").read_text(encoding="utf-8")), delimiter=";"

@@ -11,7 +11,6 @@ import io
 import json
 import shutil
 import sqlite3
-import subprocess
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from taskforce_tui.domain.records import ProcedureType
 from taskforce_tui.store.baselines import BaselineRepo
 from taskforce_tui.store.db import Store
 from tests.indicators_helpers import BERGAMO, TREVIGLIO, build_cases
+from tests.office_helpers import sheets_to_csv
 
 TODAY = date(2026, 11, 20)
 
@@ -388,23 +388,7 @@ def test_libreoffice_opens_the_xlsx(demo: Path, capsys: pytest.CaptureFixture[st
     _, js, _ = run(capsys, "--data-dir", str(demo), "report", "semestrale", "2026-H1")
     data = json.loads(js)
     out_dir = demo / "lo"
-    result = subprocess.run(
-        [
-            "soffice",
-            f"-env:UserInstallation={(demo / 'lo-profile').as_uri()}",
-            "--headless",
-            "--convert-to",
-            # ; separated, UTF-8, every sheet to its own file (LibreOffice 7.2+)
-            "csv:Text - txt - csv (StarCalc):59,34,76,1,,0,false,true,false,false,false,-1",
-            "--outdir",
-            str(out_dir),
-            str(target),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert result.returncode == 0, result.stderr
+    sheets_to_csv(target, out_dir, demo / "lo-profile")
     summary = (out_dir / "lo-Riepilogo.csv").read_text(encoding="utf-8")
     assert "Monitoraggio tempi medi e arretrato" in summary and "Totale" in summary
     detail = list(
