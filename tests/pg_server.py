@@ -127,13 +127,18 @@ class PgServer:
 
         return psycopg.connect(self.url(database), **kwargs)
 
-    def new_database(self) -> str:
-        """A fresh empty database for one test; its name."""
+    def new_database(self, template: str | None = None) -> str:
+        """A fresh database for one test (empty, or a copy of `template`); its name."""
         self._databases += 1
         name = f"t{os.getpid()}_{self._databases}"
+        copy = f' TEMPLATE "{template}"' if template else ""
         with self.connect(autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"{copy}')
         return name
+
+    def drop_database(self, name: str) -> None:
+        with self.connect(autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def sqlalchemy_url(url: str) -> str:

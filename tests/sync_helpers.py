@@ -27,6 +27,12 @@ from taskforce_tui.sync.crypto import KeyPair
 from taskforce_tui.sync.folder import SyncFolder
 from taskforce_tui.sync.people import AssignmentRow, ExpertRow
 
+#: The centre's back end for the Worlds built now: None for its SQLite file, or the
+#: session's PostgreSQL server (tests/conftest.py `centre_backend` runs the sync suites
+#: on both).
+BACKEND: dict[str, Any] = {"server": None}
+_PG_TEMPLATES: dict[tuple[int, int], str] = {}
+
 COMUNE_A = "016024"  # Bergamo: every expert
 COMUNE_B = "016219"  # Treviglio: experts with an even index
 _TEMPLATES: dict[tuple[int, int], Path] = {}
@@ -104,6 +110,38 @@ def _cleanup() -> None:
 atexit.register(_cleanup)
 
 
+#: In a World's folder whose centre is on the server: the database's name.
+PG_NOTE = "centrale.pg"
+
+
+def copy_world(source: Path, dest: Path) -> None:
+    """A copy of a closed World's folder, and of its centre's database on the server."""
+    shutil.copytree(source, dest)
+    server = BACKEND["server"]
+    if server is not None:
+        (dest / PG_NOTE).write_text(server.new_database((source / PG_NOTE).read_text()))
+
+
+def central_arg(root: Path) -> str:
+    """The centre of the closed World in `root` as a command line names it."""
+    server = BACKEND["server"]
+    if server is not None:
+        return str(server.url((root / PG_NOTE).read_text()))
+    return str(root / "centrale.sqlite3")
+
+
+def _pg_template(server: Any, n: int, extra: int) -> str:
+    """A database on `server` holding the template world's centre (moved there by
+    `centrale migra`), copied by each World (CREATE DATABASE ... TEMPLATE)."""
+    if (n, extra) not in _PG_TEMPLATES:
+        from taskforce_tui.sync.migrate import migrate
+
+        name = server.new_database()
+        migrate(template(n, extra) / "centrale.sqlite3", server.url(name))
+        _PG_TEMPLATES[(n, extra)] = name
+    return _PG_TEMPLATES[(n, extra)]
+
+
 def template(n: int, extra: int = 0) -> Path:
     if (n, extra) not in _TEMPLATES:
         _TEMPLATES[(n, extra)] = _build(n, extra)
@@ -121,7 +159,18 @@ class World:
         self.n = n
         #: laptop i belongs to expert owner[i] (a second device after the first n)
         self.owner = [*range(n), *range(extra)]
-        self.central = Central(SyncFolder(self.folder), root / "centrale.sqlite3")
+        self.server = BACKEND["server"]
+        self.database: str | None = None
+        self.clones: list[str] = []
+        if self.server is not None and copy:
+            self.database = self.server.new_database(_pg_template(self.server, n, extra))
+            (root / "centrale.sqlite3").unlink()  # the centre is on the server
+            (root / PG_NOTE).write_text(self.database)
+        elif self.server is not None:
+            self.database = (root / PG_NOTE).read_text()
+        self.central = Central(
+            SyncFolder(self.folder), self.central_db, keys_path=root / "chiavi" / "coordinatore.key"
+        )
         self.laptops: list[Store] = []
         for i in range(len(self.owner)):
             s = Store(root / f"laptop{i}" / "taskforce.sqlite3")
@@ -129,10 +178,51 @@ class World:
             self.laptops.append(s)
         self.experts = [s.expert_id or "" for s in self.laptops]
 
-    def close(self) -> None:
+    @property
+    def central_db(self) -> Path | str:
+        """The centre's database: its SQLite file, or its URL on the test server."""
+        if self.database is not None:
+            return str(self.server.url(self.database))
+        return self.root / "centrale.sqlite3"
+
+    def clone_central(self, dest: Path) -> Path | str:
+        """A copy of the centre's database as it is now (a second machine), under `dest`
+        or as a new database on the server; the World's centre is open again after."""
+        self.central.close()
+        try:
+            if self.database is None:
+                dest.mkdir(parents=True, exist_ok=True)
+                shutil.copy(self.root / "centrale.sqlite3", dest / "centrale.sqlite3")
+                return dest / "centrale.sqlite3"
+            name = self.server.new_database(self.database)
+            self.clones.append(name)
+            return str(self.server.url(name))
+        finally:
+            self.central = Central(
+                SyncFolder(self.folder), self.central_db, keys_path=self.central.keys_path
+            )
+
+    def lose_central(self) -> Path | str:
+        """The centre's database gone (a lost laptop, a dropped database): where a new,
+        empty one is to be made."""
+        self.central.close()
+        if self.database is None:
+            for suffix in ("", "-wal", "-shm", ".replica.json"):
+                Path(f"{self.root / 'centrale.sqlite3'}{suffix}").unlink(missing_ok=True)
+            return self.root / "centrale.sqlite3"
+        self.server.drop_database(self.database)
+        self.database = self.server.new_database()
+        return self.central_db
+
+    def close(self, *, keep: bool = False) -> None:
+        """Close everything; a centre on the server is dropped unless `keep`."""
         for s in self.laptops:
             s.close()
         self.central.close()
+        if self.database is not None and not keep:
+            for name in (self.database, *self.clones):
+                self.server.drop_database(name)
+            self.database = None
 
     # --- actions -----------------------------------------------------------------------------
     def sync(self, i: int) -> laptop.SyncReport:

@@ -14,6 +14,9 @@ from taskforce_tui.sync.central import People
 from taskforce_tui.sync.people import AreaRow, AssignmentRow, EnteRow, read_areas
 from tests.sync_helpers import COMUNE_A, COMUNE_B, World
 
+#: the centre on its SQLite file and on PostgreSQL (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("centre_backend")
+
 
 def _people(n: int) -> People:
     assignments = [

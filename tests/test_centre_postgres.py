@@ -282,14 +282,28 @@ def test_an_empty_host_takes_the_pg_variables(
     assert {t["table"] for t in data["tables"]} == set(metadata.tables)
 
 
-def test_the_other_centre_commands_still_refuse_a_url(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_a_migrated_centre_answers_the_centre_commands_on_the_server(
+    centre: Path,
+    centre_template: Path,
+    pg_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    code, _, err = run(
-        capsys, "centrale", "stato", str(tmp_path), "--db", "postgresql://server/centrale"
+    """After `migra` the server is the centre: `stato` reads the same state there."""
+    migrating.migrate(centre, pg_url)
+    share = str(centre_template.parent / "share")
+    home = ["--data-dir", str(tmp_path / "coord")]
+    code, on_file, err = run(
+        capsys, *home, "centrale", "stato", share, "--db", str(centre), "--json"
     )
-    assert code == 2 and "centrale migra" in err
-    assert list(tmp_path.iterdir()) == []
+    assert code == 0, err
+    code, on_server, err = run(capsys, *home, "centrale", "stato", share, "--db", pg_url, "--json")
+    assert code == 0, err
+    a, b = json.loads(on_file), json.loads(on_server)
+    assert b["database"] == migrating.shown(pg_url) and a["database"] == str(centre)
+    for key in ("generation", "generations", "experts", "devices", "open_conflicts", "rejected"):
+        assert a[key] == b[key], key
+    assert a["generation"] == 5 and a["open_conflicts"] == 1
 
 
 def test_the_sqlite_centre_has_the_views(centre: Path) -> None:

@@ -20,6 +20,9 @@ from taskforce_tui.store.oplog import CREATED, expand
 from taskforce_tui.sync import laptop
 from tests.sync_helpers import COMUNE_A, World, bulk_create, rows, versions
 
+#: the centre on its SQLite file and on PostgreSQL (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("centre_backend")
+
 OPS = "replica, seq, tbl, pk, field, value, prev_replica, prev_seq, hlc, author, at"
 
 

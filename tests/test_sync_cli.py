@@ -4,16 +4,35 @@ a day of edits with a conflict, sync, merge, sync again: all agree, conflict lis
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from taskforce_tui.cli import main
 
+#: With the centre on PostgreSQL (the `team` fixture under `centre_backend`): the team
+#: coordinator's profile and its database's URL, given as --db to its centre commands.
+CENTRE_ON_SERVER: dict[str, str] = {}
+_CENTRE_COMMANDS = {"init", "merge", "stato", "invita", "revoca", "dispositivi"}
+
+
+def _with_db(args: tuple[str, ...]) -> list[str]:
+    out = list(args)
+    if (
+        CENTRE_ON_SERVER
+        and "centrale" in out
+        and "--db" not in out
+        and out[out.index("centrale") + 1] in _CENTRE_COMMANDS
+        and CENTRE_ON_SERVER["home"] in out
+    ):
+        out += ["--db", CENTRE_ON_SERVER["url"]]
+    return out
+
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     try:
-        code = main(list(args))
+        code = main(_with_db(args))
     except SystemExit as exc:
         code = int(exc.code or 0)
     out, err = capsys.readouterr()
@@ -27,7 +46,26 @@ def ok(capsys: pytest.CaptureFixture[str], *args: str) -> str:
 
 
 @pytest.fixture
-def team(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Path]:
+def team(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], centre_backend: str
+) -> Iterator[dict[str, Path]]:
+    """A coordinator (centre on its SQLite file, or on PostgreSQL) and three experts."""
+    from tests import sync_helpers
+
+    server = sync_helpers.BACKEND["server"]
+    if server is not None:
+        CENTRE_ON_SERVER.update(home=str(tmp_path / "coord"), url=server.url(server.new_database()))
+    try:
+        homes = _team(tmp_path, capsys)
+        # on a server the centre wrote no SQLite file of its own
+        files = list((tmp_path / "coord").rglob("centrale-*.sqlite3"))
+        assert (server is None) == bool(files), files
+        yield homes
+    finally:
+        CENTRE_ON_SERVER.clear()
+
+
+def _team(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Path]:
     experts = tmp_path / "esperti.csv"
     experts.write_text(
         "Nome;Email;Ambiti\n"
@@ -337,15 +375,20 @@ def test_the_sync_package_never_imports_textual() -> None:
     assert not {m for m in modules if m == "textual" or m.startswith("textual.")}
 
 
-@pytest.mark.parametrize("value", ["postgresql://localhost/taskforce", "sqlite:///x.db", ""])
+@pytest.mark.parametrize(
+    "value", ["postgresql://nessuno@127.0.0.1:1/taskforce", "sqlite:///x.db", "mysql://h/db", ""]
+)
 def test_a_db_that_is_not_a_file_is_refused_and_nothing_is_written(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, value: str
 ) -> None:
     """`centrale init CARTELLA --db postgresql://...` used to create a folder named
-    "postgresql:" in the current directory: now an Italian message, nothing written."""
+    "postgresql:" in the current directory: now a URL of another kind, or an empty
+    value, gets an Italian message; a server that does not answer too; nothing written."""
     monkeypatch.chdir(tmp_path)
     experts = tmp_path / "esperti.csv"
     experts.write_text("Nome;Email;Ambiti\nAnna Verdi;anna@example.it;\n", encoding="utf-8")
+    assignments = tmp_path / "assegnazioni.csv"
+    assignments.write_text("Email;Comune\nanna@example.it;Bergamo\n", encoding="utf-8")
     before = sorted(p.name for p in tmp_path.iterdir())
     code, _out, err = run(
         capsys,
@@ -357,10 +400,14 @@ def test_a_db_that_is_not_a_file_is_refused_and_nothing_is_written(
         "--esperti",
         str(experts),
         "--assegnazioni",
-        str(experts),
+        str(assignments),
         "--db",
         value,
     )
-    assert code == 2
-    assert "errore" in err and ("SQLite" in err or "vuoto" in err)
+    if value.startswith("postgresql"):
+        assert code == 2 and "Non riesco a collegarmi al database" in err
+        assert "127.0.0.1:1/taskforce" in err
+    else:
+        assert code == 2
+        assert "errore" in err and ("SQLite" in err or "vuoto" in err)
     assert sorted(p.name for p in tmp_path.iterdir()) == before

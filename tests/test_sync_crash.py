@@ -16,9 +16,12 @@ from typing import Any
 import pytest
 
 from taskforce_tui.sync.fsio import CRASH_AT_ENV, CRASH_TRACE_ENV
-from tests.sync_helpers import COMUNE_A, World, rows
+from tests.sync_helpers import COMUNE_A, World, central_arg, copy_world, rows
 
-pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="SIGKILL non disponibile")
+pytestmark = [
+    pytest.mark.usefixtures("centre_backend"),
+    pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="SIGKILL non disponibile"),
+]
 
 SYNC = """
 import sys
@@ -34,7 +37,8 @@ import sys
 from pathlib import Path
 from taskforce_tui.sync.central import Central
 from taskforce_tui.sync.folder import SyncFolder
-Central(SyncFolder(Path(sys.argv[1])), Path(sys.argv[2])).merge()
+db = sys.argv[2] if sys.argv[2].startswith("postgresql:") else Path(sys.argv[2])
+Central(SyncFolder(Path(sys.argv[1])), db, keys_path=Path(sys.argv[3])).merge()
 """
 
 
@@ -61,7 +65,7 @@ def _prepare(root: Path) -> None:
     )
     with a.write() as tx:
         tx.update("practice", ids[0], {"subject": "da a"})
-    world.close()
+    world.close(keep=True)
 
 
 def _run(script: str, args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -81,7 +85,7 @@ def _args(script: str, root: Path) -> list[str]:
             str(root / "share"),
             str(root / "backup0"),
         ]
-    return [str(root / "share"), str(root / "centrale.sqlite3")]
+    return [str(root / "share"), central_arg(root), str(root / "chiavi" / "coordinatore.key")]
 
 
 def _finish(root: Path, script: str) -> dict[str, Any]:
@@ -98,7 +102,7 @@ def _finish(root: Path, script: str) -> dict[str, Any]:
             practices = rows(conn, "practice")
             doubled = conn.execute(
                 "SELECT COUNT(*) FROM (SELECT replica, seq FROM oplog GROUP BY 1, 2 "
-                "HAVING COUNT(*) > 1)"
+                "HAVING COUNT(*) > 1) AS doubled"
             ).fetchone()[0]
         for s in world.laptops:
             assert s.pending_ops() == 0
@@ -124,9 +128,9 @@ def test_killed_at_every_point_then_rerun_loses_nothing_and_doubles_nothing(
     if script is MERGE:  # the laptop's outbox is there too, the merge has work to do
         world = World(prepared, 2, copy=False)
         world.export(0)
-        world.close()
+        world.close(keep=True)
     trace_root = tmp_path / "trace"
-    shutil.copytree(prepared, trace_root)
+    copy_world(prepared, trace_root)
     trace = tmp_path / "trace.txt"
     done = _run(script, _args(script, trace_root), {CRASH_TRACE_ENV: str(trace)})
     assert done.returncode == 0, done.stderr
@@ -139,7 +143,7 @@ def test_killed_at_every_point_then_rerun_loses_nothing_and_doubles_nothing(
     assert expected["doubled"] == 0
     for k in range(1, len(points) + 1):
         root = tmp_path / f"k{k}"
-        shutil.copytree(prepared, root)
+        copy_world(prepared, root)
         killed = _run(script, _args(script, root), {CRASH_AT_ENV: str(k)})
         assert killed.returncode == -signal.SIGKILL, (points[k - 1], killed.stderr)
         assert _finish(root, script) == expected, points[k - 1]

@@ -34,7 +34,7 @@ GOLDEN = Path(__file__).parent / "data" / "sync"
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Any:
+def world(tmp_path: Path, centre_backend: str) -> Any:
     w = World(tmp_path / "w", 2)
     yield w
     w.close()
@@ -374,9 +374,10 @@ def test_merging_the_same_outboxes_twice_or_shuffled_gives_the_same_generation(
         with s.write() as tx:
             tx.update("practice", pid, {"subject": value})
         world.export(world.laptops.index(s))
+    second_db = world.clone_central(tmp_path / "copy")
     world.central.close()
     copy = tmp_path / "copy"
-    shutil.copytree(world.root, copy)
+    shutil.copytree(world.root, copy, dirs_exist_ok=True)
     # the copy sees the same outboxes under other names and twice over
     folder2 = SyncFolder(copy / "share")
     for _, path in folder2.outboxes():
@@ -384,8 +385,9 @@ def test_merging_the_same_outboxes_twice_or_shuffled_gives_the_same_generation(
         path.rename(path.with_name(path.name.replace("-0000", "-0000").replace(".zip", "aa.zip")))
     from taskforce_tui.sync.central import Central
 
-    first = Central(SyncFolder(world.folder), world.root / "centrale.sqlite3")
-    second = Central(folder2, copy / "centrale.sqlite3")
+    keys = world.root / "chiavi" / "coordinatore.key"
+    first = Central(SyncFolder(world.folder), world.central_db, keys_path=keys)
+    second = Central(folder2, second_db, keys_path=keys)
     try:
         r1, r2 = first.merge(), second.merge()
         assert r1.generation == r2.generation and r1.conflicts == r2.conflicts == 1
@@ -462,11 +464,8 @@ def test_a_lost_central_database_is_rebuilt_from_the_share(world: World) -> None
     with world.central.store.read() as conn:
         before = conn.execute("SELECT id, subject, notes FROM practice ORDER BY id").fetchall()
         generation = world.central.generation
-    db = world.central.db
-    world.central.close()
-    for suffix in ("", "-wal", "-shm", ".replica.json"):
-        Path(str(db) + suffix).unlink(missing_ok=True)
-    world.central = Central.open(world.folder, db, world.root)
+    db = world.lose_central()
+    world.central = Central.open(world.folder, db, world.root, world.central.keys_path)
     report = world.merge()
     assert report.adopted == generation and report.generation is None
     with world.central.store.read() as conn:
@@ -492,9 +491,7 @@ def test_two_coordinators_publishing_the_same_generation_converge(
 ) -> None:
     from taskforce_tui.sync.central import Central
 
-    world.central.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    second_db = tmp_path / "second.sqlite3"
-    shutil.copy(world.central.db, second_db)
+    second_db = world.clone_central(tmp_path / "second")
     # a second machine of the same coordinator (its key copied with the profile)
     second = Central(SyncFolder(world.folder), second_db, keys_path=world.central.keys_path)
     try:

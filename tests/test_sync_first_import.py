@@ -14,6 +14,9 @@ from taskforce_tui.sync import laptop
 from taskforce_tui.sync.errors import BundleError
 from tests.sync_helpers import COMUNE_A, COMUNE_B
 
+#: the centre on its SQLite file and on PostgreSQL (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("centre_backend")
+
 PRACTICES = 1_500
 
 

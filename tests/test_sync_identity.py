@@ -26,7 +26,7 @@ from tests.sync_helpers import (
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Any:
+def world(tmp_path: Path, centre_backend: str) -> Any:
     w = World(tmp_path / "w", 2)
     yield w
     w.close()

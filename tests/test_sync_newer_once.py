@@ -10,6 +10,9 @@ import pytest
 
 from tests.sync_helpers import World, device, keys_for, reseal, set_manifest
 
+#: the centre on its SQLite file and on PostgreSQL (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("centre_backend")
+
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:

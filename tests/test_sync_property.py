@@ -21,6 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -38,6 +39,9 @@ from tests.sync_helpers import (
     scope_practices,
     versions,
 )
+
+#: the centre on its SQLite file and on PostgreSQL (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("centre_backend")
 
 VALUES = ("a", "b", "c", "")
 

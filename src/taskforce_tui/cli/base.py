@@ -170,26 +170,22 @@ _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 
 
-def db_file(text: str) -> Path:
-    """The coordinator's database for init, merge, stato...: a file path. A URL is
-    refused here, before anything is written (it would otherwise become a folder named
-    after its scheme). A PostgreSQL URL is said apart: this version runs the centre on
-    its SQLite file and moves it to PostgreSQL with `centrale migra`."""
-    if _URL.match(text.strip()):
-        scheme = text.strip().split("://", 1)[0]
+def db_file(text: str) -> Path | str:
+    """The coordinator's database for init, merge, stato...: a SQLite file's path, or a
+    PostgreSQL server's URL (`postgresql://…`, docs/sync.md). Any other URL is refused
+    here, before anything is written (it would otherwise become a folder named after
+    its scheme)."""
+    value = text.strip()
+    if _URL.match(value):
+        scheme = value.split("://", 1)[0]
         if scheme.lower() in POSTGRES_SCHEMES:
-            raise argparse.ArgumentTypeError(
-                "in questa versione init, merge, stato e gli altri comandi del centro "
-                "lavorano sul file SQLite del centro; PostgreSQL accoglie la copia fatta da "
-                "`taskforce centrale migra --da FILE --a postgresql://…` (con le viste per "
-                "i report). Indica un file con --db, o omettilo. Non è stato scritto nulla."
-            )
+            return postgres_url(value)
         raise argparse.ArgumentTypeError(
-            f"«{scheme}://…»: il database centrale è un file SQLite. Indica un file "
-            "(--db centrale.sqlite3) o ometti --db per usare quello del profilo. Non è "
-            "stato scritto nulla."
+            f"«{scheme}://…»: il database centrale è un file SQLite o un server PostgreSQL "
+            "(postgresql://utente@server:5432/database). Indica uno dei due, o ometti --db "
+            "per usare il file del profilo. Non è stato scritto nulla."
         )
-    if not text.strip():
+    if not value:
         raise argparse.ArgumentTypeError("--db vuoto: indica un file o ometti l'opzione.")
     return Path(text)
 

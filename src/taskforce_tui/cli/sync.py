@@ -94,7 +94,9 @@ def register(sub: Any) -> None:
         metavar="FILE",
         help="CSV/XLSX Unioni e Comunità Montane: codice, nome, tipo, comuni",
     )
-    i.add_argument("--db", type=db_file, metavar="FILE", help="database centrale locale")
+    i.add_argument(
+        "--db", type=db_file, metavar="DB", help="database centrale: file SQLite o postgresql://…"
+    )
     i.add_argument("--email", default="", help="la tua email (coordinatore)")
     i.set_defaults(handler=cmd_centrale_init)
     v = psub.add_parser("invita", help="codice di invito (7 giorni) per iscrivere un dispositivo")
@@ -103,14 +105,18 @@ def register(sub: Any) -> None:
     v.add_argument(
         "--coordinatore", action="store_true", help="invita un altro coordinatore, non un esperto"
     )
-    v.add_argument("--db", type=db_file, metavar="FILE", help="database centrale locale")
+    v.add_argument(
+        "--db", type=db_file, metavar="DB", help="database centrale: file SQLite o postgresql://…"
+    )
     v.add_argument("--json", action="store_true", help="uscita JSON")
     v.set_defaults(handler=cmd_centrale_invita)
     r2 = psub.add_parser("revoca", help="revoca i dispositivi di un esperto (o uno solo)")
     r2.add_argument("cartella", type=Path, metavar="CARTELLA")
     r2.add_argument("email", metavar="EMAIL")
     r2.add_argument("--dispositivo", metavar="ID", help="solo questo dispositivo (id o nome)")
-    r2.add_argument("--db", type=db_file, metavar="FILE", help="database centrale locale")
+    r2.add_argument(
+        "--db", type=db_file, metavar="DB", help="database centrale: file SQLite o postgresql://…"
+    )
     r2.add_argument("--json", action="store_true", help="uscita JSON")
     r2.set_defaults(handler=cmd_centrale_revoca)
     u = psub.add_parser(
@@ -126,12 +132,16 @@ def register(sub: Any) -> None:
         metavar="NOME",
         help="come gli altri coordinatori vedranno questa postazione",
     )
-    u.add_argument("--db", type=db_file, metavar="FILE", help="database centrale locale")
+    u.add_argument(
+        "--db", type=db_file, metavar="DB", help="database centrale: file SQLite o postgresql://…"
+    )
     u.add_argument("--json", action="store_true", help="uscita JSON")
     u.set_defaults(handler=cmd_centrale_unisciti)
     d = psub.add_parser("dispositivi", help="ogni dispositivo iscritto: esperto, nome, stato")
     d.add_argument("cartella", type=Path, metavar="CARTELLA")
-    d.add_argument("--db", type=db_file, metavar="FILE", help="database centrale locale")
+    d.add_argument(
+        "--db", type=db_file, metavar="DB", help="database centrale: file SQLite o postgresql://…"
+    )
     d.add_argument("--json", action="store_true", help="uscita JSON")
     d.set_defaults(handler=cmd_centrale_dispositivi)
     m = psub.add_parser("merge", help="unisce i file in arrivo e pubblica la nuova generazione")
@@ -144,12 +154,16 @@ def register(sub: Any) -> None:
     m.add_argument(
         "--enti", type=Path, metavar="FILE", help="nuovo elenco completo Unioni e Comunità Montane"
     )
-    m.add_argument("--db", type=db_file, metavar="FILE", help="database centrale locale")
+    m.add_argument(
+        "--db", type=db_file, metavar="DB", help="database centrale: file SQLite o postgresql://…"
+    )
     m.add_argument("--json", action="store_true", help="uscita JSON")
     m.set_defaults(handler=cmd_centrale_merge)
     s = psub.add_parser("stato", help="generazioni, esperti, quarantena")
     s.add_argument("cartella", type=Path, metavar="CARTELLA")
-    s.add_argument("--db", type=db_file, metavar="FILE", help="database centrale locale")
+    s.add_argument(
+        "--db", type=db_file, metavar="DB", help="database centrale: file SQLite o postgresql://…"
+    )
     s.add_argument("--json", action="store_true", help="uscita JSON")
     s.set_defaults(handler=cmd_centrale_stato)
     g = psub.add_parser(
@@ -348,7 +362,7 @@ def cmd_centrale_init(ctx: Context) -> int:
         central.close()
     say(
         f"Cartella {args.cartella} pronta: generazione {report.generation} pubblicata, "
-        f"{n} esperti. Database centrale: {central.db}. Per ogni esperto crea un codice "
+        f"{n} esperti. Database centrale: {central.where}. Per ogni esperto crea un codice "
         f"con `taskforce centrale invita {args.cartella} EMAIL`; l'esperto si collega con "
         f"`taskforce init --da {args.cartella} --email EMAIL --codice CODICE`."
     )

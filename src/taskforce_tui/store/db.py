@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from taskforce_tui.store.ids import new_id, now_utc
 from taskforce_tui.store.private import create_private, private_dir, private_file, write_private
@@ -54,7 +54,32 @@ def _connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA busy_timeout = 10000")
     # the text filter's check of a word start on each row (store/words.py)
     conn.create_function("tf_word_start", -1, starts_a_word, deterministic=True)
+    # PostgreSQL's spellings, so the centre's SQL runs on both (store/pg.py)
+    conn.create_function("greatest", -1, _greatest, deterministic=True)
+    conn.create_aggregate("string_agg", 2, _StringAgg)  # type: ignore[arg-type]  # typeshed: 1 arg
     return conn
+
+
+def _greatest(*values: Any) -> Any:
+    """PostgreSQL's GREATEST: the largest value that is not NULL."""
+    present = [v for v in values if v is not None]
+    return max(present) if present else None
+
+
+class _StringAgg:
+    """PostgreSQL's string_agg(value, separator) (SQLite has it from 3.44 only)."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.separator = ""
+
+    def step(self, value: object, separator: str) -> None:
+        if value is not None:
+            self.parts.append(str(value))
+            self.separator = separator
+
+    def finalize(self) -> str | None:
+        return self.separator.join(self.parts) if self.parts else None
 
 
 def schema_version(conn: sqlite3.Connection) -> int:
@@ -165,6 +190,16 @@ class Store:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
                 raise
+
+    # --- exclusion across processes ------------------------------------------------------
+    def try_exclusive(self) -> bool:
+        """Take the centre's merge lock. A SQLite file has one coordinator, and its own
+        write lock orders the merge's transactions: always granted (store/pg.py takes
+        an advisory lock on a server shared by several)."""
+        return True
+
+    def release_exclusive(self) -> None:
+        """Give back what `try_exclusive` took."""
 
     # --- settings ---------------------------------------------------------------------
     def get_meta(self, key: str, default: str | None = None) -> str | None:

@@ -804,9 +804,17 @@ def create_schema(conn: Connection, *, triggers: bool = True) -> None:
     database; SQLite files are made by schema.py's migrations), and, unless told not
     to, the triggers (a bulk copy of rows whose derived columns are already right
     creates them after the rows: `create_triggers`)."""
+    from taskforce_tui.store.schema import SCHEMA_VERSION
+
     metadata.create_all(conn)
+    conn.exec_driver_sql(f"COMMENT ON TABLE meta IS '{SCHEMA_MARK}{SCHEMA_VERSION}'")
     if triggers:
         create_triggers(conn)
+
+
+#: How a PostgreSQL database records its schema version: the comment of its `meta`
+#: table (a row would be content, and `centrale migra` compares contents).
+SCHEMA_MARK: Final = "taskforce-tui schema "
 
 
 def create_triggers(conn: Connection) -> None:

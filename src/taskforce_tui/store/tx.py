@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -83,7 +83,7 @@ def column_defaults(conn: sqlite3.Connection, table: str) -> dict[str, object]:
     cached = _DEFAULTS.get(table)
     if cached is None:
         cached = {}
-        for _, name, _, notnull, default, _ in conn.execute(f"PRAGMA table_info({table})"):
+        for name, notnull, default in _columns(conn, table):
             if default is None:
                 if not notnull:
                     cached[name] = None
@@ -96,6 +96,21 @@ def column_defaults(conn: sqlite3.Connection, table: str) -> dict[str, object]:
                     continue
         _DEFAULTS[table] = cached
     return cached
+
+
+def _columns(conn: sqlite3.Connection, table: str) -> Iterator[tuple[str, bool, str | None]]:
+    """(name, NOT NULL, default as SQL text) of each column: SQLite's own account, or
+    on PostgreSQL (store/pg.py) the declaration the schema was made from."""
+    if getattr(conn, "dialect", "sqlite") == "postgresql":
+        from taskforce_tui.store.tables import metadata
+
+        for column in metadata.tables[table].columns:
+            default = column.server_default
+            text = str(getattr(default, "arg", "")) if default is not None else None
+            yield column.name, not column.nullable, text
+        return
+    for _, name, _, notnull, default, _ in conn.execute(f"PRAGMA table_info({table})"):
+        yield name, bool(notnull), default
 
 
 def is_default(defaults: dict[str, object], name: str, value: object) -> bool:
@@ -295,7 +310,8 @@ class Tx:
         )
         if before is not None:
             self.conn.execute(
-                "INSERT OR REPLACE INTO op_before(replica, seq, value) VALUES (?, ?, ?)",
+                "INSERT INTO op_before(replica, seq, value) VALUES (?, ?, ?) "
+                "ON CONFLICT(replica, seq) DO UPDATE SET value = excluded.value",
                 (self.replica, self.seq, encode(before[0])),
             )
         self.ops += 1

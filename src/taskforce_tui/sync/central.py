@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import sqlite3
+import tempfile
 import threading
 import time
 from collections import defaultdict
@@ -121,10 +122,33 @@ def default_keys(profile_root: Path) -> Path:
     return profile_root / "centrale" / "chiavi" / "coordinatore.key"
 
 
-def _keys_for(db: Path | None, profile_root: Path, keys_path: Path | None) -> Path:
+#: Where the centre lives: its SQLite file, or a PostgreSQL URL (store/pg.py).
+Db = Path | str
+
+
+def is_server(db: Db | None) -> bool:
+    """True for a PostgreSQL URL: the centre on a server, shared by coordinators."""
+    return isinstance(db, str)
+
+
+def open_store(db: Db) -> Store:
+    """The centre's store: the SQLite file, or the PostgreSQL database (its schema made
+    on first use)."""
+    if isinstance(db, str):
+        from taskforce_tui.store.pg import PgStore
+
+        return PgStore(db)
+    return Store(db)
+
+
+def _keys_for(db: Db | None, profile_root: Path, keys_path: Path | None) -> Path:
+    """The coordinator's key: beside a centre's file given with --db (as ever), in the
+    profile for the default file and for a server (never in the database)."""
     if keys_path is not None:
         return keys_path
-    return db.parent / "chiavi" / "coordinatore.key" if db else default_keys(profile_root)
+    if isinstance(db, Path):
+        return db.parent / "chiavi" / "coordinatore.key"
+    return default_keys(profile_root)
 
 
 @contextmanager
@@ -156,18 +180,30 @@ class Central:
     def __init__(
         self,
         folder: SyncFolder,
-        db: Path,
+        db: Db,
         store: Store | None = None,
         keys_path: Path | None = None,
     ) -> None:
         self.folder = folder
         self.db = db
-        self.store = store or Store(db)
-        self.keys_path = keys_path or db.parent / "chiavi" / "coordinatore.key"
+        self.store = store or open_store(db)
+        if keys_path is None and isinstance(db, str):
+            raise ValueError("a centre on a server needs its key's path (default_keys)")
+        self.keys_path = keys_path or _keys_for(db, Path(), None)
         self.keys = KeyPair.load_or_create(self.keys_path)
-        with self.store.lock:
-            trust.ensure_tables(self.store.conn)
-            reporting.ensure_views(self.store.conn)
+        if not is_server(db):  # on a server: made with the schema (store/pg.py)
+            with self.store.lock:
+                trust.ensure_tables(self.store.conn)
+                reporting.ensure_views(self.store.conn)
+
+    @property
+    def where(self) -> str:
+        """The database as it may be printed: its path, or its URL without password."""
+        if isinstance(self.db, str):
+            from taskforce_tui.sync.migrate import shown
+
+            return shown(self.db)
+        return str(self.db)
 
     def close(self) -> None:
         self.store.close()
@@ -181,13 +217,19 @@ class Central:
     # --- opening ----------------------------------------------------------------------------------
     @classmethod
     def open(
-        cls, folder_path: Path, db: Path | None, profile_root: Path, keys_path: Path | None = None
+        cls, folder_path: Path, db: Db | None, profile_root: Path, keys_path: Path | None = None
     ) -> Central:
         keys_path = _keys_for(db, profile_root, keys_path)
         folder = SyncFolder(folder_path)
         folder_id = folder.folder_id()
         path = db or default_db(profile_root, folder_id)
-        if not path.exists():
+        if is_server(path):
+            central = cls(folder, path, keys_path=keys_path)
+            mine = central.store.get_meta("central_folder_id")
+            if mine is None and folder.centrals():
+                central.store.set_meta("central_folder_id", folder_id)
+                mine = folder_id
+        elif not Path(path).exists():
             if not folder.centrals():
                 raise SyncError(
                     f"Nessun database centrale in {path} e nessuna generazione in {folder.root}: "
@@ -197,8 +239,9 @@ class Central:
             central = cls(folder, path, keys_path=keys_path)
             central.store.set_meta("central_folder_id", folder_id)
             return central
-        central = cls(folder, path, keys_path=keys_path)
-        mine = central.store.get_meta("central_folder_id")
+        else:
+            central = cls(folder, path, keys_path=keys_path)
+            mine = central.store.get_meta("central_folder_id")
         if mine != folder_id:
             central.close()
             raise SyncError(
@@ -212,7 +255,7 @@ class Central:
     def init(
         cls,
         folder_path: Path,
-        db: Path | None,
+        db: Db | None,
         profile_root: Path,
         people: People,
         progress: Progress = _nop,
@@ -227,8 +270,10 @@ class Central:
                 "--assegnazioni FILE`.",
                 "cartella",
             )
-        if db is not None and db.exists():
+        if isinstance(db, Path) and db.exists():
             raise SyncError(f"Il database {db} esiste già: scegline un altro con --db.", "db")
+        if is_server(db):
+            _refuse_used_server(str(db))
         staging = folder_path.parent / f".{folder_path.name}-init.sqlite3"
         for suffix in ("", "-wal", "-shm", ".replica.json"):
             Path(str(staging) + suffix).unlink(missing_ok=True)
@@ -241,7 +286,8 @@ class Central:
                 Path(str(staging) + suffix).unlink(missing_ok=True)
         folder_id = folder.create()
         path = db or default_db(profile_root, folder_id)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(path, Path):
+            path.parent.mkdir(parents=True, exist_ok=True)
         central = cls(folder, path, keys_path=_keys_for(db, profile_root, keys_path))
         central.store.set_meta("central_folder_id", folder_id)
         with central.store.lock:
@@ -276,6 +322,27 @@ class Central:
     ) -> MergeReport:
         """Validate and merge every outbox into the next generation, and publish it."""
         self.folder.check()
+        with self._only_merge():
+            return self._merge_attempts(people, progress, merge_fn, force)
+
+    @contextmanager
+    def _only_merge(self) -> Iterator[None]:
+        """On a server several coordinators share the database: one merge at a time, by
+        a session advisory lock (docs/sync.md). The second is told, and writes nothing."""
+        if not self.store.try_exclusive():
+            raise SyncError(
+                "Un'altra unione è in corso su questo database (un altro coordinatore): "
+                "riprova quando è finita. Non è stato scritto nulla.",
+                "db",
+            )
+        try:
+            yield
+        finally:
+            self.store.release_exclusive()
+
+    def _merge_attempts(
+        self, people: People | None, progress: Progress, merge_fn: MergeFn, force: bool
+    ) -> MergeReport:
         report = MergeReport()
         for _attempt in range(3):
             try:
@@ -427,7 +494,7 @@ class Central:
         if newly_reported:
             with self.store.lock:
                 self.store.conn.executemany(
-                    "INSERT OR IGNORE INTO trust_reported(file, at) VALUES (?, ?)",
+                    "INSERT INTO trust_reported(file, at) VALUES (?, ?) ON CONFLICT DO NOTHING",
                     [(name, now_utc()) for name in newly_reported],
                 )
         return outboxes, files
@@ -450,8 +517,8 @@ class Central:
             return
         sql = (
             "INSERT INTO sync_replica(replica, expert_id, last_outbox_at) VALUES (?, ?, ?) "
-            "ON CONFLICT(replica) DO UPDATE SET last_outbox_at = max(COALESCE(last_outbox_at, ''), "
-            "excluded.last_outbox_at)"
+            "ON CONFLICT(replica) DO UPDATE SET last_outbox_at = "
+            "greatest(COALESCE(sync_replica.last_outbox_at, ''), excluded.last_outbox_at)"
         )
         params = [(r, e, s) for r, (s, e) in latest.items()]
         bindings = getattr(self, "_bindings", {})
@@ -460,13 +527,13 @@ class Central:
         def run(c: sqlite3.Connection) -> None:
             c.executemany(sql, params)
             c.executemany(
-                "INSERT OR IGNORE INTO trust_replica(replica, device_id, bound_at) "
-                "VALUES (?, ?, ?)",
+                "INSERT INTO trust_replica(replica, device_id, bound_at) "
+                "VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                 [(r, d, now_utc()) for r, d in bindings.items()],
             )
             c.executemany(
-                "UPDATE trust_device SET last_outbox_at = max(COALESCE(last_outbox_at, ''), ?) "
-                "WHERE device_id = ?",
+                "UPDATE trust_device SET "
+                "last_outbox_at = greatest(COALESCE(last_outbox_at, ''), ?) WHERE device_id = ?",
                 [(latest[r][0], d) for r, d in bindings.items() if r in latest],
             )
             c.executemany(
@@ -609,7 +676,7 @@ class Central:
             clock_notes = {
                 r[0]: r[1]
                 for r in conn.execute(
-                    "SELECT who, group_concat(device || ': ' || reason, '; ') FROM trust_event "
+                    "SELECT who, string_agg(device || ': ' || reason, '; ') FROM trust_event "
                     "WHERE outcome = 'orologio' AND at >= ? GROUP BY who",
                     (created_at[:19],),
                 )
@@ -974,7 +1041,15 @@ class Central:
     def _adopt(self, path: Path, generation: int, progress: Progress) -> None:
         """Rebuild the local central database from a published central generation."""
         progress(f"riallineamento alla generazione {generation} pubblicata", 0.05)
-        staging = self.db.with_name(self.db.name + ".adopt")
+        if isinstance(self.db, str):
+            with tempfile.TemporaryDirectory(prefix="taskforce-adopt-") as tmp:
+                self._adopt_into(Path(tmp) / "centrale.sqlite3", path, generation)
+            return
+        self._adopt_into(self.db.with_name(self.db.name + ".adopt"), path, generation)
+
+    def _adopt_into(self, staging: Path, path: Path, generation: int) -> None:
+        """Build the generation in `staging`, then make it the centre: the file moved in
+        place, or on a server its rows put in place of the old ones in one transaction."""
         for suffix in ("", "-wal", "-shm", ".replica.json"):
             Path(str(staging) + suffix).unlink(missing_ok=True)
         folder_id = self.store.get_meta("central_folder_id")
@@ -1006,6 +1081,17 @@ class Central:
                 Path(str(staging) + suffix).unlink(missing_ok=True)
             raise
         fresh.close()
+        if isinstance(self.db, str):
+            from taskforce_tui.store.pg import PgStore
+
+            assert isinstance(self.store, PgStore)
+            with self.store.lock:
+                self.store.replace_contents(staging)
+            crashpoint("adopted")
+            self.store.close()
+            self.store = open_store(self.db)
+            self._pin_coordinators()
+            return
         self.store.close()
         for suffix in ("-wal", "-shm"):
             Path(str(self.db) + suffix).unlink(missing_ok=True)
@@ -1116,7 +1202,7 @@ class Central:
         waiting = [p.name for _, p in self.folder.outboxes()]
         return {
             "folder": str(self.folder.root),
-            "database": str(self.db),
+            "database": self.where,
             "generation": self.generation,
             "generations": generations,
             "experts": experts,
@@ -1129,8 +1215,26 @@ class Central:
         }
 
 
-def _reader(db: Path) -> sqlite3.Connection:
-    """A read-only connection of its own, for a writer thread (WAL: readers never block)."""
+def _refuse_used_server(url: str) -> None:
+    """`centrale init` on a server writes nothing into a database already in use."""
+    from taskforce_tui.store.pg import PgStore
+
+    with PgStore(url) as store:
+        if store.get_meta("central_folder_id") is not None:
+            raise SyncError(
+                "Il database PostgreSQL indicato contiene già un centro: scegline un altro "
+                "con --db (CREATE DATABASE).",
+                "db",
+            )
+
+
+def _reader(db: Db) -> sqlite3.Connection:
+    """A read-only connection of its own, for a writer thread (WAL: readers never block;
+    on PostgreSQL a connection of its own, reading the committed generation)."""
+    if isinstance(db, str):
+        from taskforce_tui.store.pg import PgConnection
+
+        return PgConnection(db)  # type: ignore[return-value]
     conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
     conn.execute("PRAGMA busy_timeout = 10000")
     return conn
@@ -1332,7 +1436,8 @@ def _apply_plan(conn: sqlite3.Connection, store: Store, plan: merging.Plan) -> N
             else:
                 sets = ", ".join(f"{n} = ?" for n in names)
                 conn.execute(
-                    f"UPDATE {tbl} SET {sets}, updated_at = max(updated_at, ?) WHERE {pk_name} = ?",
+                    f"UPDATE {tbl} SET {sets}, updated_at = greatest(updated_at, ?) "
+                    f"WHERE {pk_name} = ?",
                     [*(writes[n].value for n in names), stamps[-1], pk],
                 )
             conn.execute("RELEASE rec")
@@ -1363,8 +1468,8 @@ def _apply_plan(conn: sqlite3.Connection, store: Store, plan: merging.Plan) -> N
         fv_rows,
     )
     conn.executemany(
-        f"INSERT OR IGNORE INTO oplog({R.OP_COLUMNS}, acked, generation) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
+        f"INSERT INTO oplog({R.OP_COLUMNS}, acked, generation) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) ON CONFLICT DO NOTHING",
         [
             (
                 op.replica,
@@ -1385,13 +1490,13 @@ def _apply_plan(conn: sqlite3.Connection, store: Store, plan: merging.Plan) -> N
     )
     restored = _apply_restores(conn, store, plan)
     conn.executemany(
-        f"INSERT OR IGNORE INTO conflict({R.CONFLICT_COLUMNS}) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
+        f"INSERT INTO conflict({R.CONFLICT_COLUMNS}) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL) ON CONFLICT DO NOTHING",
         [_conflict_params(c, generation, restored) for c in plan.conflicts],
     )
     conn.executemany(
-        "INSERT OR IGNORE INTO sync_rejected(replica, seq, expert_id, tbl, pk, field, value, "
-        "reason, generation, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO sync_rejected(replica, seq, expert_id, tbl, pk, field, value, "
+        "reason, generation, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         [
             (
                 op.replica,
@@ -1415,7 +1520,7 @@ def _apply_plan(conn: sqlite3.Connection, store: Store, plan: merging.Plan) -> N
             (replica, expert),
         )
     conn.executemany(
-        "UPDATE sync_replica SET acked_seq = max(acked_seq, ?) WHERE replica = ?",
+        "UPDATE sync_replica SET acked_seq = greatest(acked_seq, ?) WHERE replica = ?",
         [(seq, replica) for replica, seq in plan.acks.items()],
     )
     stamp = now_utc()
@@ -1861,7 +1966,7 @@ def _carry_local(old: sqlite3.Connection, fresh: Store) -> None:
                 continue
             if rows:
                 marks = ", ".join("?" for _ in rows[0])
-                conn.executemany(f"INSERT OR IGNORE INTO {tbl} VALUES ({marks})", rows)
+                conn.executemany(f"INSERT INTO {tbl} VALUES ({marks}) ON CONFLICT DO NOTHING", rows)
 
 
 def _sha_of(path: Path) -> str:

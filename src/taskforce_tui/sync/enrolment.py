@@ -61,8 +61,8 @@ def add_founder(conn: sqlite3.Connection, keys: KeyPair, email: str, name: str) 
 def _insert_coordinator(conn: sqlite3.Connection, entry: dict[str, Any]) -> None:
     cols = trust.PUBLISHED["trust_coordinator"]
     conn.execute(
-        f"INSERT OR IGNORE INTO trust_coordinator({', '.join(cols)}) "
-        f"VALUES ({', '.join('?' for _ in cols)})",
+        f"INSERT INTO trust_coordinator({', '.join(cols)}) "
+        f"VALUES ({', '.join('?' for _ in cols)}) ON CONFLICT DO NOTHING",
         [entry.get(c) for c in cols],
     )
 

@@ -124,6 +124,17 @@ def table_lines(
     """
     pk_name, fields = columns(tbl)
     values = ", ".join(f"t.{c}" for c in (pk_name, *fields, "created_at", "updated_at"))
+    if getattr(conn, "dialect", "sqlite") == "postgresql":  # store/pg.py: its spelling
+        versions = (
+            "(SELECT json_object_agg(fv.field, json_build_array(fv.replica, fv.seq, fv.hlc)) "
+            f"FROM field_version fv WHERE fv.tbl = '{tbl}' AND fv.pk = t.{pk_name})"
+        )
+        yield from conn.execute(
+            f"SELECT t.{pk_name}, json_build_array({values}, {versions})::text FROM {tbl} t "
+            f"{join} {where} ORDER BY t.{pk_name}",
+            params,
+        )
+        return
     versions = (
         "json(NULLIF((SELECT json_group_object(fv.field, json_array(fv.replica, fv.seq, fv.hlc)) "
         f"FROM field_version fv WHERE fv.tbl = '{tbl}' AND fv.pk = t.{pk_name}), '{{}}'))"
@@ -227,8 +238,8 @@ def insert_ops(
         batch = [b for b in batch if not covered(str(b[0]), int(b[1]))]
     before = conn.total_changes
     conn.executemany(
-        f"INSERT OR IGNORE INTO oplog({OP_COLUMNS}, acked, generation) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
+        f"INSERT INTO oplog({OP_COLUMNS}, acked, generation) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) ON CONFLICT DO NOTHING",
         batch,
     )
     return conn.total_changes - before
