@@ -41,13 +41,15 @@ from benchmarks.common import BENCH_TODAY, Result, region_profile
 
 EXPERT_PRACTICES = 20_000
 OUTBOXES = 120
+#: A day of work from 1,000 of the national set's experts (benchmarks/national.py).
+NATIONAL_OUTBOXES = 1_000
 
 
-def _central(root: Path) -> tuple[Any, Any]:
+def _central(root: Path, profile: Path | None = None) -> tuple[Any, Any]:
     from taskforce_tui.sync.central import Central
     from taskforce_tui.sync.folder import SyncFolder
 
-    source = region_profile() / "taskforce.sqlite3"
+    source = (profile or region_profile()) / "taskforce.sqlite3"
     db = root / "centrale.sqlite3"
     shutil.copy(source, db)
     folder = SyncFolder(root / "share")
@@ -256,12 +258,17 @@ def _day_of_work(
 
 
 # --- scenarios (each in its own process) ----------------------------------------------------
-def scenario_merge(root: Path) -> dict[str, float]:
+def scenario_merge(
+    root: Path, on_server: bool = False, profile: Path | None = None, outboxes_n: int = OUTBOXES
+) -> dict[str, float]:
+    """The merge of `outboxes_n` outboxes into the region (or `profile`); `on_server`:
+    the same centre moved to PostgreSQL (`centrale migra`, untimed) before the timed
+    merge."""
     from benchmarks import cryptocost
     from taskforce_tui.sync.folder import SyncFolder
 
     t0 = time.perf_counter()
-    central, folder = _central(root)
+    central, folder = _central(root, profile)
     print(f"copy {time.perf_counter() - t0:.1f}s", file=sys.stderr, flush=True)
     started = time.perf_counter()
     central.merge(force=True)  # generation 1 of the region: 120 extracts, nothing merged
@@ -273,7 +280,7 @@ def scenario_merge(root: Path) -> dict[str, float]:
         experts = [
             r[0] for r in conn.execute("SELECT id FROM expert WHERE deleted = 0 ORDER BY id")
         ]
-        for expert in experts[:OUTBOXES]:
+        for expert in experts[:outboxes_n]:
             comuni = [
                 r[0]
                 for r in conn.execute(
@@ -288,6 +295,9 @@ def scenario_merge(root: Path) -> dict[str, float]:
     staged.mkdir()
     for p in outboxes:
         shutil.copy(p, staged / p.name)
+    server = None
+    if on_server:
+        central, server = _to_server(central)
     memory.reset_peak()  # the merge's own peak, not the set-up's (first publish, outboxes)
     resident_mb = memory.rss_mb()
     cryptocost.METER.reset()
@@ -305,6 +315,10 @@ def scenario_merge(root: Path) -> dict[str, float]:
     # serializes the central file and, per extract, decrypts it with its device key
     raw = _raw_cost(sorted(staged.iterdir()), written, [central.keys, *DEVICES.values()])
     central.close()
+    server_mb = 0.0
+    if server is not None:
+        server_mb = _server_rss_mb(server)
+        server.stop()
     size_mb = sum(p.stat().st_size for p in written) / 1e6
     return {
         "first_publish_s": first_publish,
@@ -318,7 +332,46 @@ def scenario_merge(root: Path) -> dict[str, float]:
         "ops": float(report.accepted),
         "published_mb": size_mb,
         "read_files": float(len(read)),
+        "server_mb": server_mb,
     }
+
+
+def _to_server(central: Any) -> tuple[Any, Any]:
+    """The centre moved by `centrale migra` to a PostgreSQL server started for the run,
+    durable (fsync and synchronous commit on, as SQLite's synchronous=FULL), and opened
+    there."""
+    from tests.pg_server import start_server
+
+    from taskforce_tui.sync.central import Central
+    from taskforce_tui.sync.migrate import migrate
+
+    db, folder, keys = central.db, central.folder, central.keys_path
+    central.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    central.close()
+    server = start_server(durable=True)
+    url = server.url(server.new_database())
+    started = time.perf_counter()
+    report = migrate(db, url)
+    assert report.equal, report
+    print(f"migra {time.perf_counter() - started:.1f}s", file=sys.stderr, flush=True)
+    return Central(folder, url, keys_path=keys), server
+
+
+def _server_rss_mb(server: Any) -> float:
+    """Resident memory of the server's processes now (postmaster and backends), from
+    /proc: what the database machine holds for the centre besides the merge's own."""
+    pid = int((server.data / "postmaster.pid").read_text().split()[0])
+    total = 0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            stat = (proc / "stat").read_text().split()
+            if int(proc.name) == pid or int(stat[3]) == pid:
+                total += int(stat[23]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError, IndexError):
+            continue
+    return total / 1e6
 
 
 def scenario_expert(root: Path) -> dict[str, float]:
@@ -473,6 +526,12 @@ def _child(name: str) -> dict[str, float]:
         cryptocost.meter()
     root = Path(tempfile.mkdtemp(prefix=f"tf-bench-sync-{name}-"))
     try:
+        if variant == "pg":
+            return scenario_merge(root, on_server=True)
+        if variant == "national":  # issue 17: ten times the region, on PostgreSQL
+            from benchmarks.national import national_profile
+
+            return scenario_merge(root, True, national_profile(), NATIONAL_OUTBOXES)
         return {"expert": scenario_expert, "merge": scenario_merge}[scenario](root)
     finally:
         shutil.rmtree(root, ignore_errors=True)

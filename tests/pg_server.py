@@ -61,6 +61,9 @@ class PgServer:
     root: Path
     port: int
     owner: tuple[int, int] | None
+    #: fsync and synchronous commit as a real server has them (benchmarks); tests
+    #: run without
+    durable: bool = False
     log: Path = field(init=False)
     _databases: int = 0
 
@@ -102,10 +105,9 @@ class PgServer:
         )
         if init.returncode:
             raise RuntimeError(f"initdb failed:\n{init.stdout}\n{init.stderr}")
-        options = (
-            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        )
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1"
+        if not self.durable:  # tests: nothing to keep, and the disk is shared
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         started = self._cmd(
             self.bin_dir / "pg_ctl", "-D", self.data, "-o", options, "-l", self.log, "-w", "start"
         )
@@ -146,11 +148,11 @@ def sqlalchemy_url(url: str) -> str:
     return url.replace("postgresql://", "postgresql+psycopg://", 1)
 
 
-def start_server() -> PgServer:
+def start_server(durable: bool = False) -> PgServer:
     bin_dir = find_bin_dir()
     assert bin_dir is not None
     root = Path(tempfile.mkdtemp(prefix="taskforce-pg-"))
-    server = PgServer(bin_dir, root, _free_port(), _run_as())
+    server = PgServer(bin_dir, root, _free_port(), _run_as(), durable=durable)
     try:
         server.start()
     except BaseException:

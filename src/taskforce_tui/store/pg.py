@@ -198,6 +198,21 @@ class PgConnection:
         except psycopg.Error as exc:
             raise _error(exc) from exc
 
+    def stream(
+        self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()
+    ) -> Iterator[tuple[Any, ...]]:
+        """The rows of a large SELECT one by one, never all in memory (`execute` reads a
+        result whole, as the centre's many small queries want). The connection serves
+        nothing else until the rows are all read: for a reader that consumes them
+        before its next statement (a bundle member, sync/rows.py `table_lines`)."""
+        statement = self._sql(sql, params)
+        assert statement is not None
+        try:
+            with self.raw.cursor() as cur:
+                yield from cur.stream(statement, params)
+        except psycopg.Error as exc:
+            raise _error(exc) from exc
+
     def copy_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
         """Rows into `table` through COPY (a bulk load: sync/migrate.py measured it)."""
         from psycopg import sql as psql

@@ -129,7 +129,7 @@ def table_lines(
             "(SELECT json_object_agg(fv.field, json_build_array(fv.replica, fv.seq, fv.hlc)) "
             f"FROM field_version fv WHERE fv.tbl = '{tbl}' AND fv.pk = t.{pk_name})"
         )
-        yield from conn.execute(
+        yield from conn.stream(  # type: ignore[attr-defined]  # store/pg.py PgConnection
             f"SELECT t.{pk_name}, json_build_array({values}, {versions})::text FROM {tbl} t "
             f"{join} {where} ORDER BY t.{pk_name}",
             params,
