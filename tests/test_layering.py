@@ -331,3 +331,17 @@ def test_the_form_check_finds_a_hand_built_form(tmp_path: Path) -> None:
         "        yield Button('ok')\n"
     )
     assert _hand_built_forms([sample]) == ["Hand"]
+
+
+def test_the_laptop_never_loads_the_server_drivers() -> None:
+    """Issue 17: the laptop stays on SQLite and its start-up pays nothing for the centre
+    on PostgreSQL. The app, the laptop's sync and even the centre's module (imported
+    by the CLI's sync commands) load neither psycopg nor SQLAlchemy; only a centre
+    opened on a URL does (store/pg.py)."""
+    modules = _modules_after(
+        "import taskforce_tui.app, taskforce_tui.sync.laptop, taskforce_tui.sync.central\n"
+        "import taskforce_tui.cli.sync, taskforce_tui.store.db"
+    )
+    assert "taskforce_tui.sync.central" in modules
+    assert not {m for m in modules if m.split(".")[0] in ("psycopg", "sqlalchemy")}
+    assert "taskforce_tui.store.pg" not in modules
