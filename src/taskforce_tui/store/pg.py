@@ -46,6 +46,13 @@ from taskforce_tui.store.ids import new_id, now_utc
 from taskforce_tui.store.schema import SCHEMA_VERSION
 
 SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
+#: The schema version this version creates whole on PostgreSQL; databases of an older
+#: one are moved with `migra` (there were no PostgreSQL centres before it).
+PG_BASELINE = 5
+#: PostgreSQL's step to each schema version after the baseline: schema.MIGRATIONS holds
+#: SQLite's. A migration added there needs its step here (tests/test_tables.py fails
+#: until it has one).
+PG_MIGRATIONS: dict[int, tuple[str, ...]] = {}
 #: The merge's advisory lock key (any constant: one lock per database).
 MERGE_LOCK = 0x7461736B666F7263  # "taskforc"
 
@@ -301,7 +308,7 @@ class PgStore(Store):
             mark = self.conn.execute("SELECT obj_description('meta'::regclass, 'pg_class')")
             comment = str((mark.fetchone() or [""])[0] or "")
             version = int(comment[len(SCHEMA_MARK) :]) if comment.startswith(SCHEMA_MARK) else 0
-            if version != SCHEMA_VERSION:
+            if version > SCHEMA_VERSION or version < PG_BASELINE:
                 newer = version > SCHEMA_VERSION
                 raise StoreError(
                     f"Il database PostgreSQL è allo schema {version}, questa versione di "
@@ -314,6 +321,8 @@ class PgStore(Store):
                     )
                     + " Il database non è stato toccato."
                 )
+            self.migrated = self._upgrade(version)
+            self._add_missing_views()
             return
         if tables:
             raise StoreError(
@@ -324,6 +333,39 @@ class PgStore(Store):
             raise StoreError("Nessun centro in questo database PostgreSQL.")
         self.create_schema()
         reference.seed(self.conn)
+
+    def _upgrade(self, version: int) -> int:
+        """Apply PostgreSQL's steps from `version` to this version's schema, each in its
+        own transaction with its version mark (as store/db.py `migrate` on SQLite)."""
+        from taskforce_tui.store.tables import SCHEMA_MARK
+
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            self.conn.execute("BEGIN")
+            try:
+                for statement in PG_MIGRATIONS[target]:
+                    self.conn.execute(statement)
+                self.conn.execute(f"COMMENT ON TABLE meta IS '{SCHEMA_MARK}{target}'")
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.conn.rollback()
+                raise
+        return SCHEMA_VERSION - version
+
+    def _add_missing_views(self) -> None:
+        """Reporting views a later version added: created (existing ones are left as
+        they are, with the rights given on them; taskforce_lettore.sql is run again to
+        grant the new ones, docs/sync.md)."""
+        from taskforce_tui.sync import reporting
+
+        found = {
+            r[0]
+            for r in self.conn.execute(
+                "SELECT viewname FROM pg_views WHERE schemaname = current_schema()"
+            )
+        }
+        for name, sql in reporting.creates().items():
+            if name not in found:
+                self.conn.execute(sql)
 
     def create_schema(self) -> None:
         """store/tables.py's declaration and the reporting views, in one transaction."""

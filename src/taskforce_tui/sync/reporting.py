@@ -66,19 +66,20 @@ READER_SCRIPT: Final = "taskforce_lettore.sql"
 def view_statements() -> list[str]:
     """Statements (re)making every view, valid on both back ends."""
     out = []
-    for name, sql in _creates().items():
+    for name, sql in creates().items():
         out += [f"DROP VIEW IF EXISTS {name}", sql]
     return out
 
 
-def _creates() -> dict[str, str]:
+def creates() -> dict[str, str]:
+    """Each view's CREATE VIEW statement, by name."""
     return {name: f"CREATE VIEW {name} AS {body.strip()}" for name, body in VIEWS.items()}
 
 
 def ensure_views(conn: sqlite3.Connection) -> None:
     """Make the views of a SQLite centre current (no write when they already are)."""
     found = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'view'"))
-    if all(found.get(name) == sql for name, sql in _creates().items()):
+    if all(found.get(name) == sql for name, sql in creates().items()):
         return
     conn.execute("BEGIN IMMEDIATE")
     try:
