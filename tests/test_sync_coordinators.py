@@ -12,7 +12,7 @@ import pytest
 from taskforce_tui.sync import enrolment, trust
 from taskforce_tui.sync.central import default_keys
 from taskforce_tui.sync.crypto import KeyPair
-from tests.test_sync_cli import ok, run, team  # noqa: F401 - the fixture is used by name
+from tests.test_sync_cli import CENTRE_ON_SERVER, ok, run, team  # noqa: F401 - fixture by name
 
 
 def _invite(capsys: pytest.CaptureFixture[str], coord: str, share: str, email: str) -> str:
@@ -34,7 +34,7 @@ def _invite(capsys: pytest.CaptureFixture[str], coord: str, share: str, email: s
     return str(invite["codice"])
 
 
-def _join(capsys: pytest.CaptureFixture[str], home: str, share: str, code: str) -> dict:
+def _join(capsys: pytest.CaptureFixture[str], home: str, share: str, code: str, *db: str) -> dict:
     code_, out, err = run(
         capsys,
         "--data-dir",
@@ -50,6 +50,7 @@ def _join(capsys: pytest.CaptureFixture[str], home: str, share: str, code: str) 
         "--nome",
         "Dora, Segreteria",
         "--json",
+        *db,
     )
     result = json.loads(out)
     assert code_ == (2 if result["esito"] == "rifiutato" else 0), (out, err)
@@ -170,3 +171,49 @@ def test_a_coordinator_entry_not_signed_by_a_coordinator_is_not_trusted(tmp_path
     assert set(trust.extend_trusted(pinned, [self_signed, forged])) == {founder.id}
     genuine = trust.coordinator_entry(other.public, "z@y.it", "Z", founder, founder.id)
     assert set(trust.extend_trusted(pinned, [genuine])) == {founder.id, other.id}
+
+
+@pytest.mark.parametrize("centre_backend", ["postgresql"], indirect=True)
+def test_two_coordinators_share_one_postgresql_database(
+    team: dict[str, Path],  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    """The Segreteria Tecnica on one server: Dora joins with the founder's database,
+    each merges with their own key, neither ever adopts the other's generation (the
+    database already holds it), and Anna's laptop accepts both."""
+    share, coord, anna = str(team["share"]), str(team["coord"]), str(team["anna"])
+    dora = str(tmp_path / "dora")
+    db = ["--db", CENTRE_ON_SERVER["url"]]
+    code = _invite(capsys, coord, share, "dora@example.it")
+    assert _join(capsys, dora, share, code, *db)["esito"] == "richiesta"
+    ok(capsys, "--data-dir", coord, "centrale", "merge", share)
+    joined = _join(capsys, dora, share, code, *db)
+    assert joined["esito"] == "iscritto", joined
+    generation = joined["generazione"]
+    assert not list(Path(dora).rglob("centrale-*.sqlite3"))  # no file of her own
+
+    ok(capsys, "--data-dir", anna, "sync")  # the set with Dora's key
+    pid = ok(
+        capsys,
+        *("--data-dir", anna, "pratica", "nuova", "--comune", "Bergamo"),
+        *("--tipo", "permesso_costruire", "--protocollo", "13/2026", "--avvio", "2026-11-02"),
+    ).strip()
+
+    def edit(subject: str) -> None:
+        ok(capsys, "--data-dir", anna, "pratica", "modifica", pid, "--oggetto", subject)
+        ok(capsys, "--data-dir", anna, "sync")
+
+    edit("unita da Dora")
+    merged = json.loads(ok(capsys, "--data-dir", dora, "centrale", "merge", share, "--json", *db))
+    assert merged["generation"] == generation + 1 and merged["accepted"] > 0
+    edit("unita dal fondatore")
+    merged = json.loads(ok(capsys, "--data-dir", coord, "centrale", "merge", share, "--json"))
+    assert merged["adopted"] is None and merged["generation"] == generation + 2
+    assert json.loads(ok(capsys, "--data-dir", anna, "sync", "--json"))["generation"] == (
+        generation + 2
+    )
+    status = json.loads(ok(capsys, "--data-dir", dora, "centrale", "stato", share, "--json", *db))
+    assert status["generation"] == generation + 2
+    shown = json.loads(ok(capsys, "--data-dir", anna, "pratica", "mostra", pid, "--json"))
+    assert shown["subject"] == "unita dal fondatore"

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from taskforce_tui.sync import crypto, device, enrolment
-from taskforce_tui.sync.central import Central, default_db
+from taskforce_tui.sync.central import Central, Db, default_db
 from taskforce_tui.sync.crypto import KeyPair
 from taskforce_tui.sync.errors import SyncError
 from taskforce_tui.sync.folder import SyncFolder
@@ -46,7 +46,7 @@ def join(
     name: str,
     profile_root: Path,
     keys_path: Path,
-    db: Path | None = None,
+    db: Db | None = None,
 ) -> JoinOutcome:
     """Leave this profile's request, or take the centre's answer to it."""
     folder = SyncFolder(folder_path)
@@ -110,17 +110,19 @@ def join(
 
 
 def _catch_up(
-    folder_path: Path, db: Path | None, profile_root: Path, keys_path: Path, how: str
+    folder_path: Path, db: Db | None, profile_root: Path, keys_path: Path, how: str
 ) -> JoinOutcome:
     """Build (or bring up to date) the local central database from the share."""
     target = db or default_db(profile_root, SyncFolder(folder_path).folder_id())
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with Central.open(folder_path, db, profile_root, keys_path) as central:
+    if isinstance(target, Path):
+        target.parent.mkdir(parents=True, exist_ok=True)
+    with Central.open(folder_path, target, profile_root, keys_path) as central:
         generation = central.catch_up()
+        where = central.where
     return JoinOutcome(
         "iscritto",
         f"Chiave riconosciuta: {how}. Database centrale allineato alla generazione "
-        f"{generation} ({target}). Da ora puoi eseguire `taskforce centrale merge "
+        f"{generation} ({where}). Da ora puoi eseguire `taskforce centrale merge "
         f"{folder_path}`.",
         generation,
     )
