@@ -53,6 +53,8 @@ PG_BASELINE = 5
 #: SQLite's. A migration added there needs its step here (tests/test_tables.py fails
 #: until it has one).
 PG_MIGRATIONS: dict[int, tuple[str, ...]] = {}
+#: Rows per chunk of a streamed result (`PgConnection.stream`).
+STREAM_ROWS = 1000
 #: The merge's advisory lock key (any constant: one lock per database).
 MERGE_LOCK = 0x7461736B666F7263  # "taskforc"
 
@@ -216,7 +218,9 @@ class PgConnection:
         assert statement is not None
         try:
             with self.raw.cursor() as cur:
-                yield from cur.stream(statement, params)
+                # rows in chunks (libpq 17+: psycopg[binary] ships 18), not one by one
+                size = STREAM_ROWS if pq.version() >= 170000 else 1
+                yield from cur.stream(statement, params, size=size)
         except psycopg.Error as exc:
             raise _error(exc) from exc
 
