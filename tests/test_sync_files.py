@@ -544,3 +544,28 @@ def test_a_dry_run_changes_nothing_and_writes_no_file(world: World) -> None:
     assert data_digest(a) == before
     assert sorted(p for p in world.folder.rglob("*") if p.is_file()) == files
     assert not (world.root / "backup0").exists()
+
+
+def test_a_value_the_database_refuses_is_refused_alone(world: World) -> None:
+    """A laptop whose checks were bypassed (a modified or broken client) sends three
+    edits of one shape, one of them against the schema's CHECK: the centre refuses that
+    one, says why, and merges the others (they are written in one statement, redone one
+    by one when the database refuses it)."""
+    a = world.laptops[0]
+    ids = [r[0] for r in a.conn.execute("SELECT id FROM practice ORDER BY protocol_no")][:3]
+    a.conn.execute("PRAGMA ignore_check_constraints = ON")
+    with a.write() as tx:
+        for pid, status in zip(ids, ("sospesa", "inventata", "archiviata"), strict=True):
+            tx.update("practice", pid, {"status": status})
+    a.conn.execute("PRAGMA ignore_check_constraints = OFF")
+    with world.central.store.read() as conn:
+        before = dict(conn.execute("SELECT id, status FROM practice"))
+    world.sync(0)
+    report = world.merge()
+    assert report.accepted == 2 and report.rejected == 1
+    with world.central.store.read() as conn:
+        after = dict(conn.execute("SELECT id, status FROM practice"))
+        reason = conn.execute("SELECT pk, reason FROM sync_rejected").fetchall()
+    assert after[ids[0]] == "sospesa" and after[ids[2]] == "archiviata"
+    assert after[ids[1]] == before[ids[1]] == "aperta"
+    assert [r[0] for r in reason] == [ids[1]] and "valori non accettati" in reason[0][1]

@@ -1414,42 +1414,68 @@ def _load_current(
                     )
 
 
+def _write_statement(
+    tbl: str, new: bool, names: list[str], recs: list[merging.Rec], plan: merging.Plan
+) -> tuple[str, list[list[Any]]]:
+    """The INSERT (new records) or UPDATE writing `names` of `tbl`, and each record's
+    parameters."""
+    pk_name = SYNCED_TABLES[tbl][0]
+    params = []
+    for rec in recs:
+        writes = plan.writes[rec]
+        stamps = sorted(w.at for w in writes.values())
+        values = [writes[n].value for n in names]
+        params.append(
+            [rec[1], *values, stamps[0], stamps[-1]] if new else [*values, stamps[-1], rec[1]]
+        )
+    if new:
+        cols = [pk_name, *names, "created_at", "updated_at"]
+        marks = ", ".join("?" for _ in cols)
+        return f"INSERT INTO {tbl} ({', '.join(cols)}) VALUES ({marks})", params
+    sets = ", ".join(f"{n} = ?" for n in names)
+    return (
+        f"UPDATE {tbl} SET {sets}, updated_at = greatest(updated_at, ?) WHERE {pk_name} = ?",
+        params,
+    )
+
+
 def _apply_plan(conn: sqlite3.Connection, store: Store, plan: merging.Plan) -> None:
     generation = plan.generation
     bad: dict[merging.Rec, str] = {}
     fv_rows: list[tuple[Any, ...]] = []
-    for rec in sorted(plan.writes):
-        tbl, pk = rec
-        writes = plan.writes[rec]
-        pk_name, fields = SYNCED_TABLES[tbl]
-        names = [n for n in fields if n in writes]
-        stamps = sorted(w.at for w in writes.values())
-        conn.execute("SAVEPOINT rec")
+    # One statement per shape (table, new or not, fields written), its records in one
+    # executemany: a round trip per shape, not per record, on a server. A shape with
+    # a value the database refuses is redone record by record, to refuse just those.
+    shapes: dict[tuple[str, bool, tuple[str, ...]], list[merging.Rec]] = {}
+    for rec in sorted(plan.writes):  # tables in order: a practice before its suspensions
+        names = tuple(n for n in SYNCED_TABLES[rec[0]][1] if n in plan.writes[rec])
+        shapes.setdefault((rec[0], rec in plan.new_records, names), []).append(rec)
+    for (tbl, new, names), recs in shapes.items():
+        sql, params = _write_statement(tbl, new, list(names), recs, plan)
+        conn.execute("SAVEPOINT shape")
         try:
-            if rec in plan.new_records:
-                cols = [pk_name, *names, "created_at", "updated_at"]
-                marks = ", ".join("?" for _ in cols)
-                conn.execute(
-                    f"INSERT INTO {tbl} ({', '.join(cols)}) VALUES ({marks})",
-                    [pk, *(writes[n].value for n in names), stamps[0], stamps[-1]],
-                )
-            else:
-                sets = ", ".join(f"{n} = ?" for n in names)
-                conn.execute(
-                    f"UPDATE {tbl} SET {sets}, updated_at = greatest(updated_at, ?) "
-                    f"WHERE {pk_name} = ?",
-                    [*(writes[n].value for n in names), stamps[-1], pk],
-                )
-            conn.execute("RELEASE rec")
-        except sqlite3.IntegrityError as exc:
-            conn.execute("ROLLBACK TO rec")
-            conn.execute("RELEASE rec")
-            bad[rec] = f"valori non accettati ({exc})"
-            continue
-        for n in names:
-            w = writes[n]
-            if w.version is not None:
-                fv_rows.append((tbl, pk, n, w.version[0], w.version[1], w.hlc))
+            conn.executemany(sql, params)
+            conn.execute("RELEASE shape")
+        except sqlite3.IntegrityError:
+            conn.execute("ROLLBACK TO shape")
+            conn.execute("RELEASE shape")
+            for rec, one in zip(recs, params, strict=True):
+                conn.execute("SAVEPOINT rec")
+                try:
+                    conn.execute(sql, one)
+                    conn.execute("RELEASE rec")
+                except sqlite3.IntegrityError as exc:
+                    conn.execute("ROLLBACK TO rec")
+                    conn.execute("RELEASE rec")
+                    bad[rec] = f"valori non accettati ({exc})"
+        for rec in recs:
+            if rec in bad:
+                continue
+            writes = plan.writes[rec]
+            for n in names:
+                w = writes[n]
+                if w.version is not None:
+                    fv_rows.append((tbl, rec[1], n, w.version[0], w.version[1], w.hlc))
     if bad:
         keep = []
         for op in plan.accepted:
