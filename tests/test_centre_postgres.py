@@ -311,3 +311,161 @@ def test_the_sqlite_centre_has_the_views(centre: Path) -> None:
     found = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'view'")}
     conn.close()
     assert found == set(reporting.VIEWS)
+
+
+# --- the semester indicators and the interventions per area, against the app's own figures
+
+SERIATE = "016198"
+PROVINCIA_BG = "UTS012"
+_FIGURES = {  # view column -> Figures field (store/indicators.py)
+    "avviati": "started",
+    "conclusi_silenzio_assenso": "concluded_tacit",
+    "conclusi_espresso": "concluded_express",
+    "espressi_con_conferenza": "express_with_conference",
+    "espressi_con_sospensione": "express_with_suspension",
+    "conclusi": "concluded",
+    "archiviati": "archived",
+    "conclusi_oltre_termine": "concluded_late",
+    "pendenti": "pending",
+    "arretrato": "backlog",
+    "giorni_totali": "duration_days_total",
+    "giorni_netti_totali": "net_duration_days_total",
+}
+
+
+def _with_practices(centre: Path) -> None:
+    """Practices of a Comune and of a Provincia over three semesters: concluded with and
+    without suspensions, late or not, archived, open and late, suspended before and
+    after their term, a suspension of no days, one deleted."""
+    store = Store(centre)
+    try:
+        repo = store.practices
+
+        def new(comune: str, kind: str, protocol: str, received: str, **kw: Any) -> str:
+            return repo.create(
+                comune_code=comune,
+                procedure_type=kind,
+                protocol_no=protocol,
+                received_on=date.fromisoformat(received),
+                **kw,
+            ).id
+
+        d = date.fromisoformat
+        p1 = new(SERIATE, "scia", "S1", "2025-01-10")
+        repo.conclude(p1, d("2025-02-20"), "favorevole")
+        p2 = new(SERIATE, "scia", "S2", "2025-03-01", service_conference=True)
+        repo.suspend(p2, d("2025-03-10"), "integrazione")
+        repo.resume(p2, d("2025-05-10"))
+        repo.conclude(p2, d("2025-07-15"), "favorevole")
+        new(SERIATE, "scia", "S3", "2025-01-05")  # open, late from February 2025
+        p4 = new(SERIATE, "scia", "S4", "2025-06-10")  # suspended within its term
+        repo.suspend(p4, d("2025-06-20"), "parere")
+        p4b = new(SERIATE, "scia", "S4b", "2025-01-15")  # suspended past its term
+        repo.suspend(p4b, d("2025-03-01"), "parere")
+        p5 = new(SERIATE, "scia", "S5", "2025-04-01")
+        repo.conclude(p5, d("2025-06-30"), "silenzio_assenso")
+        p6 = new(SERIATE, "scia", "S6", "2025-05-01")
+        repo.archive(p6, d("2025-08-01"))
+        p7 = new(SERIATE, "scia", "S7", "2025-09-01")
+        repo.suspend(p7, d("2025-09-10"), "chiarimenti")
+        repo.resume(p7, d("2025-09-10"))
+        repo.conclude(p7, d("2026-01-20"), "sfavorevole")
+        new(SERIATE, "scia", "S8", "2026-03-01")
+        # suspended across the semester's end: 56 of its 118 days count at 30/06
+        p10 = new(SERIATE, "scia", "S10", "2025-04-01")
+        repo.suspend(p10, d("2025-05-05"), "parere")
+        repo.resume(p10, d("2025-08-31"))
+        repo.conclude(p10, d("2025-10-01"), "favorevole")
+        repo.delete(new(SERIATE, "scia", "S9", "2025-02-01"))
+        q1 = new(PROVINCIA_BG, "aua", "A1", "2025-02-01")
+        repo.conclude(q1, d("2025-03-15"), "favorevole")
+        new(PROVINCIA_BG, "aua", "A2", "2024-12-01")
+    finally:
+        store.close()
+
+
+def _semester_rows(conn: Any) -> dict[tuple[str, str, str], dict[str, Any]]:
+    cursor = conn.execute("SELECT * FROM vista_indicatori_semestrali")
+    names = [c[0] for c in cursor.description]
+    out = {}
+    for row in cursor.fetchall():
+        record = dict(zip(names, row, strict=True))
+        key = (record["semestre"], record["ente_codice"], record["tipo_procedimento"])
+        assert key not in out, key
+        out[key] = record
+    return out
+
+
+def _plain(value: Any) -> Any:
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def _check_semesters(centre: Path, conn: Any) -> dict[tuple[str, str, str], dict[str, Any]]:
+    """Every row of the view equals the app's figures for its semester, measured on
+    the database's own today, and the view has a row for every cell the app has."""
+    from taskforce_tui.domain.dates import Semester
+    from taskforce_tui.domain.indicators import as_of
+    from taskforce_tui.store.indicators import IndicatorRepo
+
+    view = _semester_rows(conn)
+    (today_text,) = conn.execute("SELECT CAST(CURRENT_DATE AS TEXT)").fetchone()
+    today = date.fromisoformat(today_text)
+    store = Store(centre)
+    try:
+        repo, semester, app = IndicatorRepo(store), Semester(2024, 2), {}
+        while semester.start <= today:
+            day = as_of(semester, today)
+            for (comune, kind), figures in repo.by_type(semester, None, today).items():
+                app[(str(semester), comune, kind)] = (figures, day)
+            semester = semester.next()
+    finally:
+        store.close()
+    assert sorted(view) == sorted(app)
+    for key, (figures, day) in app.items():
+        row = view[key]
+        got = {column: int(row[column]) for column in _FIGURES}
+        assert got == {c: getattr(figures, f) for c, f in _FIGURES.items()}, key
+        for column, mean in (
+            ("durata_media_gg", figures.avg_duration),
+            ("durata_netta_media_gg", figures.avg_net_duration),
+        ):
+            if mean is None:
+                assert row[column] is None, (key, column)
+            else:
+                assert _plain(row[column]) == pytest.approx(mean, abs=0.05), (key, column)
+        assert row["dati_al"] == day.isoformat(), key
+        assert row["semestre_chiuso"] == int(day == Semester.parse(key[0]).end), key
+    return view
+
+
+def test_the_semester_view_gives_the_apps_indicators(centre: Path, pg_url: str) -> None:
+    _with_practices(centre)
+    lite = sqlite3.connect(centre)  # a plain connection: no function of the app needed
+    on_file = _check_semesters(centre, lite)
+    lite.close()
+    # hand-checked (docs/indicators.md): Seriate's SCIA (30 days) at the end of 2025-H1
+    h1 = on_file[("2025-H1", SERIATE, "scia")]
+    assert (h1["avviati"], h1["conclusi"], h1["giorni_totali"], _plain(h1["durata_media_gg"])) == (
+        8,
+        2,
+        131,
+        65.5,
+    )
+    # pending: S2 S3 S4 S4b S6 S10; past the term: all but S4 (suspended 10 days)
+    assert (h1["pendenti"], h1["arretrato"], h1["conclusi_oltre_termine"]) == (6, 5, 2)
+    h2 = on_file[("2025-H2", SERIATE, "scia")]
+    assert (h2["conclusi_espresso"], h2["espressi_con_conferenza"]) == (2, 1)
+    assert (h2["espressi_con_sospensione"], h2["giorni_totali"], h2["giorni_netti_totali"]) == (
+        2,
+        136 + 183,
+        75 + 65,
+    )
+    assert (h2["archiviati"], h2["pendenti"], h2["arretrato"]) == (1, 4, 3)
+    ente = on_file[("2025-H1", PROVINCIA_BG, "aua")]
+    assert (ente["tipo_ente"], ente["conclusi"], ente["arretrato"]) == ("provincia", 1, 1)
+    assert ("2024-H2", PROVINCIA_BG, "aua") in on_file
+
+    assert migrating.migrate(centre, pg_url).equal
+    with psycopg.connect(pg_url) as pg:
+        on_server = _check_semesters(centre, pg)
+    assert on_server.keys() == on_file.keys()
