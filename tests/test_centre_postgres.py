@@ -469,3 +469,148 @@ def test_the_semester_view_gives_the_apps_indicators(centre: Path, pg_url: str) 
     with psycopg.connect(pg_url) as pg:
         on_server = _check_semesters(centre, pg)
     assert on_server.keys() == on_file.keys()
+
+
+def _with_interventions(centre: Path) -> None:
+    """Three areas: one with three interventions (two snapshots, the later one in force;
+    a snapshot that changes the total; none at all), one with one (and one deleted),
+    one with none; phases late by not ending, ended late, on time, still ahead."""
+    from taskforce_tui.store.aree import AreaInput, AreaRepo
+
+    d = date.fromisoformat
+    store = Store(centre)
+    try:
+        with store.write() as tx:
+            AreaRepo.apply_areas(
+                tx,
+                [
+                    AreaInput("AI01", "Alta Valle", "snai", SERIATE, [SERIATE]),
+                    AreaInput("AI02", "Oltrepò", "regionale", None, [COMUNE_A]),
+                    AreaInput("AI03", "Senza interventi", "regionale", None, []),
+                ],
+            )
+        repo = store.interventions
+        one = repo.create(
+            cup="E21B22000310001",
+            title="Scuola",
+            area="AI01",
+            total_cents=100_000_000,
+            funding={"FESR": 60_000_000, "regionale": 40_000_001},
+        ).id
+        repo.add_snapshot(one, ref_date=d("2025-06-30"), committed_cents=10_000_000, paid_cents=1)
+        repo.add_snapshot(
+            one, ref_date=d("2026-03-31"), committed_cents=33_333_333, paid_cents=12_345_678
+        )
+        for phase, planned, actual in (
+            ("fattibilita", "2025-03-31", "2025-04-15"),  # ended late
+            ("progettazione_definitiva", "2025-09-30", None),  # late, not ended
+            ("affidamento", "2025-05-01", "2025-04-20"),  # on time
+            ("lavori", "2099-12-31", None),  # ahead
+        ):
+            repo.set_phase(
+                one,
+                phase,
+                planned_end=d(planned),
+                actual_end=d(actual) if actual else None,
+            )
+        two = repo.create(
+            cup="E21B22000310002", title="Strada", area="AI01", total_cents=50_000_000
+        ).id
+        repo.add_snapshot(
+            two,
+            ref_date=d("2026-01-15"),
+            total_cents=55_555_555,
+            committed_cents=20_000_000,
+            paid_cents=0,
+        )
+        repo.create(cup="E21B22000310003", title="Studio", area="AI01", total_cents=12_345)
+        four = repo.create(
+            cup="F11C23000000004",
+            title="Ambulatorio",
+            area="AI02",
+            total_cents=7_777_777,
+            funding={"nazionale": 7_777_777},
+        ).id
+        repo.add_snapshot(
+            four, ref_date=d("2026-02-01"), committed_cents=7_777_777, paid_cents=3_888_888
+        )
+        repo.set_phase(four, "lavori", planned_end=d("2026-01-31"), actual_end=d("2026-02-28"))
+        repo.set_funding(four, "altro", 123)
+        with store.write() as tx:  # a funding row withdrawn: its tombstone counts nothing
+            tx.delete("intervention_funding", f"{four}:altro")
+        gone = repo.create(cup="F11C23000000005", title="Ritirato", area="AI02", total_cents=99)
+        repo.delete(gone.id)
+    finally:
+        store.close()
+
+
+def _check_areas(centre: Path, conn: Any) -> dict[str, dict[str, Any]]:
+    """Every row of the view equals store/aree.py's summary of its area on the
+    database's own today, to the cent; euros are the cents / 100."""
+    cursor = conn.execute("SELECT * FROM vista_interventi_per_area")
+    names = [c[0] for c in cursor.description]
+    view = {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
+    (today_text,) = conn.execute("SELECT CAST(CURRENT_DATE AS TEXT)").fetchone()
+    store = Store(centre)
+    try:
+        repo = store.interventions
+        rows = repo.rows(on=date.fromisoformat(today_text))
+        summaries = repo.summaries(rows=rows)
+        funded: dict[str, int] = {}
+        for r in rows:
+            cents = sum(f.amount_cents for f in repo.find(r.id).funding)
+            funded[r.area_code] = funded.get(r.area_code, 0) + cents
+    finally:
+        store.close()
+    assert sorted(view) == sorted(s.area.code for s in summaries)
+    for s in summaries:
+        row = view[s.area.code]
+        assert (row["area"], row["tipo_area"]) == (s.area.name, s.area.kind)
+        cents = {
+            "programmato": s.programmed_cents,
+            "finanziato": funded.get(s.area.code, 0),
+            "impegnato": s.committed_cents,
+            "pagato": s.paid_cents,
+        }
+        for name, value in cents.items():
+            assert int(row[f"{name}_cent"]) == value, (s.area.code, name)
+            assert Decimal(str(row[f"{name}_euro"])) == Decimal(value) / 100, (s.area.code, name)
+        assert (int(row["interventi"]), int(row["fasi_in_ritardo"])) == (
+            s.interventions,
+            s.late_phases,
+        )
+        for column, percent in (
+            ("impegnato_pct", s.committed_percent),
+            ("pagato_pct", s.paid_percent),
+        ):
+            assert (None if row[column] is None else _plain(row[column])) == percent, column
+    return view
+
+
+def test_the_interventions_view_gives_the_apps_figures_per_area(centre: Path, pg_url: str) -> None:
+    _with_interventions(centre)
+    lite = sqlite3.connect(centre)
+    on_file = _check_areas(centre, lite)
+    lite.close()
+    # hand-checked: the later snapshot of the school, the road's new total, the study's
+    # programmed amount without a snapshot
+    ai01 = on_file["AI01"]
+    assert ai01["programmato_cent"] == 100_000_000 + 55_555_555 + 12_345
+    assert (ai01["impegnato_cent"], ai01["pagato_cent"]) == (53_333_333, 12_345_678)
+    assert (ai01["finanziato_cent"], _plain(ai01["finanziato_euro"])) == (100_000_001, 1000000.01)
+    assert (_plain(ai01["impegnato_pct"]), _plain(ai01["pagato_pct"])) == (34.3, 7.9)
+    assert (ai01["interventi"], ai01["fasi_in_ritardo"], ai01["interventi_monitorati"]) == (3, 2, 2)
+    assert ai01["ultimo_monitoraggio"] == "2026-03-31"
+    ai02 = on_file["AI02"]
+    assert ai02["finanziato_cent"] == 7_777_777
+    assert (ai02["interventi"], ai02["fasi_in_ritardo"], _plain(ai02["pagato_euro"])) == (
+        1,
+        1,
+        38888.88,
+    )
+    assert (on_file["AI03"]["interventi"], on_file["AI03"]["impegnato_pct"]) == (0, None)
+
+    assert migrating.migrate(centre, pg_url).equal
+    with psycopg.connect(pg_url) as pg:
+        on_server = _check_areas(centre, pg)
+    assert on_server.keys() == on_file.keys()

@@ -220,10 +220,66 @@ HAVING sum(CASE WHEN f.received_on >= f.inizio THEN 1 ELSE 0 END) + sum(f.conclu
                   THEN 1 ELSE 0 END) + sum(f.pendente) > 0
 """
 
+#: Each live intervention with the figures of its latest snapshot up to today (the
+#: programmed amount is the snapshot's total when it has one, else the intervention's)
+#: and its phases late today (not ended past their planned end, or ended after it), as
+#: store/aree.py `InterventionRepo.rows` gives them.
+_INTERVENTIONS = f"""
+SELECT i.id, i.area_code,
+       coalesce(s.total_cents, i.total_cents) AS programmato,
+       coalesce(s.committed_cents, 0) AS impegnato,
+       coalesce(s.paid_cents, 0) AS pagato,
+       s.ref_date,
+       (SELECT coalesce(sum(f.amount_cents), 0) FROM intervention_funding f
+        WHERE f.intervention_id = i.id AND f.deleted = 0) AS finanziato,
+       (SELECT count(*) FROM intervention_phase p
+        WHERE p.intervention_id = i.id AND p.deleted = 0 AND p.planned_end IS NOT NULL
+          AND ((p.actual_end IS NULL AND p.planned_end < {_TODAY})
+               OR p.actual_end > p.planned_end)) AS fasi_in_ritardo
+FROM intervention i
+LEFT JOIN intervention_snapshot s
+  ON s.intervention_id = i.id AND s.deleted = 0 AND s.ref_date <= {_TODAY}
+ AND NOT EXISTS (
+     SELECT 1 FROM intervention_snapshot y
+     WHERE y.intervention_id = i.id AND y.deleted = 0 AND y.ref_date <= {_TODAY}
+       AND (y.ref_date > s.ref_date OR (y.ref_date = s.ref_date AND y.id > s.id)))
+WHERE i.deleted = 0
+"""
+
+#: The interventions' physical-financial progress per area of the Aree Interne (every
+#: live area, also one without interventions), the sums of store/aree.py's rows: cents
+#: as stored, euros with 2 decimals, percentages of the programmed amount (1 decimal).
+INTERVENTIONS_BY_AREA: Final = f"""
+SELECT a.code AS area_codice,
+       a.name AS area,
+       a.kind AS tipo_area,
+       count(x.id) AS interventi,
+       coalesce(sum(x.programmato), 0) AS programmato_cent,
+       coalesce(sum(x.finanziato), 0) AS finanziato_cent,
+       coalesce(sum(x.impegnato), 0) AS impegnato_cent,
+       coalesce(sum(x.pagato), 0) AS pagato_cent,
+       round(coalesce(sum(x.programmato), 0) / 100.0, 2) AS programmato_euro,
+       round(coalesce(sum(x.finanziato), 0) / 100.0, 2) AS finanziato_euro,
+       round(coalesce(sum(x.impegnato), 0) / 100.0, 2) AS impegnato_euro,
+       round(coalesce(sum(x.pagato), 0) / 100.0, 2) AS pagato_euro,
+       CASE WHEN sum(x.programmato) > 0
+            THEN round(sum(x.impegnato) * 100.0 / sum(x.programmato), 1) END AS impegnato_pct,
+       CASE WHEN sum(x.programmato) > 0
+            THEN round(sum(x.pagato) * 100.0 / sum(x.programmato), 1) END AS pagato_pct,
+       coalesce(sum(x.fasi_in_ritardo), 0) AS fasi_in_ritardo,
+       count(x.ref_date) AS interventi_monitorati,
+       max(x.ref_date) AS ultimo_monitoraggio
+FROM area a
+LEFT JOIN ({_INTERVENTIONS.strip()}) x ON x.area_code = a.code
+WHERE a.deleted = 0
+GROUP BY a.code, a.name, a.kind
+"""
+
 VIEWS: Final[dict[str, str]] = {
     "vista_ore_mensili": HOURS,
     "vista_pratiche_aperte": OPEN_PRACTICES,
     "vista_indicatori_semestrali": SEMESTER_INDICATORS,
+    "vista_interventi_per_area": INTERVENTIONS_BY_AREA,
 }
 
 #: The SQL script making the `taskforce_lettore` role (docs/sync.md).
