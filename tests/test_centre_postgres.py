@@ -614,3 +614,17 @@ def test_the_interventions_view_gives_the_apps_figures_per_area(centre: Path, pg
     with psycopg.connect(pg_url) as pg:
         on_server = _check_areas(centre, pg)
     assert on_server.keys() == on_file.keys()
+
+
+def test_opening_the_centre_again_leaves_its_views_alone(centre: Path) -> None:
+    conn = sqlite3.connect(centre, isolation_level=None)
+    try:
+        (before,) = conn.execute("PRAGMA schema_version").fetchone()
+        reporting.ensure_views(conn)
+        assert conn.execute("PRAGMA schema_version").fetchone() == (before,)
+        conn.execute("DROP VIEW vista_interventi_per_area")  # an older version's file
+        reporting.ensure_views(conn)
+        found = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'view'")}
+    finally:
+        conn.close()
+    assert found == set(reporting.VIEWS)
