@@ -22,7 +22,7 @@ from taskforce_tui.sync import migrate as migrating
 from taskforce_tui.sync import reporting
 from taskforce_tui.sync.errors import SyncError
 from tests.pg_server import PgServer
-from tests.sync_helpers import COMUNE_A, world_with_a_conflict
+from tests.sync_helpers import COMUNE_A, COMUNE_B, world_with_a_conflict
 from tests.test_sync_cli import run
 
 
@@ -628,3 +628,39 @@ def test_opening_the_centre_again_leaves_its_views_alone(centre: Path) -> None:
     finally:
         conn.close()
     assert found == set(reporting.VIEWS)
+
+
+def test_a_value_that_is_not_a_date_breaks_no_view(centre: Path, pg_url: str) -> None:
+    """The merge does not check the shape of dates: a bad one counts no days (as SQLite's
+    julianday answers) and never makes a view fail on PostgreSQL, which refuses to cast
+    it."""
+    _with_practices(centre)
+    lite = sqlite3.connect(centre, isolation_level=None)
+    before = _semester_rows(lite)
+    for pk, received, status, concluded in (
+        ("rotta", "2025-02-01", "conclusa", "ieri"),
+        ("storta", "2025-01-0x", "aperta", None),
+    ):
+        lite.execute(
+            "INSERT INTO practice (id, comune_code, ambito, procedure_type, protocol_no, "
+            "received_on, legal_term_days, status, concluded_on, outcome, created_at, "
+            "updated_at) VALUES (?, ?, 'edilizia', 'pas', ?, ?, 30, ?, ?, 'favorevole', "
+            "'x', 'x')",
+            (pk, COMUNE_B, pk, received, status, concluded),
+        )
+    (open_one,) = lite.execute("SELECT id FROM practice WHERE protocol_no = 'S3'").fetchone()
+    lite.execute(
+        "INSERT INTO suspension (id, practice_id, start_on, created_at, updated_at) "
+        "VALUES ('boh', ?, 'boh', 'x', 'x')",
+        (open_one,),
+    )
+    after = _semester_rows(lite)
+    assert {k: v for k, v in after.items() if k[1:] != (COMUNE_B, "pas")} == before
+    lite.close()
+    report = migrating.migrate(centre, pg_url)
+    assert report.equal, [t for t in report.tables if t.source_hash != t.target_hash]
+    lite = sqlite3.connect(centre)
+    with psycopg.connect(pg_url) as pg:
+        for view in reporting.VIEWS:
+            assert _rows(pg, f"SELECT * FROM {view}") == _rows(lite, f"SELECT * FROM {view}"), view
+    lite.close()

@@ -55,6 +55,19 @@ GROUP BY p.comune_code, c.name, c.province, p.procedure_type, pt.name
 """
 
 
+def _is_iso(iso: str) -> str:
+    """SQL true when column `iso` has the shape 'DDDD-DD-DD' (digits and two dashes):
+    PostgreSQL refuses to cast anything else to an integer, and one bad value, which
+    the merge does not refuse, must not make a whole view fail."""
+    digits_gone = iso
+    for digit in "0123456789":
+        digits_gone = f"replace({digits_gone}, '{digit}', '')"
+    return (
+        f"(length({iso}) = 10 AND substr({iso}, 5, 1) = '-' AND substr({iso}, 8, 1) = '-' "
+        f"AND {digits_gone} = '--')"
+    )
+
+
 def _day_number(iso: str) -> str:
     """SQL for the day number of the ISO date (text 'YYYY-MM-DD') in column `iso`: the
     difference of two is the days between them, on both back ends and without a
@@ -62,23 +75,25 @@ def _day_number(iso: str) -> str:
     only; a function registered by the app would be missing for the other tools reading
     a SQLite centre). The Gregorian count of days from 1 March of year 0, with March as
     the year's first month so that February's length never matters; integer division
-    truncates on both back ends and every term is positive. NULL stays NULL."""
+    truncates on both back ends and every term is positive. NULL for NULL and for
+    text that is not shaped like a date (as SQLite's julianday answers)."""
     y = f"CAST(substr({iso}, 1, 4) AS INTEGER)"
     m = f"CAST(substr({iso}, 6, 2) AS INTEGER)"
     d = f"CAST(substr({iso}, 9, 2) AS INTEGER)"
     year = f"({y} - CASE WHEN {m} > 2 THEN 0 ELSE 1 END)"
     month = f"(CASE WHEN {m} > 2 THEN {m} - 3 ELSE {m} + 9 END)"
     return (
-        f"(365 * {year} + {year} / 4 - {year} / 100 + {year} / 400 "
-        f"+ ({month} * 306 + 5) / 10 + {d})"
+        f"(CASE WHEN {_is_iso(iso)} THEN 365 * {year} + {year} / 4 - {year} / 100 "
+        f"+ {year} / 400 + ({month} * 306 + 5) / 10 + {d} END)"
     )
 
 
 def _semester_index(iso: str) -> str:
-    """SQL for year * 2 + (0 for January-June, 1 for July-December) of an ISO date."""
+    """SQL for year * 2 + (0 for January-June, 1 for July-December) of an ISO date
+    (NULL for text that is not shaped like one)."""
     return (
-        f"(CAST(substr({iso}, 1, 4) AS INTEGER) * 2 "
-        f"+ CASE WHEN substr({iso}, 6, 2) > '06' THEN 1 ELSE 0 END)"
+        f"(CASE WHEN {_is_iso(iso)} THEN CAST(substr({iso}, 1, 4) AS INTEGER) * 2 "
+        f"+ CASE WHEN substr({iso}, 6, 2) > '06' THEN 1 ELSE 0 END END)"
     )
 
 
