@@ -1,7 +1,8 @@
 """`taskforce centrale migra`: a centre built by the sync helpers moves from its SQLite
 file to a real PostgreSQL server with every row intact, checked table by table; the
-reporting views answer the same on both back ends; `taskforce_lettore` reads the views
-and nothing else."""
+reporting views answer the same on both back ends and give the app's own figures
+(store/indicators.py, store/aree.py); `taskforce_lettore` reads the views and nothing
+else."""
 
 from __future__ import annotations
 

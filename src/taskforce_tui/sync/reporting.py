@@ -3,8 +3,10 @@ and LibreOffice through ODBC, Metabase, Power BI): the same SQL on SQLite and on
 PostgreSQL, documented with their columns in docs/sync.md ("Reporting views").
 
 Names and columns are in Italian: the people who read them are the users. Only
-live records count (`deleted = 0`). The role that may read these views and nothing
-else is made by `taskforce_lettore.sql` beside this module.
+live records count (`deleted = 0`). The views call no function of ours (none is
+registered in another client's SQLite connection, and the reader role may execute none
+on PostgreSQL). The role that may read these views and nothing else is made by
+`taskforce_lettore.sql` beside this module.
 """
 
 from __future__ import annotations
