@@ -1,7 +1,8 @@
 """`taskforce centrale migra`: a centre built by the sync helpers moves from its SQLite
 file to a real PostgreSQL server with every row intact, checked table by table; the
-reporting views answer the same on both back ends; `taskforce_lettore` reads the views
-and nothing else."""
+reporting views answer the same on both back ends and give the app's own figures
+(store/indicators.py, store/aree.py); `taskforce_lettore` reads the views and nothing
+else."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from taskforce_tui.sync import migrate as migrating
 from taskforce_tui.sync import reporting
 from taskforce_tui.sync.errors import SyncError
 from tests.pg_server import PgServer
-from tests.sync_helpers import COMUNE_A, world_with_a_conflict
+from tests.sync_helpers import COMUNE_A, COMUNE_B, world_with_a_conflict
 from tests.test_sync_cli import run
 
 
@@ -311,3 +312,356 @@ def test_the_sqlite_centre_has_the_views(centre: Path) -> None:
     found = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'view'")}
     conn.close()
     assert found == set(reporting.VIEWS)
+
+
+# --- the semester indicators and the interventions per area, against the app's own figures
+
+SERIATE = "016198"
+PROVINCIA_BG = "UTS012"
+_FIGURES = {  # view column -> Figures field (store/indicators.py)
+    "avviati": "started",
+    "conclusi_silenzio_assenso": "concluded_tacit",
+    "conclusi_espresso": "concluded_express",
+    "espressi_con_conferenza": "express_with_conference",
+    "espressi_con_sospensione": "express_with_suspension",
+    "conclusi": "concluded",
+    "archiviati": "archived",
+    "conclusi_oltre_termine": "concluded_late",
+    "pendenti": "pending",
+    "arretrato": "backlog",
+    "giorni_totali": "duration_days_total",
+    "giorni_netti_totali": "net_duration_days_total",
+}
+
+
+def _with_practices(centre: Path) -> None:
+    """Practices of a Comune and of a Provincia over three semesters: concluded with and
+    without suspensions, late or not, archived, open and late, suspended before and
+    after their term, a suspension of no days, one deleted."""
+    store = Store(centre)
+    try:
+        repo = store.practices
+
+        def new(comune: str, kind: str, protocol: str, received: str, **kw: Any) -> str:
+            return repo.create(
+                comune_code=comune,
+                procedure_type=kind,
+                protocol_no=protocol,
+                received_on=date.fromisoformat(received),
+                **kw,
+            ).id
+
+        d = date.fromisoformat
+        p1 = new(SERIATE, "scia", "S1", "2025-01-10")
+        repo.conclude(p1, d("2025-02-20"), "favorevole")
+        p2 = new(SERIATE, "scia", "S2", "2025-03-01", service_conference=True)
+        repo.suspend(p2, d("2025-03-10"), "integrazione")
+        repo.resume(p2, d("2025-05-10"))
+        repo.conclude(p2, d("2025-07-15"), "favorevole")
+        new(SERIATE, "scia", "S3", "2025-01-05")  # open, late from February 2025
+        p4 = new(SERIATE, "scia", "S4", "2025-06-10")  # suspended within its term
+        repo.suspend(p4, d("2025-06-20"), "parere")
+        p4b = new(SERIATE, "scia", "S4b", "2025-01-15")  # suspended past its term
+        repo.suspend(p4b, d("2025-03-01"), "parere")
+        p5 = new(SERIATE, "scia", "S5", "2025-04-01")
+        repo.conclude(p5, d("2025-06-30"), "silenzio_assenso")
+        p6 = new(SERIATE, "scia", "S6", "2025-05-01")
+        repo.archive(p6, d("2025-08-01"))
+        p7 = new(SERIATE, "scia", "S7", "2025-09-01")
+        repo.suspend(p7, d("2025-09-10"), "chiarimenti")
+        repo.resume(p7, d("2025-09-10"))
+        repo.conclude(p7, d("2026-01-20"), "sfavorevole")
+        new(SERIATE, "scia", "S8", "2026-03-01")
+        # suspended across the semester's end: 56 of its 118 days count at 30/06
+        p10 = new(SERIATE, "scia", "S10", "2025-04-01")
+        repo.suspend(p10, d("2025-05-05"), "parere")
+        repo.resume(p10, d("2025-08-31"))
+        repo.conclude(p10, d("2025-10-01"), "favorevole")
+        repo.delete(new(SERIATE, "scia", "S9", "2025-02-01"))
+        q1 = new(PROVINCIA_BG, "aua", "A1", "2025-02-01")
+        repo.conclude(q1, d("2025-03-15"), "favorevole")
+        new(PROVINCIA_BG, "aua", "A2", "2024-12-01")
+    finally:
+        store.close()
+
+
+def _semester_rows(conn: Any) -> dict[tuple[str, str, str], dict[str, Any]]:
+    cursor = conn.execute("SELECT * FROM vista_indicatori_semestrali")
+    names = [c[0] for c in cursor.description]
+    out = {}
+    for row in cursor.fetchall():
+        record = dict(zip(names, row, strict=True))
+        key = (record["semestre"], record["ente_codice"], record["tipo_procedimento"])
+        assert key not in out, key
+        out[key] = record
+    return out
+
+
+def _plain(value: Any) -> Any:
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def _check_semesters(centre: Path, conn: Any) -> dict[tuple[str, str, str], dict[str, Any]]:
+    """Every row of the view equals the app's figures for its semester, measured on
+    the database's own today, and the view has a row for every cell the app has."""
+    from taskforce_tui.domain.dates import Semester
+    from taskforce_tui.domain.indicators import as_of
+    from taskforce_tui.store.indicators import IndicatorRepo
+
+    view = _semester_rows(conn)
+    (today_text,) = conn.execute("SELECT CAST(CURRENT_DATE AS TEXT)").fetchone()
+    today = date.fromisoformat(today_text)
+    store = Store(centre)
+    try:
+        repo, semester, app = IndicatorRepo(store), Semester(2024, 2), {}
+        while semester.start <= today:
+            day = as_of(semester, today)
+            for (comune, kind), figures in repo.by_type(semester, None, today).items():
+                app[(str(semester), comune, kind)] = (figures, day)
+            semester = semester.next()
+    finally:
+        store.close()
+    assert sorted(view) == sorted(app)
+    for key, (figures, day) in app.items():
+        row = view[key]
+        got = {column: int(row[column]) for column in _FIGURES}
+        assert got == {c: getattr(figures, f) for c, f in _FIGURES.items()}, key
+        for column, mean in (
+            ("durata_media_gg", figures.avg_duration),
+            ("durata_netta_media_gg", figures.avg_net_duration),
+        ):
+            if mean is None:
+                assert row[column] is None, (key, column)
+            else:
+                assert _plain(row[column]) == pytest.approx(mean, abs=0.05), (key, column)
+        assert row["dati_al"] == day.isoformat(), key
+        assert row["semestre_chiuso"] == int(day == Semester.parse(key[0]).end), key
+    return view
+
+
+def test_the_semester_view_gives_the_apps_indicators(centre: Path, pg_url: str) -> None:
+    _with_practices(centre)
+    lite = sqlite3.connect(centre)  # a plain connection: no function of the app needed
+    on_file = _check_semesters(centre, lite)
+    lite.close()
+    # hand-checked (docs/indicators.md): Seriate's SCIA (30 days) at the end of 2025-H1
+    h1 = on_file[("2025-H1", SERIATE, "scia")]
+    assert (h1["avviati"], h1["conclusi"], h1["giorni_totali"], _plain(h1["durata_media_gg"])) == (
+        8,
+        2,
+        131,
+        65.5,
+    )
+    # pending: S2 S3 S4 S4b S6 S10; past the term: all but S4 (suspended 10 days)
+    assert (h1["pendenti"], h1["arretrato"], h1["conclusi_oltre_termine"]) == (6, 5, 2)
+    h2 = on_file[("2025-H2", SERIATE, "scia")]
+    assert (h2["conclusi_espresso"], h2["espressi_con_conferenza"]) == (2, 1)
+    assert (h2["espressi_con_sospensione"], h2["giorni_totali"], h2["giorni_netti_totali"]) == (
+        2,
+        136 + 183,
+        75 + 65,
+    )
+    assert (h2["archiviati"], h2["pendenti"], h2["arretrato"]) == (1, 4, 3)
+    ente = on_file[("2025-H1", PROVINCIA_BG, "aua")]
+    assert (ente["tipo_ente"], ente["conclusi"], ente["arretrato"]) == ("provincia", 1, 1)
+    assert ("2024-H2", PROVINCIA_BG, "aua") in on_file
+
+    assert migrating.migrate(centre, pg_url).equal
+    with psycopg.connect(pg_url) as pg:
+        on_server = _check_semesters(centre, pg)
+    assert on_server.keys() == on_file.keys()
+
+
+def _with_interventions(centre: Path) -> None:
+    """Three areas: one with three interventions (two snapshots, the later one in force;
+    a snapshot that changes the total; none at all), one with one (and one deleted),
+    one with none; phases late by not ending, ended late, on time, still ahead."""
+    from taskforce_tui.store.aree import AreaInput, AreaRepo
+
+    d = date.fromisoformat
+    store = Store(centre)
+    try:
+        with store.write() as tx:
+            AreaRepo.apply_areas(
+                tx,
+                [
+                    AreaInput("AI01", "Alta Valle", "snai", SERIATE, [SERIATE]),
+                    AreaInput("AI02", "Oltrepò", "regionale", None, [COMUNE_A]),
+                    AreaInput("AI03", "Senza interventi", "regionale", None, []),
+                ],
+            )
+        repo = store.interventions
+        one = repo.create(
+            cup="E21B22000310001",
+            title="Scuola",
+            area="AI01",
+            total_cents=100_000_000,
+            funding={"FESR": 60_000_000, "regionale": 40_000_001},
+        ).id
+        repo.add_snapshot(one, ref_date=d("2025-06-30"), committed_cents=10_000_000, paid_cents=1)
+        repo.add_snapshot(
+            one, ref_date=d("2026-03-31"), committed_cents=33_333_333, paid_cents=12_345_678
+        )
+        for phase, planned, actual in (
+            ("fattibilita", "2025-03-31", "2025-04-15"),  # ended late
+            ("progettazione_definitiva", "2025-09-30", None),  # late, not ended
+            ("affidamento", "2025-05-01", "2025-04-20"),  # on time
+            ("lavori", "2099-12-31", None),  # ahead
+        ):
+            repo.set_phase(
+                one,
+                phase,
+                planned_end=d(planned),
+                actual_end=d(actual) if actual else None,
+            )
+        two = repo.create(
+            cup="E21B22000310002", title="Strada", area="AI01", total_cents=50_000_000
+        ).id
+        repo.add_snapshot(
+            two,
+            ref_date=d("2026-01-15"),
+            total_cents=55_555_555,
+            committed_cents=20_000_000,
+            paid_cents=0,
+        )
+        repo.create(cup="E21B22000310003", title="Studio", area="AI01", total_cents=12_345)
+        four = repo.create(
+            cup="F11C23000000004",
+            title="Ambulatorio",
+            area="AI02",
+            total_cents=7_777_777,
+            funding={"nazionale": 7_777_777},
+        ).id
+        repo.add_snapshot(
+            four, ref_date=d("2026-02-01"), committed_cents=7_777_777, paid_cents=3_888_888
+        )
+        repo.set_phase(four, "lavori", planned_end=d("2026-01-31"), actual_end=d("2026-02-28"))
+        repo.set_funding(four, "altro", 123)
+        with store.write() as tx:  # a funding row withdrawn: its tombstone counts nothing
+            tx.delete("intervention_funding", f"{four}:altro")
+        gone = repo.create(cup="F11C23000000005", title="Ritirato", area="AI02", total_cents=99)
+        repo.delete(gone.id)
+    finally:
+        store.close()
+
+
+def _check_areas(centre: Path, conn: Any) -> dict[str, dict[str, Any]]:
+    """Every row of the view equals store/aree.py's summary of its area on the
+    database's own today, to the cent; euros are the cents / 100."""
+    cursor = conn.execute("SELECT * FROM vista_interventi_per_area")
+    names = [c[0] for c in cursor.description]
+    view = {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
+    (today_text,) = conn.execute("SELECT CAST(CURRENT_DATE AS TEXT)").fetchone()
+    store = Store(centre)
+    try:
+        repo = store.interventions
+        rows = repo.rows(on=date.fromisoformat(today_text))
+        summaries = repo.summaries(rows=rows)
+        funded: dict[str, int] = {}
+        for r in rows:
+            cents = sum(f.amount_cents for f in repo.find(r.id).funding)
+            funded[r.area_code] = funded.get(r.area_code, 0) + cents
+    finally:
+        store.close()
+    assert sorted(view) == sorted(s.area.code for s in summaries)
+    for s in summaries:
+        row = view[s.area.code]
+        assert (row["area"], row["tipo_area"]) == (s.area.name, s.area.kind)
+        cents = {
+            "programmato": s.programmed_cents,
+            "finanziato": funded.get(s.area.code, 0),
+            "impegnato": s.committed_cents,
+            "pagato": s.paid_cents,
+        }
+        for name, value in cents.items():
+            assert int(row[f"{name}_cent"]) == value, (s.area.code, name)
+            assert Decimal(str(row[f"{name}_euro"])) == Decimal(value) / 100, (s.area.code, name)
+        assert (int(row["interventi"]), int(row["fasi_in_ritardo"])) == (
+            s.interventions,
+            s.late_phases,
+        )
+        for column, percent in (
+            ("impegnato_pct", s.committed_percent),
+            ("pagato_pct", s.paid_percent),
+        ):
+            assert (None if row[column] is None else _plain(row[column])) == percent, column
+    return view
+
+
+def test_the_interventions_view_gives_the_apps_figures_per_area(centre: Path, pg_url: str) -> None:
+    _with_interventions(centre)
+    lite = sqlite3.connect(centre)
+    on_file = _check_areas(centre, lite)
+    lite.close()
+    # hand-checked: the later snapshot of the school, the road's new total, the study's
+    # programmed amount without a snapshot
+    ai01 = on_file["AI01"]
+    assert ai01["programmato_cent"] == 100_000_000 + 55_555_555 + 12_345
+    assert (ai01["impegnato_cent"], ai01["pagato_cent"]) == (53_333_333, 12_345_678)
+    assert (ai01["finanziato_cent"], _plain(ai01["finanziato_euro"])) == (100_000_001, 1000000.01)
+    assert (_plain(ai01["impegnato_pct"]), _plain(ai01["pagato_pct"])) == (34.3, 7.9)
+    assert (ai01["interventi"], ai01["fasi_in_ritardo"], ai01["interventi_monitorati"]) == (3, 2, 2)
+    assert ai01["ultimo_monitoraggio"] == "2026-03-31"
+    ai02 = on_file["AI02"]
+    assert ai02["finanziato_cent"] == 7_777_777
+    assert (ai02["interventi"], ai02["fasi_in_ritardo"], _plain(ai02["pagato_euro"])) == (
+        1,
+        1,
+        38888.88,
+    )
+    assert (on_file["AI03"]["interventi"], on_file["AI03"]["impegnato_pct"]) == (0, None)
+
+    assert migrating.migrate(centre, pg_url).equal
+    with psycopg.connect(pg_url) as pg:
+        on_server = _check_areas(centre, pg)
+    assert on_server.keys() == on_file.keys()
+
+
+def test_opening_the_centre_again_leaves_its_views_alone(centre: Path) -> None:
+    conn = sqlite3.connect(centre, isolation_level=None)
+    try:
+        (before,) = conn.execute("PRAGMA schema_version").fetchone()
+        reporting.ensure_views(conn)
+        assert conn.execute("PRAGMA schema_version").fetchone() == (before,)
+        conn.execute("DROP VIEW vista_interventi_per_area")  # an older version's file
+        reporting.ensure_views(conn)
+        found = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'view'")}
+    finally:
+        conn.close()
+    assert found == set(reporting.VIEWS)
+
+
+def test_a_value_that_is_not_a_date_breaks_no_view(centre: Path, pg_url: str) -> None:
+    """The merge does not check the shape of dates: a bad one counts no days (as SQLite's
+    julianday answers) and never makes a view fail on PostgreSQL, which refuses to cast
+    it."""
+    _with_practices(centre)
+    lite = sqlite3.connect(centre, isolation_level=None)
+    before = _semester_rows(lite)
+    for pk, received, status, concluded in (
+        ("rotta", "2025-02-01", "conclusa", "ieri"),
+        ("storta", "2025-01-0x", "aperta", None),
+    ):
+        lite.execute(
+            "INSERT INTO practice (id, comune_code, ambito, procedure_type, protocol_no, "
+            "received_on, legal_term_days, status, concluded_on, outcome, created_at, "
+            "updated_at) VALUES (?, ?, 'edilizia', 'pas', ?, ?, 30, ?, ?, 'favorevole', "
+            "'x', 'x')",
+            (pk, COMUNE_B, pk, received, status, concluded),
+        )
+    (open_one,) = lite.execute("SELECT id FROM practice WHERE protocol_no = 'S3'").fetchone()
+    lite.execute(
+        "INSERT INTO suspension (id, practice_id, start_on, created_at, updated_at) "
+        "VALUES ('boh', ?, 'boh', 'x', 'x')",
+        (open_one,),
+    )
+    after = _semester_rows(lite)
+    assert {k: v for k, v in after.items() if k[1:] != (COMUNE_B, "pas")} == before
+    lite.close()
+    report = migrating.migrate(centre, pg_url)
+    assert report.equal, [t for t in report.tables if t.source_hash != t.target_hash]
+    lite = sqlite3.connect(centre)
+    with psycopg.connect(pg_url) as pg:
+        for view in reporting.VIEWS:
+            assert _rows(pg, f"SELECT * FROM {view}") == _rows(lite, f"SELECT * FROM {view}"), view
+    lite.close()

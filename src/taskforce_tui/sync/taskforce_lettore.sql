@@ -26,4 +26,5 @@ REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA public FROM PUBLIC;
 GRANT USAGE ON SCHEMA public TO taskforce_lettore;
 
-GRANT SELECT ON vista_ore_mensili, vista_pratiche_aperte TO taskforce_lettore;
+GRANT SELECT ON vista_ore_mensili, vista_pratiche_aperte, vista_indicatori_semestrali,
+    vista_interventi_per_area TO taskforce_lettore;
