@@ -227,6 +227,17 @@ def test_a_declaration_that_differs_is_caught(tmp_path: Path) -> None:
     ]
 
 
+#: Receipt dates as a spreadsheet may hold them: only the ISO one is a date on SQLite.
+ODD_DAYS = (
+    "1/2/2025",
+    "2025.01.02",
+    "20250102",
+    "2 gennaio 2025",
+    "2025-01-02",
+    "2025-01-02 10:00",
+)
+
+
 def test_the_declaration_creates_on_postgresql(pg_server: PgServer, pg_url: str) -> None:
     from sqlalchemy import create_engine, inspect, text
 
@@ -255,8 +266,16 @@ def test_the_declaration_creates_on_postgresql(pg_server: PgServer, pg_url: str)
         )
         due = conn.execute(text("SELECT due_on FROM practice")).scalar_one()
         bad = conn.execute(text("SELECT taskforce_add_days('31/02/2026', 1)")).scalar_one()
+        odd = {
+            day: conn.execute(text("SELECT taskforce_add_days(:d, 30)"), {"d": day}).scalar_one()
+            for day in ODD_DAYS
+        }
     engine.dispose()
     lite = sqlite3.connect(":memory:")
+    # text PostgreSQL alone would read as a date is no date on either back end
+    assert odd == {
+        d: lite.execute("SELECT date(?, '+30 days')", (d,)).fetchone()[0] for d in ODD_DAYS
+    }
     (expected,) = lite.execute("SELECT date('2028-01-15', '+' || (60 + 3) || ' days')").fetchone()
     assert due == expected == "2028-03-18"
     assert bad is None

@@ -130,7 +130,12 @@ ADD_DAYS_FUNCTION: Final = """
 CREATE OR REPLACE FUNCTION taskforce_add_days(day text, days bigint) RETURNS text
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
 BEGIN
-    RETURN to_char(day::date + days::integer, 'YYYY-MM-DD');
+    -- SQLite's date() reads YYYY-MM-DD only (a time may follow); PostgreSQL would also
+    -- read '1/2/2025' and the like, so anything else is NULL here as there
+    IF day !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T].*)?$' THEN
+        RETURN NULL;
+    END IF;
+    RETURN to_char(left(day, 10)::date + days::integer, 'YYYY-MM-DD');
 EXCEPTION WHEN others THEN
     RETURN NULL;
 END
