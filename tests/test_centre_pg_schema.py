@@ -4,6 +4,8 @@ views a later version adds created (issue 17)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import psycopg
 import pytest
 
@@ -99,3 +101,18 @@ def test_a_view_a_later_version_adds_is_created_on_opening(pg_url: str) -> None:
         conn.execute(f"DROP VIEW {name}")
     with pg.PgStore(pg_url) as store:
         store.conn.execute(f"SELECT * FROM {name}")
+
+
+def test_an_empty_host_reads_the_pg_variables(
+    pg_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--db postgresql:///centrale`: libpq's PGHOST, PGPORT, PGUSER decide the rest."""
+    name = pg_server.new_database()
+    monkeypatch.setenv("PGHOST", "127.0.0.1")
+    monkeypatch.setenv("PGPORT", str(pg_server.port))
+    monkeypatch.setenv("PGUSER", "postgres")
+    with pg.PgStore(f"postgresql:///{name}") as store:
+        assert store.conn.execute("SELECT current_database()").fetchone()[0] == name
+    monkeypatch.setenv("PGPORT", "1")
+    with pytest.raises(StoreError, match="Non riesco a collegarmi"):
+        pg.PgStore(f"postgresql:///{name}")
