@@ -692,6 +692,11 @@ class Central:
         }
         self._seal_to = {"central": trust.boxes(entries), **boxes}
         self._clock_for = clock_notes
+        with self.store.read() as conn:
+            # the same in every extract: read once, not once per expert
+            self._reference = {
+                tbl: [line for _, line in R.table_lines(conn, tbl)] for tbl in REFERENCE_TABLES
+            }
         todo = []
         for expert in experts:
             path = self.folder.extract_path(expert[0], generation)
@@ -929,8 +934,7 @@ class Central:
         scope = _scope(conn, expert_id, created_at[:10])
         marks = ", ".join("?" for _ in scope) or "NULL"
         for tbl in REFERENCE_TABLES:
-            lines = (line for _, line in R.table_lines(conn, tbl))
-            writer.member_lines(f"{tbl}.jsonl", lines, R.member_columns(tbl))
+            writer.member_lines(f"{tbl}.jsonl", iter(self._reference[tbl]), R.member_columns(tbl))
         closure_p, closure_r = _closure(conn, expert_id, scope)
         ids_p = ", ".join("?" for _ in closure_p) or "NULL"
         ids_r = ", ".join("?" for _ in closure_r) or "NULL"
