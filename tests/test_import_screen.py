@@ -34,13 +34,19 @@ def text(app: TaskforceApp, selector: str) -> str:
     return str(app.screen.query_one(selector, Static).render())
 
 
-async def open_import(pilot: Pilot[Any], path: Path) -> ImportScreen:
+async def import_screen(pilot: Pilot[Any]) -> ImportScreen:
+    """The app's profile open, then `i`: the import screen."""
     app = pilot.app
     await until(pilot, lambda: getattr(app, "store", None) is not None)
     await pilot.press("i")
     await until(pilot, lambda: isinstance(app.screen, ImportScreen))
     screen = app.screen
     assert isinstance(screen, ImportScreen)
+    return screen
+
+
+async def open_import(pilot: Pilot[Any], path: Path) -> ImportScreen:
+    screen = await import_screen(pilot)
     screen.query_one("#path", Input).value = str(path)
     await pilot.press("enter")
     return screen
@@ -209,11 +215,7 @@ async def test_browsing_to_the_file(expert_store: Store, tmp_path: Path) -> None
     expert_store.close()
     app = TaskforceApp(Profile(profile))
     async with app.run_test(size=(80, 24)) as pilot:
-        await until(pilot, lambda: getattr(app, "store", None) is not None)
-        await pilot.press("i")
-        await until(pilot, lambda: isinstance(app.screen, ImportScreen))
-        screen = app.screen
-        assert isinstance(screen, ImportScreen)
+        screen = await import_screen(pilot)
         screen.query_one("#path", Input).value = str(folder)
         await pilot.press("f2")
         await until(pilot, lambda: isinstance(app.screen, FileBrowser))
@@ -247,11 +249,7 @@ async def test_interventions_previewed_confirmed_and_their_bad_rows_explained(
     expert_store.close()
     app = TaskforceApp(Profile(folder))
     async with app.run_test(size=(100, 30)) as pilot:
-        await until(pilot, lambda: getattr(app, "store", None) is not None)
-        await pilot.press("i")
-        await until(pilot, lambda: isinstance(app.screen, ImportScreen))
-        screen = app.screen
-        assert isinstance(screen, ImportScreen)
+        screen = await import_screen(pilot)
         screen.query_one("#kind", Select).value = "interventi"
         await until(pilot, lambda: screen.kind == "interventi")
         assert "Area, se manca" in str(screen.query_one("#comune", Input).placeholder)

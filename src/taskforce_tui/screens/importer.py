@@ -158,7 +158,7 @@ class ImportScreen(Screen[bool]):
     ImportScreen #inputs { height: auto; }
     ImportScreen #path { width: 3fr; }
     ImportScreen #comune { width: 2fr; }
-    ImportScreen #kind { width: 30; }
+    ImportScreen #kind { width: 32; margin: 0 1; }
     ImportScreen #error { color: $error; height: auto; padding: 0 1; }
     ImportScreen #progress-row { height: 1; padding: 0 1; }
     ImportScreen #phase { width: auto; margin-right: 1; }
@@ -180,8 +180,9 @@ class ImportScreen(Screen[bool]):
 
     def compose(self) -> ComposeResult:
         yield PlacesBar(None, self._title())
+        # on its own line: at 80 columns the two boxes need the whole width
+        yield Select(KINDS, value=self.kind, allow_blank=False, compact=True, id="kind")
         with Horizontal(id="inputs"):
-            yield Select(KINDS, value=self.kind, allow_blank=False, compact=True, id="kind")
             yield Input(
                 self.initial_path,
                 placeholder="File .xlsx, .csv o .ods (F2: sfoglia)",
