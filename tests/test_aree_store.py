@@ -12,6 +12,7 @@ import pytest
 from taskforce_tui.domain import aree as A
 from taskforce_tui.domain.errors import DomainError, NotFoundError
 from taskforce_tui.store import reference
+from taskforce_tui.store.aree import InterventionFilter
 from taskforce_tui.store.db import Store
 from taskforce_tui.store.schema import MIGRATIONS, SCHEMA_VERSION
 from tests.aree_helpers import intervention, with_areas
@@ -250,7 +251,7 @@ def test_area_figures_agree_to_the_cent_with_their_rows(store: Store) -> None:
         )
     intervention(store, cup="F11C23000000001", area="AI02", total=5_00)
     summaries = {s.area.code: s for s in store.interventions.summaries()}
-    rows = store.interventions.rows(area="AI01")
+    rows = store.interventions.rows(InterventionFilter(area="AI01"))
     assert summaries["AI01"].programmed_cents == sum(r.programmed_cents for r in rows)
     assert summaries["AI01"].programmed_cents == 123_456_78 + 98_765_43 + 1
     assert summaries["AI01"].committed_cents == 33_333_33 + 12_345_67
@@ -374,3 +375,100 @@ def test_demo_areas_are_deterministic_with_the_seed(tmp_path: Path) -> None:
                 [(r.cup, r.title, r.paid_cents, r.late_phases) for r in s.interventions.rows()]
             )
     assert results[0] == results[1] and results[0] != results[2]
+
+
+def test_area_totals_are_the_sums_of_each_intervention_latest_snapshot(store: Store) -> None:
+    """The per-area totals (one aggregate query) against a sum written out here from the
+    snapshots themselves: for each intervention the last one dated on or before the day,
+    its cost if it restates it, its status if it says one."""
+    with_areas(store)
+    on = date(2026, 10, 15)  # today is 2026-11-20: the snapshot of 31/10 is after it
+    plans = [  # (area, total, [(ref, committed, paid, total or None, status or None)])
+        ("AI01", 500_000_01, [(date(2026, 3, 31), 10_000_00, 3_333_33, None, None)]),
+        (
+            "AI01",
+            250_000_00,
+            [
+                (date(2026, 6, 30), 20_000_00, 5_000_00, None, "in corso"),
+                (date(2026, 9, 30), 120_000_07, 60_000_03, 260_000_00, "in corso"),
+                (date(2026, 10, 31), 999_999_99, 999_999_99, None, "concluso"),  # later
+            ],
+        ),
+        ("AI01", 75_000_00, []),  # no snapshot: its own cost, nothing committed
+        ("AI02", 10_00, [(date(2026, 9, 30), 10_00, 9_99, None, "concluso")]),
+    ]
+    expected: dict[str, list[int]] = {"AI01": [0, 0, 0, 0], "AI02": [0, 0, 0, 0]}
+    statuses: dict[str, dict[str, int]] = {"AI01": {}, "AI02": {}}
+    for n, (area, total, snapshots) in enumerate(plans):
+        item = intervention(store, cup=f"E21B2200031{n:04d}", area=area, total=total)
+        for ref, committed, paid, restated, status in snapshots:
+            store.interventions.add_snapshot(
+                item.id,
+                ref_date=ref,
+                committed_cents=committed,
+                paid_cents=paid,
+                total_cents=restated,
+                status=status,
+            )
+        in_force = [s for s in snapshots if s[0] <= on]
+        latest = max(in_force, key=lambda s: s[0]) if in_force else None
+        figures = expected[area]
+        figures[0] += 1
+        figures[1] += latest[3] or total if latest else total
+        figures[2] += latest[1] if latest else 0
+        figures[3] += latest[2] if latest else 0
+        status = (latest[4] if latest else None) or "non avviato"
+        statuses[area][status] = statuses[area].get(status, 0) + 1
+    summaries = {s.area.code: s for s in store.interventions.summaries(on=on)}
+    for code, (count, programmed, committed, paid) in expected.items():
+        s = summaries[code]
+        assert (s.interventions, s.programmed_cents, s.committed_cents, s.paid_cents) == (
+            count,
+            programmed,
+            committed,
+            paid,
+        )
+        assert s.by_status == statuses[code]
+        rows = store.interventions.rows(InterventionFilter(area=code), on=on)
+        assert s.paid_cents == sum(r.paid_cents for r in rows)
+    assert summaries["AI01"].programmed_cents == 500_000_01 + 260_000_00 + 75_000_00
+    assert summaries["AI01"].paid_cents == 3_333_33 + 60_000_03
+    # one area only
+    (only,) = store.interventions.summaries(on=on, area="AI02")
+    assert (only.area.code, only.paid_cents) == ("AI02", 9_99)
+
+
+def test_interventions_filtered_and_paged_in_sql(store: Store) -> None:
+    with_areas(store)
+    repo = store.interventions
+    for n in range(7):
+        intervention(store, cup=f"E21B2200031{n:04d}", area="AI01" if n < 5 else "AI02")
+    repo.update("E21B22000310003", title="Funivia di Carona: più posti")
+    repo.set_phase("E21B22000310004", "lavori", planned_end=date(2026, 1, 31))
+    repo.add_snapshot(
+        "E21B22000310005",
+        ref_date=date(2026, 9, 30),
+        committed_cents=1,
+        paid_cents=0,
+        status="concluso",
+    )
+    everything = [r.cup for r in repo.rows()]
+    pages = [r.cup for offset in (0, 3, 6) for r in repo.rows(limit=3, offset=offset)]
+    assert pages == everything and len(everything) == 7 == repo.count()
+    # text: accents and case ignored, in the CUP, the title or the area code
+    for text in ("PIU POSTI", "funivia", "0310003"):
+        flt = InterventionFilter(text=text)
+        assert [r.cup for r in repo.rows(flt)] == ["E21B22000310003"] and repo.count(flt) == 1
+    assert repo.count(InterventionFilter(text="ai02")) == 2
+    late = InterventionFilter(late=True)
+    assert (
+        [r.cup for r in repo.rows(late)]
+        == ["E21B22000310004"]
+        == [r.cup for r in repo.rows(InterventionFilter(area="AI01", late=True))]
+    )
+    assert repo.count(late) == 1
+    # the status in force is the last snapshot's
+    done = InterventionFilter(status="concluso")
+    assert [r.cup for r in repo.rows(done)] == ["E21B22000310005"] and repo.count(done) == 1
+    assert repo.count(InterventionFilter(area="AI02", status="non avviato")) == 1
+    assert repo.count(InterventionFilter(text="nulla di simile")) == 0

@@ -242,3 +242,48 @@ async def test_detail_at_80_columns_shows_the_funding_rows_and_unwrapped_bars(
         assert all(
             len(line) <= pilot.app.screen.query_one("#curve").content_region.width for line in curve
         )
+
+
+async def test_interventions_come_page_by_page_and_the_filter_reaches_past_the_first(
+    expert_store: Store,
+) -> None:
+    """The place opens on a first page; moving down loads the next ones, and typing a CUP
+    beyond the first page finds it (the filter runs in SQL, not on the rows loaded)."""
+    from taskforce_tui.screens.aree import InterventionTable
+
+    store = with_areas(expert_store)
+    many = InterventionTable.FIRST_PAGE + 15
+    for n in range(many):
+        store.interventions.create(
+            cup=f"E21B2200031{n:04d}", title=f"Opera {n}", area="AI01", total_cents=1_000_00
+        )
+    app = app_on(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_rows(pilot, "#comuni")
+        await pilot.press("6")
+        await wait_for_screen(pilot, "AreeScreen")
+        table = await wait_for_rows(pilot, "#interventions", InterventionTable.FIRST_PAGE)
+        assert table.row_count == InterventionTable.FIRST_PAGE  # one page, not all
+        await wait_for(pilot, lambda: count_line(pilot).startswith(f"{many} interventi"))
+        last = f"E21B2200031{many - 1:04d}"
+        assert last not in column(table, "cup")
+        table.focus()
+        await pilot.press("G")  # to the last row loaded: the next page comes
+        await wait_for(pilot, lambda: table.row_count == many)
+        await pilot.press("G")
+        await wait_for(
+            pilot,
+            lambda: (
+                table.current_key() is not None and column(table, "cup")[table.cursor_row] == last
+            ),
+        )
+        # back to the top, then a CUP of the last page typed in the search
+        await pilot.press("g")
+        wanted = f"E21B2200031{many - 3:04d}"
+        await pilot.press("slash", *wanted[-6:])  # digits typed in the box, not places
+        await wait_for(pilot, lambda: column(table, "cup") == [wanted])
+        assert count_line(pilot).startswith("1 intervento")
+        await pilot.press("enter", "enter")  # from the search to the list, then open
+        await wait_for_screen(pilot, "InterventionScreen")
+        await wait_for(pilot, lambda: pilot.app.screen.view is not None)
+        assert pilot.app.screen.view.item.cup == wanted

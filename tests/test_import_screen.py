@@ -34,13 +34,19 @@ def text(app: TaskforceApp, selector: str) -> str:
     return str(app.screen.query_one(selector, Static).render())
 
 
-async def open_import(pilot: Pilot[Any], path: Path) -> ImportScreen:
+async def import_screen(pilot: Pilot[Any]) -> ImportScreen:
+    """The app's profile open, then `i`: the import screen."""
     app = pilot.app
     await until(pilot, lambda: getattr(app, "store", None) is not None)
     await pilot.press("i")
     await until(pilot, lambda: isinstance(app.screen, ImportScreen))
     screen = app.screen
     assert isinstance(screen, ImportScreen)
+    return screen
+
+
+async def open_import(pilot: Pilot[Any], path: Path) -> ImportScreen:
+    screen = await import_screen(pilot)
     screen.query_one("#path", Input).value = str(path)
     await pilot.press("enter")
     return screen
@@ -209,11 +215,7 @@ async def test_browsing_to_the_file(expert_store: Store, tmp_path: Path) -> None
     expert_store.close()
     app = TaskforceApp(Profile(profile))
     async with app.run_test(size=(80, 24)) as pilot:
-        await until(pilot, lambda: getattr(app, "store", None) is not None)
-        await pilot.press("i")
-        await until(pilot, lambda: isinstance(app.screen, ImportScreen))
-        screen = app.screen
-        assert isinstance(screen, ImportScreen)
+        screen = await import_screen(pilot)
         screen.query_one("#path", Input).value = str(folder)
         await pilot.press("f2")
         await until(pilot, lambda: isinstance(app.screen, FileBrowser))
@@ -228,3 +230,55 @@ async def test_browsing_to_the_file(expert_store: Store, tmp_path: Path) -> None
         await pilot.press("enter")
         await until(pilot, lambda: screen.session is not None)
         assert "Nuove 1" in text(app, "#summary")
+
+
+async def test_interventions_previewed_confirmed_and_their_bad_rows_explained(
+    expert_store: Store, tmp_path: Path
+) -> None:
+    """The same screen imports Aree Interne interventions (OpenCoesione's columns) with
+    the service of `taskforce import interventi`: preview, bad rows with their reasons,
+    confirm, and the interventions are in the store."""
+    from textual.widgets import Select
+
+    from tests.aree_helpers import with_areas
+    from tests.test_aree_cli import BAD, GOOD, oc_file
+
+    with_areas(expert_store)
+    path = oc_file(tmp_path / "progetti.csv", GOOD + BAD[:2])
+    folder = expert_store.path.parent
+    expert_store.close()
+    app = TaskforceApp(Profile(folder))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await import_screen(pilot)
+        screen.query_one("#kind", Select).value = "interventi"
+        await until(pilot, lambda: screen.kind == "interventi")
+        assert "Area, se manca" in str(screen.query_one("#comune", Input).placeholder)
+        screen.query_one("#path", Input).value = str(path)
+        screen.query_one("#path", Input).focus()
+        await pilot.press("enter")
+        await until(pilot, lambda: screen.job is not None)
+        summary = text(app, "#summary")
+        assert "Anteprima: 2 nuovi, 0 aggiornati, 0 invariati, 2 righe scartate." in summary
+        assert "Colonne non importate: OC_COD_CICLO, ALTRA_COLONNA." in summary
+        rejections = screen.query_one("#rejections", DataTable)
+        shown = [rejections.get_row_at(i) for i in range(rejections.row_count)]
+        assert [r[:3] for r in shown] == [
+            [4, "CUP", "E21B2200031000"],
+            [5, "Comune", "999999"],
+        ]
+        assert "ha 14 caratteri" in shown[0][3]
+        assert "Nessun Comune con codice ISTAT 999999" in shown[1][3]
+        with Store(folder / "taskforce.sqlite3") as s:
+            assert s.interventions.rows() == []  # nothing written by the preview
+        await pilot.press("c")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        assert "Importare 2 nuovi interventi e aggiornarne 0?" in text(app, "#question")
+        assert "2 righe scartate non saranno importate" in text(app, "#question")
+        await pilot.press("s")
+        await until(pilot, lambda: screen.imported)
+        assert "Importati: 2 nuovi interventi" in text(app, "#summary")
+    with Store(folder / "taskforce.sqlite3") as s:
+        rows = {r.cup: r for r in s.interventions.rows()}
+        assert set(rows) == {"E21B22000310006", "F11C23000000001"}
+        assert rows["E21B22000310006"].programmed_cents == 1_250_000_50
+        assert rows["F11C23000000001"].paid_cents == 480_000_00

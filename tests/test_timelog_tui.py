@@ -399,3 +399,43 @@ async def test_the_entry_form_behaves_as_every_form(week: Path) -> None:
         await pilot.press(*"45m", "f2")
         await until(pilot, lambda: isinstance(app.screen, TimeLogScreen))
     assert len(live_logs(week)) == len(before) + 1
+
+
+async def test_the_form_links_an_intervention_by_its_cup(expert_store: Store) -> None:
+    """An optional CUP in the form: a known one is stored with the entry (as `taskforce
+    log --intervento`); an unknown or malformed one is refused beside the field and
+    nothing is written."""
+    from tests.aree_helpers import intervention, with_areas
+
+    with_areas(expert_store)
+    item = intervention(expert_store, cup="E21B22000310006")
+    folder = expert_store.path.parent
+    expert_store.close()
+
+    def links() -> list[tuple[Any, ...]]:
+        with Store(folder / "taskforce.sqlite3") as s, s.read() as conn:
+            return conn.execute(
+                "SELECT minutes, intervention_id FROM time_log WHERE deleted = 0 ORDER BY minutes"
+            ).fetchall()
+
+    app = TaskforceApp(Profile(folder))
+    async with app.run_test(size=SIZE) as pilot:
+        await open_new_entry(pilot)
+        for cup, message in (
+            ("E21B22000399999", "Nessun intervento con CUP E21B22000399999"),
+            ("E21B", "CUP non valido"),
+        ):
+            await fill(pilot, durata="30m", comune="Bergamo", intervento=cup)
+            await save(pilot)
+            await until(pilot, lambda: "intervento" in errors(pilot))
+            assert message in errors(pilot)["intervento"]
+            assert isinstance(app.screen, TimeLogForm)
+        assert links() == []
+        await fill(pilot, intervento="e21b22000310006")  # as typed: upper-cased
+        await save(pilot)
+        await until(pilot, lambda: isinstance(app.screen, TimeLogScreen))
+    assert links() == [(30, item.id)]
+    with Store(folder / "taskforce.sqlite3") as s:
+        assert s.interventions.linked(item.id)["time_log"] == 1
+        (row,) = s.timelogs.list(s.expert_id)
+        assert row.intervention_cup == "E21B22000310006"

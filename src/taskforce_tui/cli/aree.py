@@ -232,7 +232,10 @@ def cmd_interventi(ctx: Context) -> int:
     store = ctx.store
     args = ctx.args
     area = store.aree.get(args.area).code if args.area else None
-    rows = store.interventions.rows(area=area, cup=args.cup, text=args.cerca, on=args.al)
+    from taskforce_tui.store.aree import InterventionFilter
+
+    flt = InterventionFilter(area=area, cup=args.cup, text=args.cerca or "")
+    rows = store.interventions.rows(flt, on=args.al)
     if args.json:
         emit_json([_row_json(r) for r in rows])
         return 0

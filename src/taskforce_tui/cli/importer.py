@@ -208,7 +208,12 @@ def cmd_import_pratiche(ctx: Context) -> int:
 def cmd_import_interventi(ctx: Context) -> int:
     from taskforce_tui.cli.base import emit_json
     from taskforce_tui.domain.dates import today
-    from taskforce_tui.importer.interventions import InterventionImport
+    from taskforce_tui.importer.interventions import (
+        InterventionImport,
+        applied_text,
+        preview_text,
+        question_text,
+    )
 
     args = ctx.args
     ref_date = args.al or today()
@@ -222,10 +227,7 @@ def cmd_import_interventi(ctx: Context) -> int:
     if not args.json:
         say(f"File: {args.file.name} - {job.description}")
         say(f"Intestazione alla riga {job.header_row}; dati al {ref_date.strftime('%d/%m/%Y')}.")
-        say(
-            f"Anteprima: {counts['nuove']} nuovi, {counts['aggiornate']} aggiornati, "
-            f"{counts['invariate']} invariati, {counts['scartate']} righe scartate."
-        )
+        say(preview_text(counts))
         if job.ignored:
             say(f"Colonne non importate: {', '.join(job.ignored)}.")
         if job.rejections:
@@ -256,10 +258,7 @@ def cmd_import_interventi(ctx: Context) -> int:
             say("Nessuna modifica da importare: gli interventi sono già aggiornati.")
     else:
         if not args.conferma:
-            question = (
-                f"Importare {counts['nuove']} nuovi interventi e aggiornarne "
-                f"{counts['aggiornate']}? [s/N] "
-            )
+            question = question_text(counts) + " [s/N] "
             if not _interactive() or not _ask(question):
                 warn(
                     "Importazione non confermata: usa --conferma per importare senza domanda. "
@@ -269,10 +268,7 @@ def cmd_import_interventi(ctx: Context) -> int:
         job.apply()
         done = True
         if not args.json:
-            say(
-                f"Importati: {counts['nuove']} nuovi interventi, {counts['aggiornate']} "
-                f"aggiornati, {counts['invariate']} invariati; {counts['scartate']} righe scartate."
-            )
+            say(applied_text(counts))
     if args.json:
         emit_json({**counts, "importato": done, "scarti": rejected})
     return 0

@@ -187,6 +187,8 @@ def cmd_log(ctx: Context) -> int:
     span = resolve_span(args.durata, args.dalle, args.alle)
     store = ctx.store
     target = _Target(ctx)
+    # checked before anything is written: an unknown CUP records nothing
+    intervention = store.interventions.find(args.intervento) if args.intervento else None
     log = TimeLog(
         id="",
         expert_id=store.expert_id or "",
@@ -200,15 +202,12 @@ def cmd_log(ctx: Context) -> int:
         note=target.note,
         start_time=span.start_time,
         end_time=span.end_time,
+        intervention_id=intervention.id if intervention else None,
     )
     repo = store.timelogs
-    # checked before anything is written: an unknown CUP records nothing
-    intervention = store.interventions.find(args.intervento) if args.intervento else None
     try:
         with store.write() as tx:
             warnings = repo.insert_in(tx, log, confirmed=args.conferma)
-            if intervention is not None:
-                tx.update("time_log", log.id, {"intervention_id": intervention.id})
     except ConfirmationNeeded as exc:
         raise _confirm_hint(exc, "il comando") from None
     _warn_all(warnings)

@@ -119,3 +119,4 @@ class TimeLog:
     note: str = ""
     start_time: str | None = None
     end_time: str | None = None
+    intervention_id: str | None = None  # an Aree Interne intervention worked on

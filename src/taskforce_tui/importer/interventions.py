@@ -416,6 +416,25 @@ class InterventionImport:
         return counts
 
 
+def preview_text(counts: dict[str, int]) -> str:
+    """What the file would do (the CLI's and the import screen's preview line)."""
+    return (
+        f"Anteprima: {counts['nuove']} nuovi, {counts['aggiornate']} aggiornati, "
+        f"{counts['invariate']} invariati, {counts['scartate']} righe scartate."
+    )
+
+
+def question_text(counts: dict[str, int]) -> str:
+    return f"Importare {counts['nuove']} nuovi interventi e aggiornarne {counts['aggiornate']}?"
+
+
+def applied_text(counts: dict[str, int]) -> str:
+    return (
+        f"Importati: {counts['nuove']} nuovi interventi, {counts['aggiornate']} "
+        f"aggiornati, {counts['invariate']} invariati; {counts['scartate']} righe scartate."
+    )
+
+
 IGNORE = "ignora"
 
 

@@ -4,8 +4,8 @@ XLSX (two sheets, "Aree" and "Interventi", amounts as numbers in euro with two
 decimals, text always written as text: never a formula), CSV (the per-intervention
 table, `;` separated, decimal comma, UTF-8 with BOM, a text that a spreadsheet would run
 as a formula is prefixed with `'`), JSON (both tables, amounts in integer cents and as
-euro text). The per-area figures are the sums of the per-intervention rows (store/aree.py
-`summarize`), so they agree to the cent.
+euro text). The per-area figures are SQLite's sums of the very per-intervention rows
+(store/aree.py `InterventionRepo.summaries`), so they agree to the cent.
 """
 
 from __future__ import annotations
@@ -55,8 +55,10 @@ class AreeReport:
 def build(store: Any, on: date, area: str | None = None) -> AreeReport:
     """The report's data from the store (`store` is a Store)."""
     code = store.aree.get(area).code if area else None
-    rows = store.interventions.rows(area=code, on=on)
-    areas = store.interventions.summaries(on=on, area=code, rows=rows)
+    from taskforce_tui.store.aree import InterventionFilter
+
+    rows = store.interventions.rows(InterventionFilter(area=code), on=on)
+    areas = store.interventions.summaries(on=on, area=code)
     with store.read() as conn:
         comuni = dict(conn.execute("SELECT istat_code, name FROM comune"))
         enti = {k: v for k, v in comuni.items() if not k.isdigit()}

@@ -20,14 +20,15 @@ from textual.widgets import Input, Select, Static
 from taskforce_tui.domain import aree as A
 from taskforce_tui.domain.dates import format_date, today
 from taskforce_tui.domain.errors import DomainError
-from taskforce_tui.domain.text import normalize
 from taskforce_tui.screens.base import DataScreen, DetailScreen
+from taskforce_tui.store.aree import InterventionFilter
 from taskforce_tui.widgets import italian  # noqa: F401  (Select's menu in Italian)
 from taskforce_tui.widgets.aree import curve_width, spending_curve, timetable, timetable_width
 from taskforce_tui.widgets.fasttable import Cell, FastTable
 from taskforce_tui.widgets.footer import KeysFooter
 from taskforce_tui.widgets.navtable import NavTable
 from taskforce_tui.widgets.statusline import StatusLine
+from taskforce_tui.widgets.tables import PagedTable
 
 if TYPE_CHECKING:
     from taskforce_tui.screens.modals.forms import FormModal
@@ -57,36 +58,15 @@ WIDE = 110
 class AreeView:
     on: date
     summaries: list[A.AreaSummary]  # ranked by share paid
-    rows: list[A.InterventionRow]
-    keys: list[str]  # normalised "cup title area" of each row, for the text filter
-    cells: list[tuple[str, list[Cell]]]  # each row as shown (formatted in the worker)
     area_cells: list[tuple[str, list[Cell]]]
 
 
 def load_aree(store: Store, on: date) -> AreeView:
-    """Everything the place shows, read and formatted in one go (from a worker): the UI
-    thread only filters and hands rows to the table."""
-    from taskforce_tui.store.aree import summarize
-
-    rows = store.interventions.rows(on=on)
-    summaries = summarize(store.aree.all(), rows)
+    """The areas' figures (added up by SQLite in one query), ranked and formatted, from
+    a worker. The interventions come page by page (`InterventionTable`)."""
+    summaries = store.interventions.summaries(on=on)
     summaries.sort(key=lambda s: (s.paid_percent is None, -(s.paid_percent or 0.0), s.area.code))
-    keys = [_key(f"{r.cup} {r.title} {r.area_code}") for r in rows]
     euro = A.euro
-    cells: list[tuple[str, list[Cell]]] = [
-        (
-            r.id,
-            [
-                r.cup,
-                r.title,
-                r.status,
-                euro(r.programmed_cents),
-                _share(r.paid_cents, r.programmed_cents),
-                str(r.late_phases) if r.late_phases else "",
-            ],
-        )
-        for r in rows
-    ]
     area_cells: list[tuple[str, list[Cell]]] = []
     for rank, s in enumerate(summaries, start=1):
         area_cells.append(
@@ -106,7 +86,18 @@ def load_aree(store: Store, on: date) -> AreeView:
                 ],
             )
         )
-    return AreeView(on, summaries, rows, keys, cells, area_cells)
+    return AreeView(on, summaries, area_cells)
+
+
+def intervention_cells(r: A.InterventionRow) -> list[Cell]:
+    return [
+        r.cup,
+        r.title,
+        r.status,
+        A.euro(r.programmed_cents),
+        _share(r.paid_cents, r.programmed_cents),
+        str(r.late_phases) if r.late_phases else "",
+    ]
 
 
 def _share(part: int, whole: int) -> str:
@@ -114,14 +105,63 @@ def _share(part: int, whole: int) -> str:
     return "-" if whole <= 0 else f"{part * 100 / whole:.1f}%".replace(".", ",")
 
 
-def _key(text: str) -> str:
-    """The filter's key of a row: `normalize` (accents, case, apostrophes), with a
-    fast path for plain ASCII titles (most of them: 3,000 rows in 2 ms instead of 15)."""
-    return " ".join(text.casefold().split()) if text.isascii() else normalize(text)
-
-
 def _pct(value: float | None) -> str:
     return A.percent_text(value)
+
+
+class InterventionTable(PagedTable):
+    """The interventions page by page, filtered and ordered (area, CUP) in SQL: the
+    place opens on its first page, the next ones load as the cursor or the scroll
+    nears the end."""
+
+    COLUMNS = (
+        ("cup", "CUP", 15),
+        ("title", "Titolo", 0),
+        ("status", "Stato", 11),
+        ("programmed", "Programmato", 15),
+        ("pct", "% pag.", 6),
+        ("late", "Rit.", 4),
+    )
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id)
+        self.flt: InterventionFilter | None = None
+        self.on = today()
+        for key, label, width in self.COLUMNS:
+            right = key in ("programmed", "pct", "late")
+            self.add_column(label, key=key, width=width, justify="right" if right else "left")
+
+    def set_query(self, flt: InterventionFilter, on: date) -> None:
+        self.flt, self.on = flt, on
+        self.reload()
+
+    def page_query(self) -> tuple[InterventionFilter, date] | None:
+        return None if self.flt is None else (self.flt, self.on)
+
+    @staticmethod
+    def read_page(
+        store: Store, query: tuple[InterventionFilter, date], limit: int, offset: int
+    ) -> list[tuple[str, list[Cell]]]:
+        flt, on = query
+        rows = store.interventions.rows(flt, on=on, limit=limit, offset=offset)
+        return [(r.id, intervention_cells(r)) for r in rows]
+
+    @staticmethod
+    def read_count(store: Store, query: tuple[InterventionFilter, date]) -> int:
+        return store.interventions.count(query[0], on=query[1])
+
+    def _fill(
+        self, token: int, offset: int, rows: list[tuple[str, list[Cell]]], limit: int
+    ) -> None:
+        if not self.wanted(token):
+            return
+        selected = self.current_key() if offset == 0 else None
+        if offset == 0:
+            self.clear()
+        self.add_rows(rows)
+        if selected is not None:
+            self.select_key(selected)
+        self.page_loaded(len(rows), limit)
 
 
 class AreeScreen(DataScreen):
@@ -136,8 +176,9 @@ class AreeScreen(DataScreen):
     DEFAULT_CSS = """
     AreeScreen #filters { height: 1; }
     AreeScreen #filter { width: 1fr; }
-    AreeScreen #area { width: 30; }
-    AreeScreen #status { width: 24; }
+    AreeScreen #area, AreeScreen #area-wait { width: 30; }
+    AreeScreen #status, AreeScreen #status-wait { width: 24; }
+    AreeScreen .wait { padding: 0 1; background: $surface; }
     AreeScreen #areas { height: 3; }
     AreeScreen #interventions { height: 1fr; }
     """
@@ -145,6 +186,9 @@ class AreeScreen(DataScreen):
     def __init__(self) -> None:
         super().__init__()
         self.view: AreeView | None = None
+        self.on = today()
+        self.total: int | None = None  # interventions the filters keep, once counted
+        self._table = InterventionTable(id="interventions")
 
     def compose(self) -> ComposeResult:
         yield self.places_bar("Aree interne")
@@ -155,50 +199,74 @@ class AreeScreen(DataScreen):
                 compact=True,
                 select_on_focus=False,
             )
-            yield Select([], prompt="Area: tutte", id="area", compact=True, allow_blank=True)
-            yield Select(
+            # the two Selects' prompts until they mount (`_mount_filters`)
+            yield Static("Area: tutte ▼", id="area-wait", classes="wait")
+            yield Static("Stato: tutti ▼", id="status-wait", classes="wait")
+        yield FastTable(id="areas")
+        yield StatusLine(id="count")
+        yield self._table
+        yield KeysFooter()
+
+    def load(self) -> None:
+        """The areas' figures and the first page of interventions, read in one worker
+        and shown together (one paint)."""
+        self.on = today()
+        table = self._table
+        table.flt, table.on = self._filter(), self.on
+        started = table.restart()
+        assert started is not None
+        self._load(self.on, *started)
+
+    @work(thread=True, exclusive=True, group="aree", exit_on_error=False)
+    def _load(self, on: date, token: int, query: tuple[InterventionFilter, date]) -> None:
+        page, total = self._table.read_first(self.store, query)
+        view = load_aree(self.store, on)
+        self.app.call_from_thread(self.show, view, token, page, total)
+
+    def show(
+        self, view: AreeView, token: int, page: list[tuple[str, list[Cell]]], total: int
+    ) -> None:
+        if self.view is None:  # the first data: the Selects once it is on screen
+            self.call_after_refresh(self._mount_filters)
+        self.view = view
+        self._area_options()
+        self._fill_areas()
+        self._table._fill(token, 0, page, self._table.FIRST_PAGE)
+        self._table.counted(token, total)
+
+    async def _mount_filters(self) -> None:
+        """The area and status filters, mounted once the first data is painted: a
+        Select costs a screen 25-50 ms to mount on these machines (as much as the rest
+        of the place with its data, benchmarks/bench_aree.py), so the tables come
+        first and the line shows the Selects' prompts until then."""
+        self.query(".wait").remove()
+        await self.query_one("#filters").mount(
+            Select([], prompt="Area: tutte", id="area", compact=True, allow_blank=True),
+            Select(
                 [*((f"Stato: {st}", st) for st in A.STATUSES), ("Fasi in ritardo", LATE)],
                 prompt="Stato: tutti",
                 id="status",
                 compact=True,
                 allow_blank=True,
-            )
-        yield FastTable(id="areas")
-        yield StatusLine(id="count")
-        table = FastTable(id="interventions")
-        for key, label, width in (
-            ("cup", "CUP", 15),
-            ("title", "Titolo", 0),
-            ("status", "Stato", 11),
-            ("programmed", "Programmato", 15),
-            ("pct", "% pag.", 6),
-            ("late", "Rit.", 4),
-        ):
-            right = key in ("programmed", "pct", "late")
-            table.add_column(label, key=key, width=width, justify="right" if right else "left")
-        yield table
-        yield KeysFooter()
+            ),
+        )
+        self._area_options()
 
-    @work(thread=True, exclusive=True, group="aree", exit_on_error=False)
-    def load(self) -> None:
-        view = load_aree(self.store, today())
-        self.app.call_from_thread(self.show, view)
+    def _select(self, selector: str) -> Select[str] | None:
+        """A filter's Select, None before it is mounted."""
+        found = self.query(selector)
+        select = found.first(Select) if found else None
+        return select if select is not None and select.is_mounted else None
 
-    def show(self, view: AreeView) -> None:
-        self.view = view
-        select = self.query_one("#area", Select)
+    def _area_options(self) -> None:
+        select = self._select("#area")
+        if select is None or self.view is None:
+            return
         current = select.value
-        options = [(f"{s.area.code} {s.area.name}", s.area.code) for s in view.summaries]
+        options = [(f"{s.area.code} {s.area.name}", s.area.code) for s in self.view.summaries]
         select.set_options(options)
         if current is not Select.NULL and any(v == current for _, v in options):
             select.value = current
-        self._fill_areas()
-        if not view.summaries:
-            self.query_one("#count", StatusLine).set(
-                "Nessuna area: l'elenco delle Aree Interne arriva dalla Segreteria Tecnica "
-                "con la sincronizzazione (F5)"
-            )
-        self._fill()
 
     def _fill_areas(self) -> None:
         view = self.view
@@ -221,51 +289,58 @@ class AreeScreen(DataScreen):
     def on_resize(self) -> None:
         self._fill_areas()
 
-    def _fill(self) -> None:
-        view = self.view
+    def _filter(self) -> InterventionFilter:
+        """What the search box and the two filters keep (the Selects may not be
+        mounted yet: no filter)."""
+        search, area_select, status_select = (
+            self.query("#filter"),
+            self._select("#area"),
+            self._select("#status"),
+        )
+        area = Select.NULL if area_select is None else area_select.value
+        status = Select.NULL if status_select is None else status_select.value
+        return InterventionFilter(
+            area=None if area is Select.NULL else str(area),
+            text=search.first(Input).value if search else "",
+            status=None if status is Select.NULL or status == LATE else str(status),
+            late=status == LATE,
+        )
+
+    def _query(self) -> None:
+        flt = self._filter()
+        if flt != self._table.flt:  # (a Select mounting says it changed, and did not)
+            self._table.set_query(flt, self.on)
+
+    @on(PagedTable.Counted, "#interventions")
+    def _counted(self, event: PagedTable.Counted) -> None:
+        self.total = event.total
+        self._show_count()
+
+    def _show_count(self) -> None:
+        view, shown = self.view, self.total
         if view is None:
             return
-        wanted = normalize(self.query_one("#filter", Input).value)
-        area_value = self.query_one("#area", Select).value
-        area = None if area_value is Select.NULL else str(area_value)
-        table = self.query_one("#interventions", FastTable)
-        selected = table.current_key()
-        table.clear()
-        status_value = self.query_one("#status", Select).value
-        status = None if status_value is Select.NULL else str(status_value)
-        if area is None and not wanted and status is None:
-            batch = view.cells
-        else:
-            batch = [
-                cells
-                for row, key, cells in zip(view.rows, view.keys, view.cells, strict=True)
-                if (area is None or row.area_code == area)
-                and (not wanted or wanted in key)
-                and (
-                    status is None
-                    or (row.late_phases > 0 if status == LATE else row.status == status)
-                )
-            ]
-        table.add_rows(batch)
-        if selected:
-            table.select_key(selected)
+        line = self.query_one("#count", StatusLine)
         if not view.summaries:
-            return
-        shown = len(batch)
-        self.query_one("#count", StatusLine).set_parts(
-            "Nessun intervento con questi filtri (Esc li azzera)"
-            if shown == 0
-            else f"{shown} interventi"
-            if shown != 1
-            else "1 intervento",
-            f"dati al {format_date(view.on)}",
-            "Invio apre la scheda",
-            "Stati: non avviati/in corso/conclusi/liquidati",
-        )
+            line.set(
+                "Nessuna area: l'elenco delle Aree Interne arriva dalla Segreteria Tecnica "
+                "con la sincronizzazione (F5)"
+            )
+        elif shown is not None:
+            line.set_parts(
+                "Nessun intervento con questi filtri (Esc li azzera)"
+                if shown == 0
+                else f"{shown} interventi"
+                if shown != 1
+                else "1 intervento",
+                f"dati al {format_date(view.on)}",
+                "Invio apre la scheda",
+                "Stati: non avviati/in corso/conclusi/liquidati",
+            )
 
     @on(Input.Changed, "#filter")
     def _text_changed(self) -> None:
-        self._fill()
+        self._query()
 
     @on(Input.Submitted, "#filter")
     def _text_submitted(self) -> None:
@@ -274,11 +349,13 @@ class AreeScreen(DataScreen):
     @on(Select.Changed, "#area")
     @on(Select.Changed, "#status")
     def _area_changed(self) -> None:
-        self._fill()
+        self._query()
 
     @on(FastTable.RowSelected, "#areas")
     def _area_selected(self, event: FastTable.RowSelected) -> None:
-        self.query_one("#area", Select).value = event.key
+        select = self._select("#area")
+        if select is not None:
+            select.value = event.key
         self.query_one("#interventions", FastTable).focus()
 
     @on(FastTable.RowSelected, "#interventions")
@@ -290,8 +367,10 @@ class AreeScreen(DataScreen):
 
     def action_clear(self) -> None:
         self.query_one("#filter", Input).value = ""
-        self.query_one("#area", Select).clear()
-        self.query_one("#status", Select).clear()
+        for selector in ("#area", "#status"):
+            select = self._select(selector)
+            if select is not None:
+                select.clear()
         self.query_one("#interventions", FastTable).focus()
 
 

@@ -25,6 +25,7 @@ from textual.widgets import (
     Label,
     OptionList,
     ProgressBar,
+    Select,
     Static,
     TabbedContent,
     TabPane,
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from taskforce_tui.app import TaskforceApp
+    from taskforce_tui.importer.interventions import InterventionImport
+    from taskforce_tui.importer.plan import Rejection
     from taskforce_tui.importer.service import ImportSession
 
 _IGNORE = "(non importare)"
@@ -121,8 +124,16 @@ class FieldPicker(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+#: What the screen imports: practices (ImportSession) or Aree Interne interventions
+#: (InterventionImport, the service of `taskforce import interventi`).
+KINDS = [("Pratiche", "pratiche"), ("Interventi (Aree Interne)", "interventi")]
+#: The second box of each kind: what to use when the file does not say it.
+FALLBACK = {"pratiche": "Comune, se manca nel file", "interventi": "Area, se manca nel file"}
+
+
 class ImportScreen(Screen[bool]):
-    """Returns True when practices were imported (the caller refreshes its lists)."""
+    """Returns True when practices or interventions were imported (the caller refreshes
+    its lists)."""
 
     BINDINGS = [
         Binding("escape", "close", "Indietro", id="import.close"),
@@ -147,6 +158,7 @@ class ImportScreen(Screen[bool]):
     ImportScreen #inputs { height: auto; }
     ImportScreen #path { width: 3fr; }
     ImportScreen #comune { width: 2fr; }
+    ImportScreen #kind { width: 32; margin: 0 1; }
     ImportScreen #error { color: $error; height: auto; padding: 0 1; }
     ImportScreen #progress-row { height: 1; padding: 0 1; }
     ImportScreen #phase { width: auto; margin-right: 1; }
@@ -154,10 +166,12 @@ class ImportScreen(Screen[bool]):
     ImportScreen TabbedContent { height: 1fr; }
     """
 
-    def __init__(self, path: str = "") -> None:
+    def __init__(self, path: str = "", kind: str = "pratiche") -> None:
         super().__init__()
         self.initial_path = path
+        self.kind = kind
         self.session: ImportSession | None = None
+        self.job: InterventionImport | None = None
         self.imported = False
 
     @property
@@ -165,14 +179,16 @@ class ImportScreen(Screen[bool]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        yield PlacesBar(None, "Importa pratiche")
+        yield PlacesBar(None, self._title())
+        # on its own line: at 80 columns the two boxes need the whole width
+        yield Select(KINDS, value=self.kind, allow_blank=False, compact=True, id="kind")
         with Horizontal(id="inputs"):
             yield Input(
                 self.initial_path,
                 placeholder="File .xlsx, .csv o .ods (F2: sfoglia)",
                 id="path",
             )
-            yield Input(placeholder="Comune, se manca nel file", id="comune")
+            yield Input(placeholder=FALLBACK[self.kind], id="comune")
         yield Static("", id="error")
         with Horizontal(id="progress-row"):
             yield Label("", id="phase")
@@ -203,6 +219,26 @@ class ImportScreen(Screen[bool]):
         self.query_one("#path", Input).focus()
 
     # --- helpers ---------------------------------------------------------------------
+    def _title(self) -> str:
+        return "Importa interventi" if self.kind == "interventi" else "Importa pratiche"
+
+    @on(Select.Changed, "#kind")
+    def _kind_changed(self, event: Select.Changed) -> None:
+        kind = str(event.value)
+        if kind == self.kind:
+            return
+        self.kind = kind
+        self.session = self.job = None
+        self.query_one(PlacesBar).set_title(self._title())
+        self.query_one("#comune", Input).placeholder = FALLBACK[kind]
+        for table in self.query(DataTable):
+            table.clear()
+        self._error("")
+        self.query_one("#summary", Static).update(
+            "Scrivi il percorso del file e premi Invio per l'anteprima: nulla viene salvato "
+            "finché non confermi."
+        )
+
     def _error(self, message: str) -> None:
         self.query_one("#error", Static).update(message)
 
@@ -230,8 +266,11 @@ class ImportScreen(Screen[bool]):
             self._error("Il profilo non è ancora aperto: riprova tra un istante.")
             return
         self._error("")
-        comune = self.query_one("#comune", Input).value.strip() or None
-        self.preview(Path(path).expanduser(), comune)
+        fallback = self.query_one("#comune", Input).value.strip() or None
+        if self.kind == "interventi":
+            self.preview_interventions(Path(path).expanduser(), fallback)
+        else:
+            self.preview(Path(path).expanduser(), fallback)
 
     @work(thread=True, exclusive=True, group="import", exit_on_error=False)
     def preview(self, path: Path, comune: str | None) -> None:
@@ -248,10 +287,64 @@ class ImportScreen(Screen[bool]):
             return
         self.app.call_from_thread(self._show, session)
 
+    @work(thread=True, exclusive=True, group="import", exit_on_error=False)
+    def preview_interventions(self, path: Path, area: str | None) -> None:
+        """The same reading and checks as `taskforce import interventi` (data as of
+        today): nothing is written until confirmed."""
+        from taskforce_tui.domain.dates import today
+        from taskforce_tui.domain.errors import DomainError
+        from taskforce_tui.importer.interventions import InterventionImport
+
+        store = self.tf_app.store
+        assert store is not None
+        job = InterventionImport(store, path, today(), area=area)
+        try:
+            job.load()
+        except DomainError as exc:
+            self.app.call_from_thread(self._failed, exc.message, exc.field)
+            return
+        self.app.call_from_thread(self._show_job, job)
+
     def _failed(self, message: str, field: str | None = None) -> None:
         self._done()
         self._error(message)
-        self.query_one("#comune" if field == "comune" else "#path", Input).focus()
+        self.query_one("#comune" if field in ("comune", "area") else "#path", Input).focus()
+
+    def _show_job(self, job: InterventionImport) -> None:
+        from taskforce_tui.domain.dates import format_date
+        from taskforce_tui.importer.columns import column_letter
+        from taskforce_tui.importer.interventions import COLUMNS, preview_text
+
+        self._done()
+        self.job, self.session = job, None
+        counts = job.counts()
+        lines = [
+            f"{job.path.name} - {job.description}, intestazione alla riga {job.header_row}; "
+            f"dati al {format_date(job.ref_date)}.",
+            preview_text(counts) + (" Premi c per importare." if job.rows else ""),
+        ]
+        if job.ignored:
+            lines.append(f"Colonne non importate: {', '.join(job.ignored)}.")
+        self.query_one("#summary", Static).update("\n".join(lines))
+        columns = self.query_one("#columns", DataTable)
+        columns.clear()
+        for index, key in sorted(job.columns.items()):
+            columns.add_row(column_letter(index), "", COLUMNS[key][0], "", key=str(index))
+        self._fill_rejections(job.rejections)
+        tabs = self.query_one("#tabs", TabbedContent)
+        tabs.get_tab("tab-rejections").label = f"Scarti ({counts['scartate']})"
+        tabs.get_tab("tab-conflicts").label = "Differenze (0)"
+        if job.rejections:
+            tabs.active = "tab-rejections"
+            self.query_one("#rejections", DataTable).focus()
+        else:
+            self.query_one("#columns", DataTable).focus()
+
+    def _fill_rejections(self, rejections: list[Rejection]) -> None:
+        table = self.query_one("#rejections", DataTable)
+        table.clear()
+        for i, r in enumerate(rejections[:2000]):
+            table.add_row(r.row, r.column, r.value, r.reason, key=str(i))
 
     def _show(self, session: ImportSession) -> None:
         self._done()
@@ -297,10 +390,7 @@ class ImportScreen(Screen[bool]):
             columns.add_row(c.letter, c.title, c.label, c.sample, key=str(c.index))
         if 0 <= row < columns.row_count:
             columns.move_cursor(row=row)
-        rejections = self.query_one("#rejections", DataTable)
-        rejections.clear()
-        for i, r in enumerate(session.rejections[:2000]):
-            rejections.add_row(r.row, r.column, r.value, r.reason, key=str(i))
+        self._fill_rejections(session.rejections)
         conflicts = self.query_one("#conflicts", DataTable)
         row = conflicts.cursor_row
         conflicts.clear()
@@ -339,6 +429,13 @@ class ImportScreen(Screen[bool]):
         self.app.push_screen(FileBrowser(start), picked)
 
     def action_remap(self) -> None:
+        if self.job is not None:
+            self._error(
+                "Le colonne degli interventi si riconoscono dall'intestazione (CUP, "
+                "OC_TITOLO_PROGETTO, ...): rinomina la colonna nel file, o usa "
+                "taskforce import interventi --mappa."
+            )
+            return
         session = self.session
         if session is None or session.mapping is None:
             self._error("Prima apri l'anteprima di un file (Invio nel campo del file).")
@@ -406,7 +503,7 @@ class ImportScreen(Screen[bool]):
     def action_save_rejections(self) -> None:
         from taskforce_tui.domain.errors import DomainError
 
-        session = self.session
+        session = self.session or self.job
         if session is None or not session.rejections:
             self.notify("Nessuna riga scartata da salvare.", timeout=3)
             return
@@ -418,6 +515,9 @@ class ImportScreen(Screen[bool]):
         self.notify(f"Righe scartate salvate in {saved}", title="Scarti", timeout=8)
 
     def action_confirm(self) -> None:
+        if self.job is not None:
+            self._confirm_job(self.job)
+            return
         session = self.session
         if session is None:
             self._error("Prima apri l'anteprima di un file (Invio nel campo del file).")
@@ -448,6 +548,43 @@ class ImportScreen(Screen[bool]):
 
         self.app.push_screen(ConfirmModal(question, "Sì, importa"), answered)
 
+    def _confirm_job(self, job: InterventionImport) -> None:
+        from taskforce_tui.importer.interventions import question_text
+        from taskforce_tui.screens.modals.confirm import ConfirmModal
+
+        counts = job.counts()
+        if not counts["nuove"] + counts["aggiornate"]:
+            self.notify(
+                "Nessuna modifica da importare: gli interventi sono già aggiornati."
+                if job.rows
+                else "Nessuna riga valida da importare: correggi le righe scartate nel file.",
+                timeout=4,
+            )
+            return
+        question = question_text(counts)
+        if counts["scartate"]:
+            question += f"\nLe {counts['scartate']} righe scartate non saranno importate."
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.apply_job()
+
+        self.app.push_screen(ConfirmModal(question, "Sì, importa"), answered)
+
+    @work(thread=True, exclusive=True, group="import", exit_on_error=False)
+    def apply_job(self) -> None:
+        from taskforce_tui.domain.errors import DomainError
+        from taskforce_tui.importer.interventions import applied_text
+
+        job = self.job
+        assert job is not None
+        try:
+            counts = job.apply()
+        except DomainError as exc:
+            self.app.call_from_thread(self._failed, exc.message)
+            return
+        self.app.call_from_thread(self._applied, applied_text(counts))
+
     @work(thread=True, exclusive=True, group="import", exit_on_error=False)
     def apply(self) -> None:
         from taskforce_tui.domain.errors import DomainError
@@ -466,7 +603,7 @@ class ImportScreen(Screen[bool]):
     def _applied(self, message: str) -> None:
         self._done()
         self.imported = True
-        self.session = None
+        self.session = self.job = None
         self.query_one("#summary", Static).update(message + " Esc per tornare.")
         for table in self.query(DataTable):
             table.clear()

@@ -259,6 +259,7 @@ class TimeLogScreen(Screen[None]):
                 log=row.log,
                 comune_name=row.comune_name or "",
                 protocol_no=row.protocol_no or "",
+                intervention_cup=row.intervention_cup or "",
             ),
             self._saved,
         )

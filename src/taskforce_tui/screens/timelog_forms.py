@@ -147,6 +147,7 @@ class TimeLogForm(FormModal[TimeLog]):
         day: date | None = None,
         comune_name: str = "",
         protocol_no: str = "",
+        intervention_cup: str = "",
     ) -> None:
         self.choices = choices
         self.entry = log
@@ -187,6 +188,13 @@ class TimeLogForm(FormModal[TimeLog]):
                 placeholder="id della richiesta (facoltativo)",
                 also=("request_id",),
             ),
+            Field(
+                "intervento",
+                "Intervento",
+                value=intervention_cup,
+                placeholder="CUP (facoltativo, Aree Interne)",
+                also=("intervention_id", "cup"),
+            ),
             Field("nota", "Nota", value=log.note if log else "", also=("note",)),
         ]
         title = "Modifica registrazione" if log else "Nuova registrazione di ore"
@@ -220,6 +228,10 @@ class TimeLogForm(FormModal[TimeLog]):
             request = store.requests.find(values["richiesta"])
             request_id = request.id
             comune_code = comune_code or request.comune_code
+        # a CUP that is not valid, or of no known intervention, is said so next to it
+        intervention_id = (
+            store.interventions.find(values["intervento"]).id if values["intervento"] else None
+        )
         return TimeLog(
             id=self.entry.id if self.entry else "",
             expert_id=self.entry.expert_id if self.entry else (store.expert_id or ""),
@@ -233,6 +245,7 @@ class TimeLogForm(FormModal[TimeLog]):
             note=values["nota"] or "",
             start_time=values["dalle"],
             end_time=values["alle"],
+            intervention_id=intervention_id,
         )
 
     def save(self, store: Store, values: dict[str, Any]) -> TimeLog:

@@ -239,18 +239,26 @@ _COLUMNS = (
     "unit, target, start_on, end_planned_on, end_actual_on, notes"
 )
 
+#: A phase late on :on: open after its planned end, or closed after it.
+_LATE = (
+    "p.intervention_id = i.id AND p.deleted = 0 AND p.planned_end IS NOT NULL "
+    "AND ((p.actual_end IS NULL AND p.planned_end < :on) OR p.actual_end > p.planned_end)"
+)
+#: The status in force on :on: the last snapshot's, else the intervention's own.
+_STATUS = "COALESCE(s.status, i.status)"
+
 #: Each live intervention with the figures in force on a date: its last snapshot at or
 #: before it (one seek per intervention in the partial index on (intervention, date),
 #: from its end) and how many of its phases are late then (counted in the partial
 #: phase index, the rows are never read). No materialised subquery, no sort.
-_ROWS = """
+_ROWS = f"""
 SELECT i.id, i.cup, i.title, i.area_code,
-       COALESCE(s.status, i.status),
-       COALESCE(s.total_cents, i.total_cents),
-       COALESCE(s.committed_cents, 0), COALESCE(s.paid_cents, 0), s.ref_date,
-       (SELECT COUNT(*) FROM intervention_phase p
-        WHERE p.intervention_id = i.id AND p.deleted = 0 AND p.planned_end IS NOT NULL
-          AND ((p.actual_end IS NULL AND p.planned_end < :on) OR p.actual_end > p.planned_end)),
+       {_STATUS} AS status,
+       COALESCE(s.total_cents, i.total_cents) AS programmed,
+       COALESCE(s.committed_cents, 0) AS committed,
+       COALESCE(s.paid_cents, 0) AS paid,
+       s.ref_date,
+       (SELECT COUNT(*) FROM intervention_phase p WHERE {_LATE}) AS late,
        i.comuni, i.ente_code
 FROM intervention i
 LEFT JOIN intervention_snapshot s ON s.rowid = (
@@ -259,6 +267,38 @@ LEFT JOIN intervention_snapshot s ON s.rowid = (
     ORDER BY x.ref_date DESC LIMIT 1)
 WHERE i.deleted = 0
 """
+
+
+@dataclass(frozen=True, slots=True)
+class InterventionFilter:
+    """What a list of interventions keeps: an area, a CUP, text (in the CUP, title or
+    area code; accents and case ignored), a status in force, only those late."""
+
+    area: str | None = None
+    cup: str | None = None
+    text: str = ""
+    status: str | None = None
+    late: bool = False
+
+    def where(self) -> tuple[str, dict[str, Any]]:
+        """The conditions to add to `_ROWS` and their parameters."""
+        sql, params = "", {}
+        if self.area:
+            sql += " AND i.area_code = :area"
+            params["area"] = self.area
+        if self.cup:
+            sql += " AND i.cup = :cup"
+            params["cup"] = self.cup
+        wanted = normalize(self.text)
+        if wanted:
+            sql += " AND instr(tf_normalize(i.cup || ' ' || i.title || ' ' || i.area_code), :text)"
+            params["text"] = wanted
+        if self.status:
+            sql += f" AND {_STATUS} = :status"
+            params["status"] = self.status
+        if self.late:
+            sql += f" AND EXISTS (SELECT 1 FROM intervention_phase p WHERE {_LATE})"
+        return sql, params
 
 
 def _intervention(r: Sequence[Any]) -> A.Intervention:
@@ -374,42 +414,57 @@ class InterventionRepo:
 
     def rows(
         self,
+        flt: InterventionFilter | None = None,
         *,
-        area: str | None = None,
-        cup: str | None = None,
-        text: str = "",
         on: date | None = None,
         limit: int = 0,
+        offset: int = 0,
     ) -> list[A.InterventionRow]:
-        """Interventions with their figures on `on` (default today), by area and CUP."""
-        sql = _ROWS
-        params: dict[str, Any] = {"on": iso(on or today())}
-        if area:
-            sql += " AND i.area_code = :area"
-            params["area"] = area
-        if cup:
-            sql += " AND i.cup = :cup"
-            params["cup"] = cup
-        if text.strip():
-            sql += " AND (i.cup LIKE :text OR i.title LIKE :text)"
-            params["text"] = f"%{text.strip()}%"
-        sql += " ORDER BY i.area_code, i.cup"
+        """Interventions with their figures on `on` (default today), by area then CUP;
+        a page of them with `limit` and `offset`."""
+        where, params = (flt or InterventionFilter()).where()
+        params["on"] = iso(on or today())
+        sql = f"{_ROWS}{where} ORDER BY i.area_code, i.cup, i.id"
         if limit:
-            sql += f" LIMIT {int(limit)}"
+            sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
         with self.store.read() as conn:
             return [_row(r) for r in conn.execute(sql, params)]
 
-    def summaries(
-        self,
-        on: date | None = None,
-        area: str | None = None,
-        rows: list[A.InterventionRow] | None = None,
-    ) -> list[A.AreaSummary]:
+    def count(self, flt: InterventionFilter | None = None, *, on: date | None = None) -> int:
+        """How many interventions `rows` gives for the filter (all pages)."""
+        where, params = (flt or InterventionFilter()).where()
+        params["on"] = iso(on or today())
+        if "status" in params:  # the status in force is the last snapshot's
+            sql = f"SELECT COUNT(*) FROM ({_ROWS}{where})"
+        else:  # no snapshot needed: the live interventions that match
+            sql = f"SELECT COUNT(*) FROM intervention i WHERE i.deleted = 0{where}"
+        with self.store.read() as conn:
+            return int(conn.execute(sql, params).fetchone()[0])
+
+    def summaries(self, on: date | None = None, area: str | None = None) -> list[A.AreaSummary]:
         """Per area (every area, also those without interventions): the sums of the very
-        rows `rows()` gives for that date, so the figures agree with them to the cent."""
-        if rows is None:
-            rows = self.rows(area=area, on=on)
-        return summarize(self.store.aree.all(), rows, area)
+        rows `rows()` gives for that date, added up by SQLite in one query (grouped by
+        area and status in force), so the figures agree with the rows to the cent."""
+        areas = [a for a in self.store.aree.all() if area is None or a.code == area]
+        out = {a.code: A.AreaSummary(a, 0, 0, 0, 0, {}, 0) for a in areas}
+        sql = (
+            "SELECT area_code, status, COUNT(*), SUM(programmed), SUM(committed), SUM(paid), "
+            f"SUM(late) FROM ({_ROWS}{' AND i.area_code = :area' if area else ''}) "
+            "GROUP BY area_code, status"
+        )
+        with self.store.read() as conn:
+            totals = conn.execute(sql, {"on": iso(on or today()), "area": area}).fetchall()
+        for code, status, n, programmed, committed, paid, late in totals:
+            summary = out.get(code)
+            if summary is None:  # an area no longer in the list (tombstoned)
+                continue
+            summary.interventions += n
+            summary.programmed_cents += programmed
+            summary.committed_cents += committed
+            summary.paid_cents += paid
+            summary.late_phases += late
+            summary.by_status[status] = n
+        return list(out.values())
 
     # --- writing -------------------------------------------------------------------------------
     def _comuni(self, codes: Iterable[str]) -> list[str]:
@@ -728,25 +783,6 @@ class InterventionRepo:
                     ).fetchone()[0]
                 )
         return out
-
-
-def summarize(
-    areas: Sequence[A.Area], rows: Iterable[A.InterventionRow], only: str | None = None
-) -> list[A.AreaSummary]:
-    out = {
-        a.code: A.AreaSummary(a, 0, 0, 0, 0, {}, 0) for a in areas if only is None or a.code == only
-    }
-    for r in rows:
-        summary = out.get(r.area_code)
-        if summary is None:
-            continue
-        summary.interventions += 1
-        summary.programmed_cents += r.programmed_cents
-        summary.committed_cents += r.committed_cents
-        summary.paid_cents += r.paid_cents
-        summary.late_phases += r.late_phases
-        summary.by_status[r.status] = summary.by_status.get(r.status, 0) + 1
-    return list(out.values())
 
 
 def intervention_ids_by_cup(conn: sqlite3.Connection) -> dict[str, tuple[str, str]]:

@@ -17,6 +17,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from taskforce_tui.domain.text import normalize
 from taskforce_tui.store.ids import new_id, now_utc
 from taskforce_tui.store.private import create_private, private_dir, private_file, write_private
 from taskforce_tui.store.schema import MIGRATIONS, SCHEMA_VERSION
@@ -54,6 +55,8 @@ def _connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA busy_timeout = 10000")
     # the text filter's check of a word start on each row (store/words.py)
     conn.create_function("tf_word_start", -1, starts_a_word, deterministic=True)
+    # the Aree interne filter: accents, case and spaces folded as the user's text is
+    conn.create_function("tf_normalize", 1, normalize, deterministic=True)
     # PostgreSQL's spellings, so the centre's SQL runs on both (store/pg.py)
     conn.create_function("greatest", -1, _greatest, deterministic=True)
     conn.create_aggregate("string_agg", 2, _StringAgg)  # type: ignore[arg-type]  # typeshed: 1 arg

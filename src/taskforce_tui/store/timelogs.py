@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 _COLUMNS = (
     "id, expert_id, work_date, minutes, comune_code, activity, mode, practice_id, "
-    "request_id, note, start_time, end_time"
+    "request_id, note, start_time, end_time, intervention_id"
 )
 FIELDS = (
     "work_date",
@@ -34,6 +34,7 @@ FIELDS = (
     "note",
     "start_time",
     "end_time",
+    "intervention_id",
 )
 
 
@@ -53,6 +54,7 @@ def _timelog(row: tuple[Any, ...]) -> TimeLog:
         note=row[9],
         start_time=row[10],
         end_time=row[11],
+        intervention_id=row[12],
     )
 
 
@@ -64,6 +66,7 @@ class TimeLogRow:
     activity_name: str
     protocol_no: str | None
     request_subject: str | None = None
+    intervention_cup: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,8 +146,9 @@ class TimeLogRepo:
         with self.store.read() as conn:
             rows = conn.execute(
                 f"SELECT {cols}, c.name, c.province, COALESCE(a.name, t.activity), p.protocol_no, "
-                "r.subject "
+                "r.subject, i.cup "
                 "FROM time_log t LEFT JOIN comune c ON c.istat_code = t.comune_code "
+                "LEFT JOIN intervention i ON i.id = t.intervention_id "
                 "LEFT JOIN activity a ON a.code = t.activity "
                 "LEFT JOIN practice p ON p.id = t.practice_id "
                 "LEFT JOIN request r ON r.id = t.request_id "
@@ -152,7 +156,7 @@ class TimeLogRepo:
                 "ORDER BY t.work_date, t.start_time, t.rowid",
                 params,
             ).fetchall()
-        return [TimeLogRow(_timelog(r[:12]), r[12], r[13], r[14], r[15], r[16]) for r in rows]
+        return [TimeLogRow(_timelog(r[:13]), *r[13:]) for r in rows]
 
     def minutes_between(
         self, expert_id: str | None, start: date, end: date, comune_code: str | None = None

@@ -1,14 +1,15 @@
-"""The paged practice list (on FastTable) and the helpers of its cells.
+"""Paged lists (on FastTable): the practice list and the helpers of its cells.
 
-The practice list never holds the whole store: it asks SQL for one page (LIMIT /
-OFFSET with the filter and sort in SQL) and asks for the next one in a worker when
-the cursor or the scroll gets near the end of what is loaded.
+A paged list never holds the whole store: it asks SQL for one page (LIMIT / OFFSET
+with the filter and sort in SQL) and asks for the next one in a worker when the
+cursor or the scroll gets near the end of what is loaded (`PagedTable`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import work
@@ -66,13 +67,121 @@ def days_cell(row: PracticeRow) -> Cell:
     return Text("—", justify="right")
 
 
-class PracticeTable(FastTable):
-    """Practices page by page from SQL; the filter runs in an exclusive worker."""
+class PagedTable(FastTable):
+    """Rows page by page from SQL, read in an exclusive thread worker. A subclass says
+    what its query is now (`page_query`, a copy the worker may keep), how to read a page and
+    count the rows of a query (`read_page`, `read_count`, called in the worker) and how
+    to show a page (`_fill`, on the UI thread, ending with `page_loaded`). `reload`
+    starts again from the first page (a new filter); a page or a count of an older
+    query is recognised by its token and dropped."""
 
     #: Rows of the first page (a screenful or two: it is what a keystroke waits for)
     #: and of each following page, loaded as the cursor or the scroll nears the end.
     FIRST_PAGE = 60
     PAGE = 100
+
+    class Counted(Message):
+        """How many rows match the query (counted after the first page)."""
+
+        def __init__(self, table: PagedTable, total: int) -> None:
+            super().__init__()
+            self.table = table
+            self.total = total
+
+        @property
+        def control(self) -> PagedTable:
+            return self.table
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id)
+        self._token = 0
+        self._loading = False
+        self._complete = False
+
+    #: Each paged list defines these: its query now, or None before the screen sets one;
+    #: a page of rows from `offset` (at most `limit`) and the count of all of them,
+    #: read from the store in the worker; the page shown (token, offset, rows, limit).
+    page_query: Callable[[], Any]
+    read_page: Callable[[Any, Any, int, int], list[Any]]
+    read_count: Callable[[Any, Any], int]
+    _fill: Callable[[int, int, list[Any], int], None]
+
+    def reload(self) -> None:
+        started = self.restart()
+        if started is not None:
+            self._fetch(*started, 0)
+
+    def restart(self) -> tuple[int, Any] | None:
+        """A new query, from its first page: its token and a copy of it, for a caller
+        that reads the first page itself (`read_first`) and hands it to `_fill`."""
+        query = self.page_query()
+        if query is None:
+            return None
+        self._token += 1
+        self._loading = True
+        self._complete = False
+        return self._token, query
+
+    def read_first(self, store: Any, query: Any) -> tuple[list[Any], int]:
+        """The first page of a query and the count of all its rows (in a worker)."""
+        return self.read_page(store, query, self.FIRST_PAGE, 0), self.read_count(store, query)
+
+    def load_more(self) -> None:
+        query = self.page_query()
+        if query is None or self._loading or self._complete:
+            return
+        self._loading = True
+        self._fetch(self._token, query, self.row_count)
+
+    @work(thread=True, exclusive=True, group="page", exit_on_error=False)
+    def _fetch(self, token: int, query: Any, offset: int) -> None:
+        from textual.worker import get_current_worker
+
+        store = self.app.store  # type: ignore[attr-defined]
+        limit = self.FIRST_PAGE if offset == 0 else self.PAGE
+        rows = self.read_page(store, query, limit, offset)
+        worker = get_current_worker()
+        if worker.is_cancelled:
+            return
+        self.app.call_from_thread(self._fill, token, offset, rows, limit)
+        if offset == 0 and not worker.is_cancelled:
+            # After the page, so a keystroke never waits for a count.
+            total = self.read_count(store, query)
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self.counted, token, total)
+
+    def wanted(self, token: int) -> bool:
+        """Whether a page or count of query `token` is still wanted."""
+        return token == self._token
+
+    def page_loaded(self, rows: int, limit: int) -> None:
+        """A page of `rows` rows was added (fewer than `limit`: the last one)."""
+        self._complete = rows < limit
+        self._loading = False
+
+    def counted(self, token: int, total: int) -> None:
+        if self.wanted(token):
+            self.post_message(self.Counted(self, total))
+
+    # --- paging as the user moves -----------------------------------------------------
+    def watch_cursor_row(self, old: int, new: int) -> None:
+        super().watch_cursor_row(old, new)
+        if new >= self.row_count - 20:
+            self.load_more()
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        if new >= self.max_scroll_y - self.size.height:
+            self.load_more()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        from taskforce_tui.screens.base import report_worker_error
+
+        report_worker_error(self, event)
+
+
+class PracticeTable(PagedTable):
+    """Practices page by page from SQL; the filter runs in an exclusive worker."""
 
     class Opened(Message):
         """Enter or click on a practice."""
@@ -80,13 +189,6 @@ class PracticeTable(FastTable):
         def __init__(self, practice_id: str) -> None:
             super().__init__()
             self.practice_id = practice_id
-
-    class Counted(Message):
-        """How many practices match the filter (counted after the first page)."""
-
-        def __init__(self, total: int) -> None:
-            super().__init__()
-            self.total = total
 
     class Sorted(Message):
         def __init__(self, sort: str, descending: bool) -> None:
@@ -100,9 +202,6 @@ class PracticeTable(FastTable):
         self.flt: PracticeFilter | None = None
         self.sort_key = "avvio"
         self.descending = True
-        self._token = 0
-        self._loading = False
-        self._complete = False
         self._layout_keys: tuple[str, ...] = ()
 
     # --- what to show ---------------------------------------------------------------
@@ -116,44 +215,24 @@ class PracticeTable(FastTable):
             self.descending = descending
         self.reload()
 
-    def reload(self) -> None:
+    def page_query(self) -> tuple[PracticeFilter, str, bool] | None:
         if self.flt is None:
-            return
-        self._token += 1
-        self._loading = True
-        self._complete = False
-        self._fetch(self._token, replace(self.flt), self.sort_key, self.descending, 0)
+            return None
+        return replace(self.flt), self.sort_key, self.descending
 
-    def load_more(self) -> None:
-        if self.flt is None or self._loading or self._complete:
-            return
-        self._loading = True
-        self._fetch(self._token, replace(self.flt), self.sort_key, self.descending, self.row_count)
-
-    @work(thread=True, exclusive=True, group="practice-page", exit_on_error=False)
-    def _fetch(
-        self, token: int, flt: PracticeFilter, sort: str, descending: bool, offset: int
-    ) -> None:
-        from textual.worker import get_current_worker
-
-        store = self.app.store  # type: ignore[attr-defined]
-        limit = self.FIRST_PAGE if offset == 0 else self.PAGE
-        rows = store.practices.page(
+    @staticmethod
+    def read_page(
+        store: Any, query: tuple[PracticeFilter, str, bool], limit: int, offset: int
+    ) -> list[PracticeRow]:
+        flt, sort, descending = query
+        rows: list[PracticeRow] = store.practices.page(
             flt, sort=sort, descending=descending, limit=limit, offset=offset
         )
-        worker = get_current_worker()
-        if worker.is_cancelled:
-            return
-        self.app.call_from_thread(self._fill, token, offset, rows, limit)
-        if offset == 0 and not worker.is_cancelled:
-            # After the page, so a keystroke never waits for a count.
-            total = store.practices.count(flt)
-            if not worker.is_cancelled:
-                self.app.call_from_thread(self._counted, token, total)
+        return rows
 
-    def _counted(self, token: int, total: int) -> None:
-        if token == self._token:
-            self.post_message(self.Counted(total))
+    @staticmethod
+    def read_count(store: Any, query: tuple[PracticeFilter, str, bool]) -> int:
+        return int(store.practices.count(query[0]))
 
     def _columns_for_width(self) -> tuple[str, ...]:
         width = self.app.size.width
@@ -189,7 +268,7 @@ class PracticeTable(FastTable):
         return _NARROW_WIDTHS if self.app.size.width < NARROW else _WIDTHS
 
     def _fill(self, token: int, offset: int, rows: list[PracticeRow], limit: int) -> None:
-        if token != self._token:
+        if not self.wanted(token):
             return
         layout = self._ensure_columns()
         if offset == 0:
@@ -213,19 +292,7 @@ class PracticeTable(FastTable):
         self.add_rows(batch)
         if selected is not None:
             self.select_key(selected)
-        self._complete = len(rows) < limit
-        self._loading = False
-
-    # --- paging as the user moves -----------------------------------------------------
-    def watch_cursor_row(self, old: int, new: int) -> None:
-        super().watch_cursor_row(old, new)
-        if new >= self.row_count - 20:
-            self.load_more()
-
-    def watch_scroll_y(self, old: float, new: float) -> None:
-        super().watch_scroll_y(old, new)
-        if new >= self.max_scroll_y - self.size.height:
-            self.load_more()
+        self.page_loaded(len(rows), limit)
 
     def on_resize(self) -> None:
         if self._layout_keys and self._columns_for_width() != self._layout_keys:
@@ -252,11 +319,6 @@ class PracticeTable(FastTable):
         self._layout_keys = ()
         self.post_message(self.Sorted(self.sort_key, self.descending))
         self.reload()
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        from taskforce_tui.screens.base import report_worker_error
-
-        report_worker_error(self, event)
 
 
 _STATUS = {
