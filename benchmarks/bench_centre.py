@@ -50,6 +50,11 @@ def _region() -> list[Result]:
             "MB",
         ),
         Result("  memoria residente del server PostgreSQL alla fine", pg["server_mb"], "MB"),
+        Result(
+            "  centrale migra della regione, hash uguali per ogni tabella (non nel merge)",
+            pg["migra_s"],
+            "s",
+        ),
     ]
 
 
@@ -79,6 +84,11 @@ def _national() -> list[Result]:
         ),
         Result("  memoria residente del server PostgreSQL alla fine", n["server_mb"], "MB"),
         Result("  generazione 1 nazionale (solo pubblicazione, SQLite)", n["first_publish_s"], "s"),
+        Result(
+            "  centrale migra del nazionale, hash uguali per ogni tabella (non nel merge)",
+            n["migra_s"],
+            "s",
+        ),
     ]
 
 

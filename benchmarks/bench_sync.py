@@ -296,8 +296,9 @@ def scenario_merge(
     for p in outboxes:
         shutil.copy(p, staged / p.name)
     server = None
+    migra_s = 0.0
     if on_server:
-        central, server = _to_server(central)
+        central, server, migra_s = _to_server(central)
     memory.reset_peak()  # the merge's own peak, not the set-up's (first publish, outboxes)
     resident_mb = memory.rss_mb()
     cryptocost.METER.reset()
@@ -333,10 +334,11 @@ def scenario_merge(
         "published_mb": size_mb,
         "read_files": float(len(read)),
         "server_mb": server_mb,
+        "migra_s": migra_s,
     }
 
 
-def _to_server(central: Any) -> tuple[Any, Any]:
+def _to_server(central: Any) -> tuple[Any, Any, float]:
     """The centre moved by `centrale migra` to a PostgreSQL server started for the run,
     durable (fsync and synchronous commit on, as SQLite's synchronous=FULL), and opened
     there."""
@@ -352,9 +354,9 @@ def _to_server(central: Any) -> tuple[Any, Any]:
     url = server.url(server.new_database())
     started = time.perf_counter()
     report = migrate(db, url)
-    assert report.equal, report
-    print(f"migra {time.perf_counter() - started:.1f}s", file=sys.stderr, flush=True)
-    return Central(folder, url, keys_path=keys), server
+    migra_s = time.perf_counter() - started
+    assert report.equal, report  # every table's count and content hash equal
+    return Central(folder, url, keys_path=keys), server, migra_s
 
 
 def _server_rss_mb(server: Any) -> float:
