@@ -556,7 +556,7 @@ def _check_areas(centre: Path, conn: Any) -> dict[str, dict[str, Any]]:
     try:
         repo = store.interventions
         rows = repo.rows(on=date.fromisoformat(today_text))
-        summaries = repo.summaries(rows=rows)
+        summaries = repo.summaries(on=date.fromisoformat(today_text))
         funded: dict[str, int] = {}
         for r in rows:
             cents = sum(f.amount_cents for f in repo.find(r.id).funding)
