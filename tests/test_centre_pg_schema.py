@@ -37,14 +37,17 @@ def test_a_new_database_gets_the_schema_the_mark_and_the_reference_data(pg_url: 
     assert _mark(pg_url) == f"{SCHEMA_MARK}{SCHEMA_VERSION}"
 
 
+def _a_later_version(url: str, monkeypatch: pytest.MonkeyPatch, *step: str) -> None:
+    """A database of this version, opened next by a version whose migration is `step`."""
+    pg.PgStore(url).close()
+    monkeypatch.setattr(pg, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    monkeypatch.setitem(pg.PG_MIGRATIONS, SCHEMA_VERSION + 1, step)
+
+
 def test_a_later_version_upgrades_the_database_with_its_step(
     pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pg.PgStore(pg_url).close()
-    monkeypatch.setattr(pg, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
-    monkeypatch.setitem(
-        pg.PG_MIGRATIONS, SCHEMA_VERSION + 1, ("ALTER TABLE meta ADD COLUMN prova TEXT",)
-    )
+    _a_later_version(pg_url, monkeypatch, "ALTER TABLE meta ADD COLUMN prova TEXT")
     with pg.PgStore(pg_url) as store:
         assert store.migrated == 1
         store.conn.execute("SELECT prova FROM meta")
@@ -54,12 +57,11 @@ def test_a_later_version_upgrades_the_database_with_its_step(
 def test_a_failed_step_leaves_the_database_as_it_was(
     pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pg.PgStore(pg_url).close()
-    monkeypatch.setattr(pg, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
-    monkeypatch.setitem(
-        pg.PG_MIGRATIONS,
-        SCHEMA_VERSION + 1,
-        ("ALTER TABLE meta ADD COLUMN prova TEXT", "ALTER TABLE nessuna ADD COLUMN x TEXT"),
+    _a_later_version(
+        pg_url,
+        monkeypatch,
+        "ALTER TABLE meta ADD COLUMN prova TEXT",
+        "ALTER TABLE nessuna ADD COLUMN x TEXT",
     )
     with pytest.raises(Exception, match="nessuna"):
         pg.PgStore(pg_url)
