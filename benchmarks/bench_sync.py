@@ -107,16 +107,18 @@ def _raw_cost(read: list[Path], written: list[Path], keys: list[Any]) -> float:
                 for line in data.splitlines():
                     jsonio.loads(line)
     for path in written:
-        with _open(path, keys) as zf:
-            members = {
-                n: [jsonio.loads(x) for x in zf.read(n).splitlines()]
-                for n in zf.namelist()
-                if n.endswith(".jsonl")
-            }
-        sink = io.BytesIO()
-        with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
-            for name, rows in members.items():
-                out.writestr(name, b"".join(jsonio.dumps(r) + b"\n" for r in rows))
+        # member by member, line by line: the national central file holds 13 million
+        # rows, which as Python lists would not fit in memory
+        with (
+            _open(path, keys) as zf,
+            zipfile.ZipFile(io.BytesIO(), "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out,
+        ):
+            for name in zf.namelist():
+                if not name.endswith(".jsonl"):
+                    continue
+                with zf.open(name) as source, out.open(name, "w", force_zip64=True) as sink:
+                    for line in source:
+                        sink.write(jsonio.dumps(jsonio.loads(line)) + b"\n")
     return time.perf_counter() - start
 
 
