@@ -17,7 +17,8 @@ and nothing more:
 
 The SQL itself is written to run on both (`ON CONFLICT`, `greatest`, `string_agg`,
 functions store/db.py registers on SQLite); the few statements that cannot be are
-chosen by `dialect_of(conn)` next to each other (sync/rows.py, store/oplog.py).
+chosen by store/schema.py `dialect_of(conn)` next to each other (sync/rows.py `table_lines`,
+store/tx.py `_columns`).
 
 The schema is store/tables.py's declaration, made by `create_schema` and stamped with
 its version (the comment of its `meta` table); a database of another version is refused
@@ -257,11 +258,6 @@ class PgConnection:
 
     def close(self) -> None:
         self.raw.close()
-
-
-def dialect_of(conn: object) -> str:
-    """ "postgresql" for a PgConnection, "sqlite" for a sqlite3 connection."""
-    return str(getattr(conn, "dialect", "sqlite"))
 
 
 class PgStore(Store):

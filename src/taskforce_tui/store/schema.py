@@ -839,3 +839,9 @@ CENTRE_ONLY_TABLES: Final = frozenset(
         "area_expert",
     }
 )
+
+
+def dialect_of(conn: object) -> str:
+    """ "postgresql" for the centre's connection on a server (store/pg.py), else "sqlite":
+    the few statements with a spelling per back end choose by it."""
+    return str(getattr(conn, "dialect", "sqlite"))

@@ -18,7 +18,7 @@ from datetime import date
 from taskforce_tui.store import jsonio
 from taskforce_tui.store.ids import now_utc
 from taskforce_tui.store.oplog import CREATED, created_version
-from taskforce_tui.store.schema import SYNCED_TABLES
+from taskforce_tui.store.schema import SYNCED_TABLES, dialect_of
 
 
 def to_db(value: object) -> object:
@@ -101,7 +101,7 @@ def column_defaults(conn: sqlite3.Connection, table: str) -> dict[str, object]:
 def _columns(conn: sqlite3.Connection, table: str) -> Iterator[tuple[str, bool, str | None]]:
     """(name, NOT NULL, default as SQL text) of each column: SQLite's own account, or
     on PostgreSQL (store/pg.py) the declaration the schema was made from."""
-    if getattr(conn, "dialect", "sqlite") == "postgresql":
+    if dialect_of(conn) == "postgresql":
         from taskforce_tui.store.tables import metadata
 
         for column in metadata.tables[table].columns:

@@ -187,9 +187,11 @@ class Central:
         self.folder = folder
         self.db = db
         self.store = store or open_store(db)
-        if keys_path is None and isinstance(db, str):
-            raise ValueError("a centre on a server needs its key's path (default_keys)")
-        self.keys_path = keys_path or _keys_for(db, Path(), None)
+        if keys_path is None:
+            if isinstance(db, str):
+                raise ValueError("a centre on a server needs its key's path (default_keys)")
+            keys_path = db.parent / "chiavi" / "coordinatore.key"  # as `_keys_for`
+        self.keys_path = keys_path
         self.keys = KeyPair.load_or_create(self.keys_path)
         if not is_server(db):  # on a server: made with the schema (store/pg.py)
             with self.store.lock:
@@ -223,30 +225,27 @@ class Central:
         folder = SyncFolder(folder_path)
         folder_id = folder.folder_id()
         path = db or default_db(profile_root, folder_id)
-        if is_server(path):
-            central = cls(folder, path, keys_path=keys_path)
-            mine = central.store.get_meta("central_folder_id")
-            if mine is None and folder.centrals():
-                central.store.set_meta("central_folder_id", folder_id)
-                mine = folder_id
-        elif not Path(path).exists():
-            if not folder.centrals():
-                raise SyncError(
-                    f"Nessun database centrale in {path} e nessuna generazione in {folder.root}: "
-                    "crea la cartella con `taskforce centrale init`.",
-                    "cartella",
-                )
-            central = cls(folder, path, keys_path=keys_path)
+        new_file = not is_server(path) and not Path(path).exists()
+        if new_file and not folder.centrals():
+            raise SyncError(
+                f"Nessun database centrale in {path} e nessuna generazione in {folder.root}: "
+                "crea la cartella con `taskforce centrale init`.",
+                "cartella",
+            )
+        central = cls(folder, path, keys_path=keys_path)
+        mine = central.store.get_meta("central_folder_id")
+        if mine is None and (new_file or is_server(path)) and folder.centrals():
+            # a new database: rebuilt from the share by the next merge (adoption)
             central.store.set_meta("central_folder_id", folder_id)
-            return central
-        else:
-            central = cls(folder, path, keys_path=keys_path)
-            mine = central.store.get_meta("central_folder_id")
+            mine = folder_id
         if mine != folder_id:
             central.close()
             raise SyncError(
-                f"Il database centrale {path} appartiene a un'altra cartella di "
-                "sincronizzazione: indica quella giusta, o un altro database con --db.",
+                f"Il database centrale {central.where} appartiene a un'altra cartella di "
+                "sincronizzazione: indica quella giusta, o un altro database con --db."
+                if mine is not None
+                else f"Nessun centro nel database {central.where} e nessuna generazione in "
+                f"{folder.root}: crea la cartella con `taskforce centrale init`.",
                 "cartella",
             )
         return central

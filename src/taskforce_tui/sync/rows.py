@@ -14,7 +14,7 @@ from typing import Any
 
 from taskforce_tui.store import jsonio
 from taskforce_tui.store.oplog import CREATED, in_bulk_rows
-from taskforce_tui.store.schema import LATER_FIELDS, SYNCED_TABLES
+from taskforce_tui.store.schema import LATER_FIELDS, SYNCED_TABLES, dialect_of
 from taskforce_tui.sync.errors import BundleError
 from taskforce_tui.sync.merge import Op
 
@@ -124,7 +124,7 @@ def table_lines(
     """
     pk_name, fields = columns(tbl)
     values = ", ".join(f"t.{c}" for c in (pk_name, *fields, "created_at", "updated_at"))
-    if getattr(conn, "dialect", "sqlite") == "postgresql":  # store/pg.py: its spelling
+    if dialect_of(conn) == "postgresql":  # store/pg.py: its spelling
         agg = "json_object_agg(fv.field, json_build_array(fv.replica, fv.seq, fv.hlc))"
         if where or join:  # a few rows: each looks its versions up
             versions = (
