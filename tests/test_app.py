@@ -12,7 +12,7 @@ from textual.widgets import DataTable
 
 from taskforce_tui.app import TaskforceApp
 from taskforce_tui.domain.dates import today
-from taskforce_tui.domain.timelog import format_minutes
+from taskforce_tui.domain.timelog import NOW_ENV, format_minutes
 from taskforce_tui.store.db import Store
 from taskforce_tui.store.overview import comuni_overview
 from taskforce_tui.store.paths import Profile
@@ -216,7 +216,12 @@ async def test_broken_config_keeps_the_default_keys(demo_store: Store) -> None:
         await wait_for_screen(pilot, "PracticesScreen")
 
 
-async def test_timer_key_starts_and_stops_and_logs(demo_store: Store) -> None:
+async def test_timer_key_starts_and_stops_and_logs(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # mid-morning: 90 minutes back from the real time of day crossed midnight when the
+    # suite ran between midnight and 1:30 (the stop then asks about the day before)
+    monkeypatch.setenv(NOW_ENV, f"{today().isoformat()}T10:30:00")
     app = app_on(demo_store)
     async with app.run_test(size=(100, 30)) as pilot:
         table = await wait_for_rows(pilot, "#comuni")

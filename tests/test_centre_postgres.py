@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import date
+import time
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -385,6 +386,33 @@ def _with_practices(centre: Path) -> None:
         store.close()
 
 
+def _today(conn: Any) -> str:
+    """The views' today on the back end of `conn`."""
+    return reporting.TODAY_SQL["sqlite" if isinstance(conn, sqlite3.Connection) else "postgresql"]
+
+
+def test_the_views_today_is_the_local_date_not_utc(
+    centre: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a SQLite centre the views measure on the coordinator's date: CURRENT_DATE
+    would be UTC's, a day behind in Italy between midnight and 1 (2 in summer). The two
+    zones are 26 hours apart, so at any moment at least one of them is not on UTC's date."""
+    if not hasattr(time, "tzset"):
+        pytest.skip("time.tzset is missing (Windows): the zone cannot be changed here")
+    _with_practices(centre)
+    for zone in ("Pacific/Kiritimati", "Etc/GMT+12"):  # UTC+14, UTC-12
+        monkeypatch.setenv("TZ", zone)
+        time.tzset()
+        lite = sqlite3.connect(centre)
+        try:
+            (measured,) = lite.execute(
+                "SELECT max(dati_al) FROM vista_indicatori_semestrali"
+            ).fetchone()
+        finally:
+            lite.close()
+        assert measured == datetime.now().date().isoformat(), zone
+
+
 def _semester_rows(conn: Any) -> dict[tuple[str, str, str], dict[str, Any]]:
     cursor = conn.execute("SELECT * FROM vista_indicatori_semestrali")
     names = [c[0] for c in cursor.description]
@@ -409,7 +437,7 @@ def _check_semesters(centre: Path, conn: Any) -> dict[tuple[str, str, str], dict
     from taskforce_tui.store.indicators import IndicatorRepo
 
     view = _semester_rows(conn)
-    (today_text,) = conn.execute("SELECT CAST(CURRENT_DATE AS TEXT)").fetchone()
+    (today_text,) = conn.execute(f"SELECT {_today(conn)}").fetchone()
     today = date.fromisoformat(today_text)
     store = Store(centre)
     try:
@@ -551,7 +579,7 @@ def _check_areas(centre: Path, conn: Any) -> dict[str, dict[str, Any]]:
     cursor = conn.execute("SELECT * FROM vista_interventi_per_area")
     names = [c[0] for c in cursor.description]
     view = {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
-    (today_text,) = conn.execute("SELECT CAST(CURRENT_DATE AS TEXT)").fetchone()
+    (today_text,) = conn.execute(f"SELECT {_today(conn)}").fetchone()
     store = Store(centre)
     try:
         repo = store.interventions

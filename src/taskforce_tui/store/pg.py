@@ -363,7 +363,7 @@ class PgStore(Store):
                 "SELECT viewname FROM pg_views WHERE schemaname = current_schema()"
             )
         }
-        for name, sql in reporting.creates().items():
+        for name, sql in reporting.creates("postgresql").items():
             if name not in found:
                 self.conn.execute(sql)
 
@@ -378,7 +378,7 @@ class PgStore(Store):
         try:
             with engine.begin() as conn:
                 create_schema(conn)
-                for statement in reporting.view_statements():
+                for statement in reporting.view_statements("postgresql"):
                     conn.exec_driver_sql(statement)
         finally:
             engine.dispose()

@@ -240,7 +240,7 @@ def _copy(source: Connection, target: Connection, progress: Progress) -> None:
                     f"coalesce(max({serial.name}), 0) + 1, false) FROM {table.name}"
                 )
             )
-    for statement in reporting.view_statements():
+    for statement in reporting.view_statements("postgresql"):
         target.exec_driver_sql(statement)
 
 

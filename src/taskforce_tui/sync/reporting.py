@@ -15,6 +15,14 @@ import sqlite3
 from importlib import resources
 from typing import Final
 
+#: "Today" in the views: the local date where the database runs (the coordinator's
+#: machine for a SQLite file, the server's TimeZone on PostgreSQL), so in Lombardy the
+#: Italian date also after midnight, when UTC is still on the day before. The bodies
+#: below are spelt with PostgreSQL's; SQLite's CURRENT_DATE is UTC, so `creates` puts
+#: its local date in their place there.
+_TODAY = "CAST(CURRENT_DATE AS TEXT)"
+TODAY_SQL: Final[dict[str, str]] = {"postgresql": _TODAY, "sqlite": "date('now', 'localtime')"}
+
 #: Hours per expert, Comune and month (time logs not tied to a Comune: comune NULL).
 HOURS: Final = """
 SELECT t.expert_id AS esperto_id,
@@ -37,7 +45,7 @@ GROUP BY t.expert_id, e.name, t.comune_code, c.name, c.province, substr(t.work_d
 #: procedure type. Backlog (arretrato): past the legal term today, the days of closed
 #: suspensions added; a suspended practice counts if it was past its term when the
 #: suspension began (the clock stops while suspended).
-OPEN_PRACTICES: Final = """
+OPEN_PRACTICES: Final = f"""
 SELECT p.comune_code AS comune_istat,
        c.name AS comune,
        c.province AS provincia,
@@ -46,7 +54,7 @@ SELECT p.comune_code AS comune_istat,
        count(*) AS in_corso,
        sum(CASE WHEN p.status = 'aperta' THEN 1 ELSE 0 END) AS aperte,
        sum(CASE WHEN p.status = 'sospesa' THEN 1 ELSE 0 END) AS sospese,
-       sum(CASE WHEN p.due_on < coalesce(p.suspended_since, CAST(CURRENT_DATE AS TEXT))
+       sum(CASE WHEN p.due_on < coalesce(p.suspended_since, {_TODAY})
                 THEN 1 ELSE 0 END) AS arretrato,
        min(p.received_on) AS prima_ricevuta
 FROM practice p
@@ -98,8 +106,6 @@ def _semester_index(iso: str) -> str:
         f"+ CASE WHEN substr({iso}, 6, 2) > '06' THEN 1 ELSE 0 END END)"
     )
 
-
-_TODAY = "CAST(CURRENT_DATE AS TEXT)"
 
 #: The semester indicators (docs/indicators.md, store/indicators.py) per ente (a row
 #: of `comune`: Comune, Provincia, Unione, ...), procedure type and semester, from the
@@ -303,27 +309,31 @@ VIEWS: Final[dict[str, str]] = {
 READER_SCRIPT: Final = "taskforce_lettore.sql"
 
 
-def view_statements() -> list[str]:
-    """Statements (re)making every view, valid on both back ends."""
+def view_statements(dialect: str) -> list[str]:
+    """Statements (re)making every view on a back end ("sqlite" or "postgresql")."""
     out = []
-    for name, sql in creates().items():
+    for name, sql in creates(dialect).items():
         out += [f"DROP VIEW IF EXISTS {name}", sql]
     return out
 
 
-def creates() -> dict[str, str]:
-    """Each view's CREATE VIEW statement, by name."""
-    return {name: f"CREATE VIEW {name} AS {body.strip()}" for name, body in VIEWS.items()}
+def creates(dialect: str) -> dict[str, str]:
+    """Each view's CREATE VIEW statement on a back end, by name."""
+    today = TODAY_SQL[dialect]
+    return {
+        name: f"CREATE VIEW {name} AS {body.strip()}".replace(_TODAY, today)
+        for name, body in VIEWS.items()
+    }
 
 
 def ensure_views(conn: sqlite3.Connection) -> None:
     """Make the views of a SQLite centre current (no write when they already are)."""
     found = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'view'"))
-    if all(found.get(name) == sql for name, sql in creates().items()):
+    if all(found.get(name) == sql for name, sql in creates("sqlite").items()):
         return
     conn.execute("BEGIN IMMEDIATE")
     try:
-        for statement in view_statements():
+        for statement in view_statements("sqlite"):
             conn.execute(statement)
         conn.execute("COMMIT")
     except BaseException:
