@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import DataTable
+from textual.screen import Screen
+from textual.widgets import DataTable, Static
 
 from taskforce_tui.app import TaskforceApp
 from taskforce_tui.domain.dates import today
@@ -55,6 +57,46 @@ async def test_home_lists_the_experts_comuni(demo_store: Store) -> None:
         sync = text_of(pilot, "#summary")
         assert "Ultima sincronizzazione: mai" in sync
         assert "nessuna modifica da inviare" in sync
+
+
+async def test_start_up_heap_is_frozen_while_the_app_runs(demo_store: Store) -> None:
+    """What start-up built is out of the full collections' way while the app runs
+    (freeze_startup_heap) and handed back when it closes."""
+    gc.unfreeze()  # whatever an earlier test left
+    app = app_on(demo_store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_rows(pilot, "#comuni")
+        await wait_idle(pilot)
+        assert gc.get_freeze_count() > 10_000  # modules, styles, widgets, the store
+    assert gc.get_freeze_count() == 0
+
+
+async def test_a_closed_screen_leaves_no_rendering_behind(demo_store: Store) -> None:
+    """Textual's lru_cache on StylesCache.get_inner_outer kept every widget's rendering
+    cache alive after its screen closed (Textual issue #6665; textual_fixes.py)."""
+    from textual._styles_cache import StylesCache
+
+    def caches() -> int:
+        gc.collect()
+        return sum(isinstance(o, StylesCache) for o in gc.get_objects())
+
+    app = app_on(demo_store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_rows(pilot, "#comuni")
+
+        async def open_and_close() -> None:
+            screen: Screen[None] = Screen()
+            await app.push_screen(screen)
+            await screen.mount_all(Static(f"riga {i}") for i in range(20))
+            await pilot.pause()
+            app.pop_screen()
+            await pilot.pause()
+
+        await open_and_close()
+        before = caches()
+        for _ in range(3):
+            await open_and_close()
+        assert caches() <= before
 
 
 async def test_oggi_shows_last_sync_and_unsent_changes(demo_store: Store) -> None:

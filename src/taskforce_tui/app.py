@@ -25,6 +25,7 @@ from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
 
+from taskforce_tui import textual_fixes  # noqa: F401  (before any widget renders)
 from taskforce_tui.messages import DataChanged, StoreFailed, StoreReady
 from taskforce_tui.places import PLACES
 from taskforce_tui.store.paths import Profile
@@ -74,6 +75,23 @@ def _sync_commands() -> type[Provider]:
     return SyncCommands
 
 
+def freeze_startup_heap() -> None:
+    """Take what start-up built (modules, classes, styles, the first screen, the store)
+    out of the garbage collector's sight, once the store is open and the first screen drawn.
+
+    CPython's full collection walks every object it tracks: with the app loaded that
+    is about 50 ms, and every so often it falls in the middle of a key's work (it was
+    50 of the 110 ms of one opening of Aree interne, benchmarks/bench_aree.py). What
+    start-up built lives as long as the app, so a full collection has nothing to find
+    there; what is built later (places, details, dialogs) is collected as before. The
+    young generations are collected first so that the garbage of start-up is not kept.
+    `on_unmount` gives the frozen objects back to the collector."""
+    import gc
+
+    gc.collect(1)
+    gc.freeze()
+
+
 class TaskforceApp(App[int]):
     TITLE = "taskforce-tui"
     SUB_TITLE = "Task force PNRR - Regione Lombardia"
@@ -119,6 +137,7 @@ class TaskforceApp(App[int]):
         self.crash_log: Path | None = None
         self._prefetched: tuple[int, Any] | None = None
         self._timer_idle_at_start = False
+        self._heap_frozen = False  # see freeze_startup_heap
         #: Throwaway folders (the demo opened from the wizard), removed on exit.
         self.temp_folders: list[Path] = []
         self._keymap_warnings: list[str] = []
@@ -198,6 +217,9 @@ class TaskforceApp(App[int]):
 
                 self.push_screen(WizardScreen())
         self.call_after_refresh(self._check_keymap)
+        if not self._heap_frozen:
+            self._heap_frozen = True
+            self.call_after_refresh(freeze_startup_heap)
         if not self._timer_idle_at_start:
             from taskforce_tui.screens.timer import refresh_timer_status
 
@@ -242,6 +264,10 @@ class TaskforceApp(App[int]):
         self.announce_store()
 
     def on_unmount(self) -> None:
+        if self._heap_frozen:
+            import gc
+
+            gc.unfreeze()  # what start-up built is collected again once the app is gone
         if self.store is not None:
             self.store.close()
         import shutil
