@@ -1,6 +1,7 @@
 """Read-only reporting views of the centre's database, for the Region's tools (Excel
 and LibreOffice through ODBC, Metabase, Power BI): the same SQL on SQLite and on
-PostgreSQL, documented with their columns in docs/sync.md ("Reporting views").
+PostgreSQL but for the spelling of today's date (`TODAY_SQL`), documented with their
+columns in docs/sync.md ("Reporting views").
 
 Names and columns are in Italian: the people who read them are the users. Only
 live records count (`deleted = 0`). The views call no function of ours (none is
